@@ -1,0 +1,36 @@
+/*
+ * ids.h - random identifiers and the time formats of the API.
+ *
+ * Referral ids are 128 random bits from the kernel, base64url without padding
+ * (22 characters): URL-safe, never sequential, revealing nothing of volumes.
+ */
+#ifndef REFGW_IDS_H
+#define REFGW_IDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define RG_ID_LEN 22
+
+/* Fills out (RG_ID_LEN + 1 bytes) with a fresh id. Returns 0, or -1 if the kernel fails. */
+int rg_id_new(char out[RG_ID_LEN + 1]);
+
+/* Whether s has the shape of an id this gateway issues. */
+bool rg_id_valid(const char *s, size_t len);
+
+/* Fills buf with len random bytes from the kernel; 0 or -1. */
+int rg_random_bytes(void *buf, size_t len);
+
+/* RFC 3339 UTC to the second: "2026-11-28T09:15:02Z" (21 bytes with NUL). */
+#define RG_TIME_LEN 21
+void rg_time_format(time_t t, char out[RG_TIME_LEN]);
+
+/* "YYYY-MM" of t in UTC (8 bytes with NUL). */
+#define RG_MONTH_LEN 8
+void rg_month_format(time_t t, char out[RG_MONTH_LEN]);
+
+/* Whether s is a well-formed month "YYYY-MM" (01-12). */
+bool rg_month_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,158 @@
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool rg_utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        size_t n;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (len - i <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/*
+ * A lexical pass over the raw text: nesting depth, raw NULs and \u0000
+ * escapes. cJSON would silently truncate a string at an escaped NUL.
+ */
+static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *err)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '\0')
+            return rg_fail(err, RG_INVALID_JSON, NULL, "the document contains a NUL byte");
+        if (in_string) {
+            if (c == '"') {
+                in_string = false;
+            } else if (c == '\\' && i + 1 < len) {
+                if (buf[i + 1] == 'u' && i + 5 < len && memcmp(buf + i + 2, "0000", 4) == 0)
+                    return rg_fail(err, RG_INVALID_JSON, NULL,
+                                   "the document contains an escaped NUL");
+                i++; /* skip the escaped character */
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth)
+                return rg_fail(err, RG_INVALID_JSON, NULL,
+                               "the document nests deeper than %d levels", max_depth);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* Whether an object has the same key twice; sorting keeps large objects cheap. */
+static int has_duplicate_key(const cJSON *object, struct rg_error *err)
+{
+    size_t n = 0;
+    for (const cJSON *m = object->child; m != NULL; m = m->next)
+        n++;
+    if (n < 2)
+        return 0;
+    const cJSON **keys = malloc(n * sizeof(*keys));
+    if (keys == NULL)
+        return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+    n = 0;
+    for (const cJSON *m = object->child; m != NULL; m = m->next)
+        keys[n++] = m;
+    qsort(keys, n, sizeof(*keys), compare_keys);
+    int dup = 0;
+    for (size_t i = 1; i < n && !dup; i++)
+        dup = strcmp(keys[i - 1]->string, keys[i]->string) == 0;
+    free(keys);
+    return dup ? rg_fail(err, RG_INVALID_JSON, NULL, "an object has the same key twice")
+               : 0;
+}
+
+/* Every object in the tree has distinct keys, and every string is valid UTF-8. */
+static int check_tree(const cJSON *item, struct rg_error *err)
+{
+    for (; item != NULL; item = item->next) {
+        if (cJSON_IsString(item) &&
+            !rg_utf8_valid(item->valuestring, strlen(item->valuestring)))
+            return rg_fail(err, RG_INVALID_JSON, NULL, "a string is not valid UTF-8");
+        if (cJSON_IsObject(item) && has_duplicate_key(item, err) < 0)
+            return -1;
+        if ((cJSON_IsObject(item) || cJSON_IsArray(item)) &&
+            check_tree(item->child, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error *err)
+{
+    if (!rg_utf8_valid(buf, len)) {
+        rg_fail(err, RG_INVALID_JSON, NULL, "the document is not valid UTF-8");
+        return NULL;
+    }
+    if (prescan(buf, len, max_depth, err) < 0)
+        return NULL;
+
+    /* cJSON wants a terminated string to check that nothing follows the value. */
+    char *copy = malloc(len + 1);
+    if (copy == NULL) {
+        rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+        return NULL;
+    }
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
+    free(copy);
+    if (root == NULL) {
+        rg_fail(err, RG_INVALID_JSON, NULL, "the body is not a valid JSON document");
+        return NULL;
+    }
+    if (check_tree(root, err) < 0) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+char *rg_json_print(const cJSON *item)
+{
+    return cJSON_PrintUnformatted(item);
+}

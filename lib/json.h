@@ -1,0 +1,28 @@
+/*
+ * json.h - strict JSON decoding on top of cJSON, for bytes from the network.
+ *
+ * rg_json_parse() accepts a document only if it is valid UTF-8 throughout,
+ * contains no NUL (raw or as \u0000), nests at most max_depth levels, ends
+ * where the input ends, and has no object with the same key twice. cJSON
+ * alone accepts all of those; see docs/api.md for why each is refused.
+ */
+#ifndef REFGW_JSON_H
+#define REFGW_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "errors.h"
+
+/* Returns a tree the caller frees with cJSON_Delete, or NULL with err set. */
+cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error *err);
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
+bool rg_utf8_valid(const char *s, size_t len);
+
+/* Prints compactly; the caller frees with cJSON_free. NULL on allocation failure. */
+char *rg_json_print(const cJSON *item);
+
+#endif

@@ -1,0 +1,215 @@
+#include "referral.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "json.h"
+
+static bool token_valid(const char *s, size_t len, size_t max)
+{
+    if (len == 0 || len > max)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+bool rg_org_id_valid(const char *s, size_t len)
+{
+    return token_valid(s, len, RG_ORG_ID_MAX);
+}
+
+bool rg_client_ref_valid(const char *s, size_t len)
+{
+    return token_valid(s, len, RG_CLIENT_REF_MAX);
+}
+
+static const char *const top_fields[] = {"to",      "client_ref", "signal",
+                                         "urgency", "subject",    "body"};
+
+static bool is_top_field(const char *name)
+{
+    for (size_t i = 0; i < sizeof(top_fields) / sizeof(top_fields[0]); i++)
+        if (strcmp(top_fields[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* A string member, or NULL with err set (missing only if required). */
+static const cJSON *string_member(const cJSON *obj, const char *name, const char *path,
+                                  bool required, struct rg_error *err, bool *failed)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+    *failed = false;
+    if (item == NULL) {
+        if (required) {
+            *failed = true;
+            rg_fail(err, RG_MISSING_FIELD, path, "%s is required", path);
+        }
+        return NULL;
+    }
+    if (!cJSON_IsString(item)) {
+        *failed = true;
+        rg_fail(err, RG_INVALID_FIELD, path, "%s must be a string", path);
+        return NULL;
+    }
+    return item;
+}
+
+static int copy_enum(const struct rg_enum *e, const cJSON *item, const char *path,
+                     char *dst, struct rg_error *err)
+{
+    const char *v = item->valuestring;
+    size_t len = strlen(v);
+    if (rg_enum_find(e, v, len) < 0)
+        return rg_fail(err, RG_INVALID_FIELD, path, "%s is not one of the allowed values",
+                       path);
+    memcpy(dst, v, len + 1);
+    return 0;
+}
+
+static int parse_subject(const cJSON *subject, struct rg_referral *out, struct rg_error *err)
+{
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        strcpy(out->subject[i], RG_UNKNOWN);
+    if (subject == NULL)
+        return 0;
+    if (!cJSON_IsObject(subject))
+        return rg_fail(err, RG_INVALID_FIELD, "subject", "subject must be an object");
+
+    char path[RG_FIELD_MAX];
+    for (const cJSON *m = subject->child; m != NULL; m = m->next) {
+        if (rg_subject_find(m->string, strlen(m->string)) < 0) {
+            snprintf(path, sizeof(path), "subject.%s", m->string);
+            return rg_fail(err, RG_UNKNOWN_FIELD, path, "subject has no attribute by that name");
+        }
+    }
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++) {
+        const struct rg_attr *a = &rg_subject[i];
+        snprintf(path, sizeof(path), "subject.%s", a->name);
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(subject, a->name);
+        if (item == NULL)
+            continue;
+        if (!cJSON_IsString(item))
+            return rg_fail(err, RG_INVALID_FIELD, path, "%s must be a string", path);
+        size_t len = strlen(item->valuestring);
+        if (!rg_attr_allows(a, item->valuestring, len))
+            return rg_fail(err, RG_INVALID_FIELD, path, "%s is not one of the allowed values",
+                           path);
+        memcpy(out->subject[i], item->valuestring, len + 1);
+    }
+    return 0;
+}
+
+int rg_referral_from_json(const cJSON *doc, struct rg_referral *out, struct rg_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (!cJSON_IsObject(doc))
+        return rg_fail(err, RG_INVALID_JSON, NULL, "the referral must be a JSON object");
+
+    for (const cJSON *m = doc->child; m != NULL; m = m->next)
+        if (!is_top_field(m->string))
+            return rg_fail(err, RG_UNKNOWN_FIELD, m->string,
+                           "the referral has no field by that name");
+    /* Unknown or bad subject attributes are reported before missing fields. */
+    if (parse_subject(cJSON_GetObjectItemCaseSensitive(doc, "subject"), out, err) < 0)
+        return -1;
+
+    bool failed;
+    const cJSON *to = string_member(doc, "to", "to", true, err, &failed);
+    if (failed)
+        return -1;
+    const cJSON *signal = string_member(doc, "signal", "signal", true, err, &failed);
+    if (failed)
+        return -1;
+    const cJSON *body = string_member(doc, "body", "body", true, err, &failed);
+    if (failed)
+        return -1;
+    const cJSON *urgency = string_member(doc, "urgency", "urgency", false, err, &failed);
+    if (failed)
+        return -1;
+    const cJSON *ref = string_member(doc, "client_ref", "client_ref", false, err, &failed);
+    if (failed)
+        return -1;
+
+    size_t to_len = strlen(to->valuestring);
+    if (!rg_org_id_valid(to->valuestring, to_len))
+        return rg_fail(err, RG_INVALID_FIELD, "to", "to must be an organisation id");
+    memcpy(out->to, to->valuestring, to_len + 1);
+
+    if (copy_enum(&rg_signals, signal, "signal", out->signal, err) < 0)
+        return -1;
+    if (urgency != NULL) {
+        if (copy_enum(&rg_urgencies, urgency, "urgency", out->urgency, err) < 0)
+            return -1;
+    } else {
+        strcpy(out->urgency, "normal");
+    }
+    if (ref != NULL) {
+        size_t len = strlen(ref->valuestring);
+        if (!rg_client_ref_valid(ref->valuestring, len))
+            return rg_fail(err, RG_INVALID_FIELD, "client_ref",
+                           "client_ref must be 1-64 of A-Z a-z 0-9 . _ -");
+        memcpy(out->client_ref, ref->valuestring, len + 1);
+    }
+    size_t body_len = strlen(body->valuestring);
+    if (body_len > RG_BODY_MAX)
+        return rg_fail(err, RG_TOO_LARGE, "body", "body is longer than %d bytes",
+                       RG_BODY_MAX);
+    out->body = malloc(body_len + 1);
+    if (out->body == NULL)
+        return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+    memcpy(out->body, body->valuestring, body_len + 1);
+    out->body_len = body_len;
+    return 0;
+}
+
+int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
+                      struct rg_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *doc = rg_json_parse(buf, len, RG_JSON_DEPTH_MAX, err);
+    if (doc == NULL)
+        return -1;
+    int rc = rg_referral_from_json(doc, out, err);
+    cJSON_Delete(doc);
+    if (rc < 0)
+        rg_referral_clear(out);
+    return rc;
+}
+
+void rg_referral_clear(struct rg_referral *r)
+{
+    if (r->body != NULL) {
+        OPENSSL_cleanse(r->body, r->body_len);
+        free(r->body);
+    }
+    OPENSSL_cleanse(r, sizeof(*r));
+}
+
+cJSON *rg_referral_to_json(const struct rg_referral *r)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *subject = cJSON_CreateObject();
+    if (doc == NULL || subject == NULL) {
+        cJSON_Delete(doc);
+        cJSON_Delete(subject);
+        return NULL;
+    }
+    cJSON_AddStringToObject(doc, "to", r->to);
+    if (r->client_ref[0] != '\0')
+        cJSON_AddStringToObject(doc, "client_ref", r->client_ref);
+    cJSON_AddStringToObject(doc, "signal", r->signal);
+    cJSON_AddStringToObject(doc, "urgency", r->urgency);
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        cJSON_AddStringToObject(subject, rg_subject[i].name, r->subject[i]);
+    cJSON_AddItemToObject(doc, "subject", subject);
+    cJSON_AddStringToObject(doc, "body", r->body ? r->body : "");
+    return doc;
+}

@@ -1,0 +1,55 @@
+/*
+ * referral.h - the referral document of SPEC §4: decoding with validation,
+ * and encoding for the client.
+ *
+ * Validation is the same code on both sides, so the client refuses locally
+ * exactly what the gateway would refuse. Checks that need the directory
+ * (whether `to` exists and the route allows it) are the server's.
+ */
+#ifndef REFGW_REFERRAL_H
+#define REFGW_REFERRAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "errors.h"
+#include "taxonomy.h"
+
+#define RG_ORG_ID_MAX 64
+#define RG_CLIENT_REF_MAX 64
+#define RG_BODY_MAX 65536
+#define RG_JSON_DEPTH_MAX 8
+
+struct rg_referral {
+    char to[RG_ORG_ID_MAX + 1];
+    char client_ref[RG_CLIENT_REF_MAX + 1]; /* "" when the sender gave none */
+    char signal[RG_VALUE_MAX];
+    char urgency[RG_VALUE_MAX];
+    char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]; /* in rg_subject order */
+    char *body;                                   /* owned; NUL-terminated */
+    size_t body_len;
+};
+
+/* Decodes and validates raw bytes; on failure err says which field and why. */
+int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
+                      struct rg_error *err);
+
+/* Validates an already parsed document (the client builds one from flags). */
+int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
+                          struct rg_error *err);
+
+/* Wipes and frees what the referral owns; safe on a zeroed or cleared struct. */
+void rg_referral_clear(struct rg_referral *r);
+
+/* The wire document of the referral (every subject attribute written). */
+cJSON *rg_referral_to_json(const struct rg_referral *r);
+
+/* An organisation id: 1-64 of A-Z a-z 0-9 . _ - (also what a certificate CN must be). */
+bool rg_org_id_valid(const char *s, size_t len);
+
+/* A client_ref: 1-64 of A-Z a-z 0-9 . _ - */
+bool rg_client_ref_valid(const char *s, size_t len);
+
+#endif
