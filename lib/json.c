@@ -42,8 +42,29 @@ bool rg_utf8_valid(const char *s, size_t len)
 }
 
 /*
- * A lexical pass over the raw text: nesting depth, raw NULs and \u0000
- * escapes. cJSON would silently truncate a string at an escaped NUL.
+ * cJSON decodes \u0000 to a NUL, and so too any \u escape whose four
+ * characters are not all hex digits ("\uZZZZ").
+ */
+static bool bad_unicode_escape(const char *hex, size_t avail)
+{
+    if (avail < 4)
+        return true;
+    bool zero = true;
+    for (size_t k = 0; k < 4; k++) {
+        char h = hex[k];
+        bool digit = (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
+                     (h >= 'A' && h <= 'F');
+        if (!digit)
+            return true;
+        zero = zero && hex[k] == '0';
+    }
+    return zero;
+}
+
+/*
+ * A lexical pass over the raw text: nesting depth, raw NULs, escapes that
+ * decode to NUL, and control characters between tokens (cJSON takes every
+ * byte below 0x20 for whitespace).
  */
 static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *err)
 {
@@ -57,9 +78,9 @@ static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *
             if (c == '"') {
                 in_string = false;
             } else if (c == '\\' && i + 1 < len) {
-                if (buf[i + 1] == 'u' && i + 5 < len && memcmp(buf + i + 2, "0000", 4) == 0)
+                if (buf[i + 1] == 'u' && bad_unicode_escape(buf + i + 2, len - i - 2))
                     return rg_fail(err, RG_INVALID_JSON, NULL,
-                                   "the document contains an escaped NUL");
+                                   "the document has a NUL or bad \\u escape");
                 i++; /* skip the escaped character */
             }
             continue;
@@ -72,6 +93,9 @@ static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *
                                "the document nests deeper than %d levels", max_depth);
         } else if (c == '}' || c == ']') {
             depth--;
+        } else if ((unsigned char)c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            return rg_fail(err, RG_INVALID_JSON, NULL,
+                           "the document has a control character outside a string");
         }
     }
     return 0;

@@ -162,6 +162,9 @@ int rg_referral_from_json(const cJSON *doc, struct rg_referral *out, struct rg_e
     if (body_len > RG_BODY_MAX)
         return rg_fail(err, RG_TOO_LARGE, "body", "body is longer than %d bytes",
                        RG_BODY_MAX);
+    /* The gateway's JSON layer checks this already; a client-built tree needs it. */
+    if (!rg_utf8_valid(body->valuestring, body_len))
+        return rg_fail(err, RG_INVALID_FIELD, "body", "body must be valid UTF-8");
     out->body = malloc(body_len + 1);
     if (out->body == NULL)
         return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
