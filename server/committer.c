@@ -1,0 +1,181 @@
+#include "committer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#define MAX_BATCH 1024
+
+struct committer {
+    struct store *store;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake_thread;
+    struct op *queue, **queue_tail; /* guarded by lock */
+    struct op *done, **done_tail;   /* guarded by lock */
+    const char *error;              /* guarded by lock */
+    bool stopping;                  /* guarded by lock */
+    int in_flight;                  /* loop thread only */
+    struct event *wake_loop;
+};
+
+static void append(struct op ***tail, struct op *list)
+{
+    **tail = list;
+    while (**tail != NULL)
+        *tail = &(**tail)->next;
+}
+
+/* Runs one batch in one transaction; marks ops failed as the store dictates. */
+static void run_batch(struct committer *c, struct op *batch, const char **error)
+{
+    struct store *s = c->store;
+    bool checkpoint = false;
+    if (store_begin(s) < 0) {
+        *error = store_error_class(s);
+        for (struct op *op = batch; op != NULL; op = op->next)
+            op->failed = true;
+        return;
+    }
+    for (struct op *op = batch; op != NULL; op = op->next) {
+        checkpoint |= op->kind == OP_CHECKPOINT;
+        if (store_savepoint(s) < 0 || op_execute(s, op) < 0) {
+            *error = store_error_class(s);
+            op->failed = true;
+            store_rollback_to(s);
+        } else if (store_release(s) < 0) {
+            *error = store_error_class(s);
+            op->failed = true;
+            store_rollback_to(s);
+        }
+    }
+    if (store_commit(s) < 0) {
+        *error = store_error_class(s);
+        store_rollback(s);
+        for (struct op *op = batch; op != NULL; op = op->next)
+            op->failed = true;
+        return;
+    }
+    if (checkpoint && store_checkpoint(s) < 0)
+        *error = store_error_class(s);
+}
+
+static void *thread_main(void *arg)
+{
+    struct committer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (c->queue == NULL && !c->stopping)
+            pthread_cond_wait(&c->wake_thread, &c->lock);
+        if (c->queue == NULL)
+            break;
+        /* Take up to MAX_BATCH ops: everything that arrived while we committed. */
+        struct op *batch = c->queue, *last = batch;
+        for (int n = 1; n < MAX_BATCH && last->next != NULL; n++)
+            last = last->next;
+        c->queue = last->next;
+        if (c->queue == NULL)
+            c->queue_tail = &c->queue;
+        last->next = NULL;
+        pthread_mutex_unlock(&c->lock);
+
+        const char *error = NULL;
+        run_batch(c, batch, &error);
+
+        pthread_mutex_lock(&c->lock);
+        append(&c->done_tail, batch);
+        if (error != NULL)
+            c->error = error;
+        if (c->wake_loop != NULL)
+            event_active(c->wake_loop, EV_READ, 0);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static void deliver_done(struct committer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    struct op *list = c->done;
+    c->done = NULL;
+    c->done_tail = &c->done;
+    pthread_mutex_unlock(&c->lock);
+    while (list != NULL) {
+        struct op *op = list;
+        list = op->next;
+        op->next = NULL;
+        c->in_flight--;
+        op->done(op);
+    }
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    deliver_done(arg);
+}
+
+struct committer *committer_new(struct store *store, struct event_base *base)
+{
+    struct committer *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->store = store;
+    c->queue_tail = &c->queue;
+    c->done_tail = &c->done;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake_thread, NULL);
+    c->wake_loop = event_new(base, -1, 0, on_wake, c);
+    if (c->wake_loop == NULL || pthread_create(&c->thread, NULL, thread_main, c) != 0) {
+        if (c->wake_loop != NULL)
+            event_free(c->wake_loop);
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->wake_thread);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void committer_submit(struct committer *c, struct op *op)
+{
+    op->next = NULL;
+    op->failed = false;
+    c->in_flight++;
+    pthread_mutex_lock(&c->lock);
+    *c->queue_tail = op;
+    c->queue_tail = &op->next;
+    pthread_cond_signal(&c->wake_thread);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int committer_in_flight(struct committer *c)
+{
+    return c->in_flight;
+}
+
+const char *committer_take_error(struct committer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    const char *e = c->error;
+    c->error = NULL;
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+void committer_free(struct committer *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_signal(&c->wake_thread);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    /* Whatever completed after the loop stopped: let each op clean up. */
+    deliver_done(c);
+    event_free(c->wake_loop);
+    store_close(c->store);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake_thread);
+    free(c);
+}

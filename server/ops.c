@@ -1,0 +1,55 @@
+#include "ops.h"
+
+#include <stdlib.h>
+
+#define EXPIRE_BATCH 1000
+
+int op_execute(struct store *s, struct op *op)
+{
+    switch (op->kind) {
+    case OP_PUT: {
+        struct parties p = {op->u.put.sender, op->u.put.sender_type,
+                            op->u.put.referral.to, op->u.put.recipient_type};
+        return store_put(s, &op->u.put.referral, &p, op->now, op->u.put.id,
+                         &op->u.put.outcome, &op->u.put.state);
+    }
+    case OP_INBOX:
+        return store_inbox(s, op->u.inbox.recipient, op->u.inbox.limit, INBOX_MAX_BYTES,
+                           op->now, &op->u.inbox.items, &op->u.inbox.count);
+    case OP_ACK:
+        return store_ack(s, op->u.ack.recipient, op->u.ack.id, op->now, &op->u.ack.found);
+    case OP_STATUS:
+        return store_status(s, op->u.status.sender, op->u.status.id, &op->u.status.st,
+                            &op->u.status.found);
+    case OP_EXPIRE:
+        if (store_expire(s, op->u.expire.cutoff, op->now, EXPIRE_BATCH,
+                         &op->u.expire.expired) < 0)
+            return -1;
+        return store_pending(s, &op->u.expire.pending);
+    case OP_HEALTH: {
+        long pending;
+        return store_pending(s, &pending);
+    }
+    case OP_REJECTIONS:
+        return store_add_rejections(s, op->now, op->u.rejections.counts);
+    case OP_CHECKPOINT:
+        return 0; /* the committer checkpoints after committing the batch */
+    }
+    return -1;
+}
+
+bool op_writes(const struct op *op)
+{
+    return op->kind != OP_STATUS && op->kind != OP_HEALTH;
+}
+
+void op_free(struct op *op)
+{
+    if (op == NULL)
+        return;
+    if (op->kind == OP_PUT)
+        rg_referral_clear(&op->u.put.referral);
+    else if (op->kind == OP_INBOX)
+        store_items_free(op->u.inbox.items, op->u.inbox.count);
+    free(op);
+}

@@ -1,0 +1,723 @@
+#include "store.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <sqlite3.h>
+
+#define SECRET_LEN 32
+#define DIGEST_LEN 32
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    /* Routing metadata and status; no content, no client_ref in clear. */
+    "CREATE TABLE IF NOT EXISTS referrals("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"
+    "  ended_at INTEGER,"
+    "  deliveries INTEGER NOT NULL DEFAULT 0,"
+    "  ref_key BLOB UNIQUE,"
+    "  digest BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS referrals_pending ON referrals(recipient, state, seq);"
+    "CREATE INDEX IF NOT EXISTS referrals_age ON referrals(state, created_at);"
+    /* Content, keyed by the referral's seq; deleted (and zeroed) on ack or expiry. */
+    "CREATE TABLE IF NOT EXISTS content("
+    "  seq INTEGER PRIMARY KEY,"
+    "  age_band TEXT, gender TEXT, municipality TEXT, origin TEXT,"
+    "  socioeconomic TEXT, education TEXT, housing TEXT, addiction TEXT,"
+    "  body BLOB NOT NULL);"
+    /* SPEC §6: attr is '' for the key without a subject attribute. */
+    "CREATE TABLE IF NOT EXISTS counts("
+    "  month TEXT NOT NULL, event TEXT NOT NULL,"
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
+    "  attr TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY(month, event, attr, value, sender, recipient, signal, urgency)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rejections("
+    "  month TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY(month, code)) WITHOUT ROWID;";
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_FIND_REF, S_INSERT_REFERRAL, S_INSERT_CONTENT,
+    S_SELECT_PENDING, S_MARK_DELIVERED,
+    S_SELECT_FOR_END, S_DELETE_CONTENT, S_MARK_ACKED, S_MARK_EXPIRED,
+    S_SELECT_EXPIRED, S_STATUS, S_COUNT, S_REJECTION, S_PENDING,
+    S_COUNT_STMTS
+};
+
+static const char *const stmt_sql[S_COUNT_STMTS] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT op",
+    [S_RELEASE] = "RELEASE op",
+    [S_ROLLBACK_TO] = "ROLLBACK TO op",
+    [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE ref_key = ?1",
+    [S_INSERT_REFERRAL] =
+        "INSERT INTO referrals(id, sender, sender_type, recipient, recipient_type, signal,"
+        " urgency, state, created_at, ref_key, digest)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10)",
+    [S_INSERT_CONTENT] =
+        "INSERT INTO content(seq, age_band, gender, municipality, origin, socioeconomic,"
+        " education, housing, addiction, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_SELECT_PENDING] =
+        "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, r.urgency,"
+        " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, c.socioeconomic,"
+        " c.education, c.housing, c.addiction, c.body"
+        " FROM referrals r JOIN content c ON c.seq = r.seq"
+        " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
+    [S_MARK_DELIVERED] =
+        "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
+        " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
+    [S_SELECT_FOR_END] =
+        "SELECT r.seq, r.state, r.sender, r.sender_type, r.recipient, r.recipient_type,"
+        " r.signal, r.urgency, c.age_band, c.gender, c.municipality, c.origin,"
+        " c.socioeconomic, c.education, c.housing, c.addiction"
+        " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
+        " WHERE r.id = ?1 AND r.recipient = ?2",
+    [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
+    [S_MARK_ACKED] = "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2"
+                     " WHERE seq = ?1",
+    [S_MARK_EXPIRED] = "UPDATE referrals SET state = 3, ended_at = ?2 WHERE seq = ?1",
+    [S_SELECT_EXPIRED] =
+        "SELECT r.id, r.recipient FROM referrals r"
+        " WHERE r.state IN (0, 1) AND r.created_at < ?1 ORDER BY r.created_at LIMIT ?2",
+    [S_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
+                 " FROM referrals WHERE id = ?1 AND sender = ?2",
+    [S_COUNT] =
+        "INSERT INTO counts(month, event, sender, sender_type, recipient, recipient_type,"
+        " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)"
+        " ON CONFLICT DO UPDATE SET n = n + 1",
+    [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
+                    " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    [S_PENDING] = "SELECT count(*) FROM referrals WHERE state IN (0, 1)",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT_STMTS];
+    unsigned char secret[SECRET_LEN];
+    EVP_MAC *hmac;
+    int last_error;
+};
+
+/* A referral's routing and content as read back for counting its end. */
+struct ending {
+    long long seq;
+    int state;
+    char sender[RG_ORG_ID_MAX + 1], sender_type[RG_VALUE_MAX];
+    char recipient[RG_ORG_ID_MAX + 1], recipient_type[RG_VALUE_MAX];
+    char signal[RG_VALUE_MAX], urgency[RG_VALUE_MAX];
+    char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX];
+};
+
+static int failed(struct store *s, int rc)
+{
+    s->last_error = rc;
+    return -1;
+}
+
+const char *store_error_class(const struct store *s)
+{
+    switch (s->last_error & 0xff) {
+    case SQLITE_FULL:
+        return "disk full";
+    case SQLITE_IOERR:
+        return "I/O error";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return "database corrupt";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        return "cannot write the database";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return "database busy";
+    case SQLITE_NOMEM:
+        return "out of memory";
+    default:
+        return "store failure";
+    }
+}
+
+/* Resets a statement for reuse; bindings are cleared so no content lingers. */
+static sqlite3_stmt *prepared(struct store *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = s->stmt[id];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static int run(struct store *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = prepared(s, id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static void column_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+static int exec(struct store *s, const char *sql)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : failed(s, rc);
+}
+
+static int load_secret(struct store *s)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'secret'", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return failed(s, rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SECRET_LEN) {
+        memcpy(s->secret, sqlite3_column_blob(st, 0), SECRET_LEN);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return failed(s, rc);
+    /* First start: a fresh key for hashing client_refs and content. */
+    if (rg_random_bytes(s->secret, SECRET_LEN) < 0)
+        return failed(s, SQLITE_ERROR);
+    rc = sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES('secret', ?1)", -1,
+                            &st, NULL);
+    if (rc != SQLITE_OK)
+        return failed(s, rc);
+    sqlite3_bind_blob(st, 1, s->secret, SECRET_LEN, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
+static int check_integrity(struct store *s, char err[STORE_ERR_MAX])
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    bool ok = rc == SQLITE_ROW &&
+              strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+    sqlite3_finalize(st);
+    if (!ok) {
+        snprintf(err, STORE_ERR_MAX, "the database failed its integrity check (%s)",
+                 rc == SQLITE_ROW ? "corrupt" : sqlite3_errstr(rc));
+        return -1;
+    }
+    return 0;
+}
+
+struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
+{
+    if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
+        snprintf(err, STORE_ERR_MAX, "cannot create data_dir %.180s: %s", data_dir,
+                 strerror(errno));
+        return NULL;
+    }
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, STORE_ERR_MAX, "out of memory");
+        return NULL;
+    }
+    s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (s->hmac == NULL) {
+        snprintf(err, STORE_ERR_MAX, "cannot use HMAC from OpenSSL");
+        free(s);
+        return NULL;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
+    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                               SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, STORE_ERR_MAX, "cannot open %.180s: %s", path, sqlite3_errstr(rc));
+        store_close(s);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* Durable across power loss; deleted content zeroed; no temp files outside. */
+    static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+                                  "PRAGMA synchronous=FULL;"
+                                  "PRAGMA secure_delete=ON;"
+                                  "PRAGMA temp_store=MEMORY;"
+                                  "PRAGMA cell_size_check=ON;";
+    if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
+        load_secret(s) < 0) {
+        if (err[0] == '\0' || s->last_error != 0)
+            snprintf(err, STORE_ERR_MAX, "cannot use %.180s: %s", path,
+                     sqlite3_errstr(s->last_error));
+        store_close(s);
+        return NULL;
+    }
+    for (int i = 0; i < S_COUNT_STMTS; i++) {
+        rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &s->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, STORE_ERR_MAX, "cannot prepare statements in %.100s: %s", path,
+                     sqlite3_errmsg(s->db));
+            store_close(s);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+int store_checkpoint(struct store *s)
+{
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : failed(s, rc);
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < S_COUNT_STMTS; i++)
+        sqlite3_finalize(s->stmt[i]);
+    if (s->db != NULL) {
+        store_checkpoint(s);
+        sqlite3_close(s->db);
+    }
+    OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    EVP_MAC_free(s->hmac);
+    free(s);
+}
+
+int store_begin(struct store *s)
+{
+    return run(s, S_BEGIN);
+}
+
+int store_commit(struct store *s)
+{
+    return run(s, S_COMMIT);
+}
+
+void store_rollback(struct store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        run(s, S_ROLLBACK);
+}
+
+int store_savepoint(struct store *s)
+{
+    return run(s, S_SAVEPOINT);
+}
+
+int store_release(struct store *s)
+{
+    return run(s, S_RELEASE);
+}
+
+void store_rollback_to(struct store *s)
+{
+    run(s, S_ROLLBACK_TO);
+    run(s, S_RELEASE);
+}
+
+/* HMAC-SHA256 over length-prefixed fields, so no two field lists hash alike. */
+static void keyed_hash(const struct store *s, const char *const *fields, const size_t *lens,
+                       size_t n, unsigned char out[DIGEST_LEN])
+{
+    char digest_name[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(s->hmac);
+    size_t len = 0;
+    if (ctx == NULL || !EVP_MAC_init(ctx, s->secret, SECRET_LEN, params)) {
+        memset(out, 0, DIGEST_LEN); /* unreachable in practice; never a weak key */
+        EVP_MAC_CTX_free(ctx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char prefix[8];
+        for (int b = 0; b < 8; b++)
+            prefix[b] = (unsigned char)((uint64_t)lens[i] >> (8 * b));
+        EVP_MAC_update(ctx, prefix, sizeof(prefix));
+        EVP_MAC_update(ctx, (const unsigned char *)fields[i], lens[i]);
+    }
+    EVP_MAC_final(ctx, out, &len, DIGEST_LEN);
+    EVP_MAC_CTX_free(ctx);
+}
+
+static void ref_key(const struct store *s, const char *sender, const char *client_ref,
+                    unsigned char out[DIGEST_LEN])
+{
+    const char *f[] = {"ref", sender, client_ref};
+    const size_t l[] = {3, strlen(sender), strlen(client_ref)};
+    keyed_hash(s, f, l, 3, out);
+}
+
+static void content_digest(const struct store *s, const struct rg_referral *r,
+                           unsigned char out[DIGEST_LEN])
+{
+    const char *f[4 + RG_SUBJECT_ATTRS];
+    size_t l[4 + RG_SUBJECT_ATTRS];
+    size_t n = 0;
+    f[n] = r->to, l[n] = strlen(r->to), n++;
+    f[n] = r->signal, l[n] = strlen(r->signal), n++;
+    f[n] = r->urgency, l[n] = strlen(r->urgency), n++;
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        f[n] = r->subject[i], l[n] = strlen(r->subject[i]), n++;
+    f[n] = r->body, l[n] = r->body_len, n++;
+    keyed_hash(s, f, l, n, out);
+}
+
+/* One event into the counters: the key without subject, then one key per attribute. */
+static int count_event(struct store *s, time_t now, const char *event, const char *sender,
+                       const char *sender_type, const char *recipient,
+                       const char *recipient_type, const char *signal, const char *urgency,
+                       const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+{
+    char month[RG_MONTH_LEN];
+    rg_month_format(now, month);
+    for (int i = -1; i < RG_SUBJECT_ATTRS; i++) {
+        sqlite3_stmt *st = prepared(s, S_COUNT);
+        bind_text(st, 1, month);
+        bind_text(st, 2, event);
+        bind_text(st, 3, sender);
+        bind_text(st, 4, sender_type);
+        bind_text(st, 5, recipient);
+        bind_text(st, 6, recipient_type);
+        bind_text(st, 7, signal);
+        bind_text(st, 8, urgency);
+        bind_text(st, 9, i < 0 ? "" : rg_subject[i].name);
+        bind_text(st, 10, i < 0 ? "" : subject[i]);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return failed(s, rc);
+    }
+    return 0;
+}
+
+int store_put(struct store *s, const struct rg_referral *r, const struct parties *p,
+              time_t now, char id[RG_ID_LEN + 1], enum put_outcome *outcome,
+              enum referral_state *state)
+{
+    unsigned char key[DIGEST_LEN], digest[DIGEST_LEN];
+    bool has_ref = r->client_ref[0] != '\0';
+    content_digest(s, r, digest);
+    if (has_ref) {
+        ref_key(s, p->sender, r->client_ref, key);
+        sqlite3_stmt *st = prepared(s, S_FIND_REF);
+        sqlite3_bind_blob(st, 1, key, DIGEST_LEN, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            column_copy(st, 0, id, RG_ID_LEN + 1);
+            bool same = sqlite3_column_bytes(st, 1) == DIGEST_LEN &&
+                        CRYPTO_memcmp(sqlite3_column_blob(st, 1), digest, DIGEST_LEN) == 0;
+            *state = (enum referral_state)sqlite3_column_int(st, 2);
+            sqlite3_reset(st);
+            *outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
+            return 0;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return failed(s, rc);
+    }
+    if (rg_id_new(id) < 0)
+        return failed(s, SQLITE_ERROR);
+
+    sqlite3_stmt *st = prepared(s, S_INSERT_REFERRAL);
+    bind_text(st, 1, id);
+    bind_text(st, 2, p->sender);
+    bind_text(st, 3, p->sender_type);
+    bind_text(st, 4, p->recipient);
+    bind_text(st, 5, p->recipient_type);
+    bind_text(st, 6, r->signal);
+    bind_text(st, 7, r->urgency);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+    if (has_ref)
+        sqlite3_bind_blob(st, 9, key, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 10, digest, DIGEST_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return failed(s, rc);
+    sqlite3_int64 seq = sqlite3_last_insert_rowid(s->db);
+
+    st = prepared(s, S_INSERT_CONTENT);
+    sqlite3_bind_int64(st, 1, seq);
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        bind_text(st, 2 + i, r->subject[i]);
+    sqlite3_bind_blob(st, 10, r->body, (int)r->body_len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return failed(s, rc);
+
+    if (count_event(s, now, "accepted", p->sender, p->sender_type, p->recipient,
+                    p->recipient_type, r->signal, r->urgency, r->subject) < 0)
+        return -1;
+    *outcome = PUT_CREATED;
+    return 0;
+}
+
+static int read_item(sqlite3_stmt *st, struct inbox_item *it)
+{
+    column_copy(st, 1, it->id, sizeof(it->id));
+    column_copy(st, 2, it->from, sizeof(it->from));
+    column_copy(st, 3, it->from_type, sizeof(it->from_type));
+    it->created_at = (time_t)sqlite3_column_int64(st, 4);
+    column_copy(st, 5, it->signal, sizeof(it->signal));
+    column_copy(st, 6, it->urgency, sizeof(it->urgency));
+    it->deliveries = sqlite3_column_int(st, 7) + 1;
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        column_copy(st, 8 + i, it->subject[i], sizeof(it->subject[i]));
+    int len = sqlite3_column_bytes(st, 16);
+    const void *body = sqlite3_column_blob(st, 16);
+    it->body = malloc((size_t)len + 1);
+    if (it->body == NULL)
+        return -1;
+    if (len > 0)
+        memcpy(it->body, body, (size_t)len);
+    it->body[len] = '\0';
+    it->body_len = (size_t)len;
+    return 0;
+}
+
+int store_inbox(struct store *s, const char *recipient, int limit, size_t max_bytes,
+                time_t now, struct inbox_item **items, size_t *count)
+{
+    *items = calloc((size_t)limit, sizeof(**items));
+    *count = 0;
+    if (*items == NULL)
+        return failed(s, SQLITE_NOMEM);
+    long long *seqs = calloc((size_t)limit, sizeof(*seqs));
+    if (seqs == NULL)
+        return failed(s, SQLITE_NOMEM);
+
+    sqlite3_stmt *st = prepared(s, S_SELECT_PENDING);
+    bind_text(st, 1, recipient);
+    sqlite3_bind_int(st, 2, limit);
+    size_t bytes = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(st, 16);
+        if (*count > 0 && bytes + len > max_bytes)
+            break;
+        seqs[*count] = sqlite3_column_int64(st, 0);
+        if (read_item(st, &(*items)[*count]) < 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        bytes += len;
+        (*count)++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(seqs);
+        return failed(s, rc);
+    }
+    for (size_t i = 0; i < *count; i++) {
+        st = prepared(s, S_MARK_DELIVERED);
+        sqlite3_bind_int64(st, 1, seqs[i]);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            free(seqs);
+            return failed(s, rc);
+        }
+    }
+    free(seqs);
+    return 0;
+}
+
+void store_items_free(struct inbox_item *items, size_t count)
+{
+    if (items == NULL)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        if (items[i].body != NULL) {
+            OPENSSL_cleanse(items[i].body, items[i].body_len);
+            free(items[i].body);
+        }
+    }
+    OPENSSL_cleanse(items, count * sizeof(*items));
+    free(items);
+}
+
+/* Reads what counting the end of a referral needs; found=false if not recipient's. */
+static int load_ending(struct store *s, const char *id, const char *recipient,
+                       struct ending *e, bool *found)
+{
+    sqlite3_stmt *st = prepared(s, S_SELECT_FOR_END);
+    bind_text(st, 1, id);
+    bind_text(st, 2, recipient);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        e->seq = sqlite3_column_int64(st, 0);
+        e->state = sqlite3_column_int(st, 1);
+        column_copy(st, 2, e->sender, sizeof(e->sender));
+        column_copy(st, 3, e->sender_type, sizeof(e->sender_type));
+        column_copy(st, 4, e->recipient, sizeof(e->recipient));
+        column_copy(st, 5, e->recipient_type, sizeof(e->recipient_type));
+        column_copy(st, 6, e->signal, sizeof(e->signal));
+        column_copy(st, 7, e->urgency, sizeof(e->urgency));
+        for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+            column_copy(st, 8 + i, e->subject[i], sizeof(e->subject[i]));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
+/* Erases the content of a pending referral, moves it to its end state and counts. */
+static int end_referral(struct store *s, const struct ending *e, enum stmt_id mark,
+                        const char *event, time_t now)
+{
+    sqlite3_stmt *st = prepared(s, S_DELETE_CONTENT);
+    sqlite3_bind_int64(st, 1, e->seq);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return failed(s, rc);
+    st = prepared(s, mark);
+    sqlite3_bind_int64(st, 1, e->seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return failed(s, rc);
+    return count_event(s, now, event, e->sender, e->sender_type, e->recipient,
+                       e->recipient_type, e->signal, e->urgency, e->subject);
+}
+
+int store_ack(struct store *s, const char *recipient, const char *id, time_t now,
+              bool *found)
+{
+    struct ending e;
+    if (load_ending(s, id, recipient, &e, found) < 0)
+        return -1;
+    /* An expired referral's content is gone; acknowledging it changes nothing. */
+    if (!*found || e.state >= STATE_ACKNOWLEDGED) {
+        *found = *found && e.state == STATE_ACKNOWLEDGED;
+        return 0;
+    }
+    return end_referral(s, &e, S_MARK_ACKED, "acknowledged", now);
+}
+
+const char *referral_state_name(enum referral_state st)
+{
+    static const char *const names[] = {"queued", "delivered", "acknowledged", "expired"};
+    return (unsigned)st < 4 ? names[st] : "queued";
+}
+
+int store_status(struct store *s, const char *sender, const char *id,
+                 struct referral_status *out, bool *found)
+{
+    sqlite3_stmt *st = prepared(s, S_STATUS);
+    bind_text(st, 1, id);
+    bind_text(st, 2, sender);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        column_copy(st, 0, out->to, sizeof(out->to));
+        out->state = (enum referral_state)sqlite3_column_int(st, 1);
+        out->created_at = (time_t)sqlite3_column_int64(st, 2);
+        out->delivered_at = (time_t)sqlite3_column_int64(st, 3);
+        out->acknowledged_at = (time_t)sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
+int store_expire(struct store *s, time_t cutoff, time_t now, int max, int *expired)
+{
+    *expired = 0;
+    struct {
+        char id[RG_ID_LEN + 1];
+        char recipient[RG_ORG_ID_MAX + 1];
+    } *due = calloc((size_t)max, sizeof(*due));
+    if (due == NULL)
+        return failed(s, SQLITE_NOMEM);
+    sqlite3_stmt *st = prepared(s, S_SELECT_EXPIRED);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)cutoff);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+        column_copy(st, 0, due[n].id, sizeof(due[n].id));
+        column_copy(st, 1, due[n].recipient, sizeof(due[n].recipient));
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(due);
+        return failed(s, rc);
+    }
+    for (int i = 0; i < n; i++) {
+        struct ending e;
+        bool found;
+        if (load_ending(s, due[i].id, due[i].recipient, &e, &found) < 0 ||
+            (found && end_referral(s, &e, S_MARK_EXPIRED, "expired", now) < 0)) {
+            free(due);
+            return -1;
+        }
+        *expired += found;
+    }
+    free(due);
+    return 0;
+}
+
+int store_add_rejections(struct store *s, time_t now, const unsigned counts[RG_CODE_COUNT])
+{
+    char month[RG_MONTH_LEN];
+    rg_month_format(now, month);
+    for (int code = 0; code < RG_CODE_COUNT; code++) {
+        if (counts[code] == 0)
+            continue;
+        sqlite3_stmt *st = prepared(s, S_REJECTION);
+        bind_text(st, 1, month);
+        bind_text(st, 2, rg_code_name((enum rg_code)code));
+        sqlite3_bind_int64(st, 3, counts[code]);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return failed(s, rc);
+    }
+    return 0;
+}
+
+int store_pending(struct store *s, long *pending)
+{
+    sqlite3_stmt *st = prepared(s, S_PENDING);
+    int rc = sqlite3_step(st);
+    *pending = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : failed(s, rc);
+}
