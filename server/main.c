@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -369,6 +370,7 @@ int main(int argc, char **argv)
         return check_config(check);
 
     signal(SIGPIPE, SIG_IGN);
+    umask(077); /* the store and its WAL are for refgwd alone */
     if (evthread_use_pthreads() < 0) {
         log_line("cannot enable libevent threads");
         return 1;
