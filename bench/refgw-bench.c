@@ -1,0 +1,560 @@
+/*
+ * refgw-bench - a load generator for refgwd, or any HTTPS server.
+ *
+ * It holds the client certificates of several organisations at once, sends
+ * referrals at a fixed rate or as fast as it can, and measures what the
+ * common tools cannot: the time from a send's 202 to the recipient's receipt.
+ * See usage() and bench/README.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "bench.h"
+#include "conn.h"
+#include "ids.h"
+#include "procstat.h"
+#include "report.h"
+#include "worker.h"
+
+static void usage(FILE *f);
+
+/* ---- options --------------------------------------------------------------- */
+
+enum num_type { T_DOUBLE, T_UNSIGNED, T_SIZE };
+
+/* The numeric options, as data: name, where it goes, range and help. */
+static const struct num_opt {
+    const char *name;
+    size_t offset;
+    enum num_type type;
+    double min, max, def;
+    const char *help;
+} num_opts[] = {
+    {"connections", offsetof(struct bench_opts, connections), T_UNSIGNED, 1, 1000000,
+     16, "keep-alive connections (handshake: concurrent handshakes; idle: to open)"},
+    {"rate", offsetof(struct bench_opts, rate), T_DOUBLE, 0, 1e7, 0,
+     "requests/s over all connections, open-loop; 0: as fast as possible"},
+    {"duration", offsetof(struct bench_opts, duration), T_DOUBLE, 0.1, 86400 * 7, 10,
+     "seconds measured"},
+    {"warmup", offsetof(struct bench_opts, warmup), T_DOUBLE, 0, 3600, 2,
+     "seconds of load before the measured window"},
+    {"hold", offsetof(struct bench_opts, hold), T_DOUBLE, 0, 86400, 0,
+     "idle: seconds to keep the connections open after reporting"},
+    {"timeout", offsetof(struct bench_opts, timeout), T_DOUBLE, 1, 3600, 10,
+     "seconds for a handshake or an answer"},
+    {"drain", offsetof(struct bench_opts, drain), T_DOUBLE, 0, 3600, 10,
+     "e2e: seconds to wait after the window for its sends to arrive"},
+    {"threads", offsetof(struct bench_opts, threads), T_UNSIGNED, 1, 64, 1,
+     "worker threads, each with its own event loop (e2e: 1)"},
+    {"ack-connections", offsetof(struct bench_opts, ack_connections), T_UNSIGNED, 1, 64,
+     4, "e2e: connections per recipient that acknowledge"},
+    {"wait", offsetof(struct bench_opts, inbox_wait), T_UNSIGNED, 0, 60, 30,
+     "e2e: long-poll wait of each inbox request"},
+    {"limit", offsetof(struct bench_opts, inbox_limit), T_UNSIGNED, 1, 500, 500,
+     "e2e: items per inbox answer"},
+    {"max-connecting", offsetof(struct bench_opts, max_connecting), T_UNSIGNED, 1,
+     100000, 64, "idle: handshakes in progress at once"},
+    {"body-size", offsetof(struct bench_opts, body_size), T_SIZE, 1, 65536, 2048,
+     "bytes of free text in each referral"},
+};
+#define NUM_OPTS (sizeof num_opts / sizeof num_opts[0])
+
+enum {
+    O_URL = 1,
+    O_CA,
+    O_IDENTITY,
+    O_RECIPIENT,
+    O_TO,
+    O_PID,
+    O_MODE,
+    O_JSON,
+    O_HELP,
+    O_NUM = 100
+};
+
+static const struct option string_opts[] = {
+    {"url", required_argument, NULL, O_URL},
+    {"ca", required_argument, NULL, O_CA},
+    {"identity", required_argument, NULL, O_IDENTITY},
+    {"recipient", required_argument, NULL, O_RECIPIENT},
+    {"to", required_argument, NULL, O_TO},
+    {"server-pid", required_argument, NULL, O_PID},
+    {"mode", required_argument, NULL, O_MODE},
+    {"json", no_argument, NULL, O_JSON},
+    {"help", no_argument, NULL, O_HELP},
+};
+#define STRING_OPTS (sizeof string_opts / sizeof string_opts[0])
+
+static const char *const modes[] = {[MODE_SEND] = "send",
+                                    [MODE_E2E] = "e2e",
+                                    [MODE_HANDSHAKE] = "handshake",
+                                    [MODE_IDLE] = "idle"};
+
+static int set_num(struct bench_opts *o, const struct num_opt *n, const char *arg,
+                   char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || v < n->min || v > n->max ||
+        (n->type != T_DOUBLE && v != (double)(long long)v)) {
+        snprintf(err, errlen, "--%s: expected a number from %g to %g", n->name, n->min,
+                 n->max);
+        return -1;
+    }
+    char *field = (char *)o + n->offset;
+    if (n->type == T_DOUBLE)
+        *(double *)field = v;
+    else if (n->type == T_UNSIGNED)
+        *(unsigned *)field = (unsigned)v;
+    else
+        *(size_t *)field = (size_t)v;
+    return 0;
+}
+
+/* "CERT:KEY", split at the last colon. */
+static int split_identity(char *arg, struct ident *id)
+{
+    char *colon = strrchr(arg, ':');
+    if (!colon || colon == arg || !colon[1])
+        return -1;
+    *colon = '\0';
+    id->cert = arg;
+    id->key = colon + 1;
+    return 0;
+}
+
+static int set_mode(struct bench_opts *o, const char *name, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(name, modes[i]) == 0) {
+            o->mode = (enum bench_mode)i;
+            return 0;
+        }
+    snprintf(err, errlen, "unknown mode '%s' (send, e2e, handshake, idle)", name);
+    return -1;
+}
+
+/* "https://HOST[:PORT][/]", HOST possibly a bracketed IPv6 address. */
+static int parse_url(struct bench_opts *o, char *err, size_t errlen)
+{
+    const char *p = o->url;
+    if (strncmp(p, "https://", 8) != 0)
+        goto bad;
+    p += 8;
+    const char *host_end;
+    if (*p == '[') {
+        host_end = strchr(p, ']');
+        if (!host_end)
+            goto bad;
+        p++;
+    } else {
+        host_end = p + strcspn(p, ":/");
+    }
+    size_t hlen = (size_t)(host_end - p);
+    if (hlen == 0 || hlen >= sizeof o->host)
+        goto bad;
+    memcpy(o->host, p, hlen);
+    o->host[hlen] = '\0';
+    p = host_end + (*host_end == ']');
+    snprintf(o->port, sizeof o->port, "443");
+    if (*p == ':') {
+        size_t plen = strspn(p + 1, "0123456789");
+        if (plen == 0 || plen >= sizeof o->port)
+            goto bad;
+        memcpy(o->port, p + 1, plen);
+        o->port[plen] = '\0';
+        p += 1 + plen;
+    }
+    if (*p && strcmp(p, "/") != 0)
+        goto bad;
+    return 0;
+bad:
+    snprintf(err, errlen, "--url: expected https://HOST:PORT");
+    return -1;
+}
+
+static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
+                      size_t errlen)
+{
+    switch (opt) {
+    case O_URL:
+        o->url = arg;
+        return 0;
+    case O_CA:
+        o->ca = arg;
+        return 0;
+    case O_MODE:
+        return set_mode(o, arg, err, errlen);
+    case O_JSON:
+        o->json = true;
+        return 0;
+    case O_IDENTITY:
+        if (o->nsenders == MAX_IDENTS ||
+            split_identity(arg, &o->senders[o->nsenders]) < 0)
+            break;
+        o->nsenders++;
+        return 0;
+    case O_RECIPIENT: {
+        char *eq = strchr(arg, '=');
+        struct ident *id = &o->recipients[o->nrecipients];
+        if (o->nrecipients == MAX_IDENTS || !eq || eq == arg)
+            break;
+        *eq = '\0';
+        id->org = arg;
+        if (split_identity(eq + 1, id) < 0)
+            break;
+        o->nrecipients++;
+        return 0;
+    }
+    case O_TO:
+        if (o->nto == MAX_TO || !*arg)
+            break;
+        o->to[o->nto++] = arg;
+        return 0;
+    case O_PID: {
+        char *end;
+        long pid = strtol(arg, &end, 10);
+        if (o->npids == MAX_PIDS || *end || pid <= 0)
+            break;
+        o->pids[o->npids++] = (pid_t)pid;
+        return 0;
+    }
+    }
+    snprintf(err, errlen, "bad or too many values for an option: '%s'", arg);
+    return -1;
+}
+
+/* What each mode needs, checked once all options are in. */
+static int check_options(struct bench_opts *o, char *err, size_t errlen)
+{
+    if (!o->url || !o->ca) {
+        snprintf(err, errlen, "--url and --ca are required");
+        return -1;
+    }
+    if (o->nsenders == 0) {
+        snprintf(err, errlen, "at least one --identity CERT:KEY is required");
+        return -1;
+    }
+    if (o->mode == MODE_E2E) {
+        if (o->nrecipients == 0) {
+            snprintf(err, errlen, "e2e needs at least one --recipient ORG=CERT:KEY");
+            return -1;
+        }
+        if (o->threads != 1) {
+            snprintf(err, errlen,
+                     "e2e runs in one thread (it matches sends and receipts)");
+            return -1;
+        }
+        for (size_t i = 0; o->nto == 0 && i < o->nrecipients; i++)
+            o->to[i] = o->recipients[i].org;
+        if (o->nto == 0)
+            o->nto = o->nrecipients;
+    }
+    if (o->mode == MODE_SEND && o->nto == 0) {
+        snprintf(err, errlen, "send needs at least one --to ORG");
+        return -1;
+    }
+    if (o->threads > o->connections)
+        o->threads = o->connections;
+    return parse_url(o, err, errlen);
+}
+
+static int parse_options(int argc, char **argv, struct bench_opts *o, char *err,
+                         size_t errlen)
+{
+    struct option all[STRING_OPTS + NUM_OPTS + 1];
+    memcpy(all, string_opts, sizeof string_opts);
+    for (size_t i = 0; i < NUM_OPTS; i++) {
+        all[STRING_OPTS + i] =
+            (struct option){num_opts[i].name, required_argument, NULL, O_NUM + (int)i};
+        /* Defaults first, so an option overrides them. */
+        char def[32];
+        snprintf(def, sizeof def, "%.17g", num_opts[i].def);
+        set_num(o, &num_opts[i], def, err, errlen);
+    }
+    memset(&all[STRING_OPTS + NUM_OPTS], 0, sizeof all[0]);
+    int opt;
+    while ((opt = getopt_long(argc, argv, "", all, NULL)) != -1) {
+        if (opt == O_HELP) {
+            usage(stdout);
+            exit(0);
+        }
+        if (opt == '?') {
+            snprintf(err, errlen, "see --help");
+            return -1;
+        }
+        int rc = opt >= O_NUM ? set_num(o, &num_opts[opt - O_NUM], optarg, err, errlen)
+                              : add_option(o, opt, optarg, err, errlen);
+        if (rc < 0)
+            return -1;
+    }
+    /* The mode may also come as the one word left. */
+    if (optind < argc && set_mode(o, argv[optind++], err, errlen) < 0)
+        return -1;
+    if (optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
+    return check_options(o, err, errlen);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: refgw-bench [send|e2e|handshake|idle] --url https://HOST:PORT --ca "
+        "FILE\n"
+        "                   --identity CERT:KEY... [--recipient ORG=CERT:KEY...]\n"
+        "                   [--to ORG...] [--server-pid PID...] [--json] [options]\n\n"
+        "  send       POST /v1/referrals on keep-alive connections, count the 202s\n"
+        "  e2e        send, while each recipient long-polls its inbox and acks;\n"
+        "             measures the time from a send's 202 to its receipt\n"
+        "  handshake  a new connection per request: handshake, GET /v1/health, close\n"
+        "  idle       open --connections connections, report, hold them --hold s\n\n"
+        "  --identity CERT:KEY       a sender's certificate (repeat for several)\n"
+        "  --recipient ORG=CERT:KEY  an e2e recipient (repeat); default --to\n"
+        "  --to ORG                  recipients of sends, in turn (repeat)\n"
+        "  --server-pid PID          report the server's CPU and memory (with its\n"
+        "                            child processes) from /proc\n"
+        "  --json                    one JSON object instead of text\n");
+    for (size_t i = 0; i < NUM_OPTS; i++)
+        fprintf(f, "  --%-15s %s (default %g)\n", num_opts[i].name, num_opts[i].help,
+                num_opts[i].def);
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+/* Idle mode holds thousands of sockets: take all the kernel allows. */
+static void raise_nofile(const struct bench_opts *o)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    rlim_t need = o->connections + o->nrecipients * (1 + o->ack_connections) + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need)
+        fprintf(stderr, "refgw-bench: warning: only %llu file descriptors for %llu\n",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
+
+static int resolve(struct bench *b, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res;
+    int rc = getaddrinfo(b->o.host, b->o.port, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", b->o.host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
+    b->addrlen = res->ai_addrlen;
+    freeaddrinfo(res);
+    unsigned char buf[sizeof(struct in6_addr)];
+    b->host_is_ip = inet_pton(AF_INET, b->o.host, buf) == 1 ||
+                    inet_pton(AF_INET6, b->o.host, buf) == 1;
+    snprintf(b->host_header, sizeof b->host_header, "%s%s%s:%s",
+             strchr(b->o.host, ':') ? "[" : "", b->o.host,
+             strchr(b->o.host, ':') ? "]" : "", b->o.port);
+    return 0;
+}
+
+/* Free text of the wanted size, plain ASCII so it needs no JSON escaping. */
+static char *make_body(size_t size)
+{
+    static const char text[] =
+        "Observed after school near the station: a pupil picked up by an older man "
+        "in a new car, expensive gifts, withdrawn in class, often absent on Mondays. "
+        "Contact the mentor before calling the family. ";
+    char *body = malloc(size + 1);
+    if (!body)
+        return NULL;
+    for (size_t i = 0; i < size; i++)
+        body[i] = text[i % (sizeof text - 1)];
+    body[size] = '\0';
+    return body;
+}
+
+static int prepare(struct bench *b, char *err, size_t errlen)
+{
+    if (resolve(b, err, errlen) < 0)
+        return -1;
+    unsigned char raw[8];
+    if (rg_random_bytes(raw, sizeof raw) < 0) {
+        snprintf(err, errlen, "no random bytes from the kernel");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(b->run_id + 2 * i, 3, "%02x", raw[i]);
+    b->body_text = make_body(b->o.body_size);
+    if (!b->body_text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Idle connections release OpenSSL's buffers, so that 5,000 of them do not
+     * cost the load generator 170 MB. */
+    bool lean = b->o.mode == MODE_IDLE;
+    for (size_t i = 0; i < b->o.nsenders; i++)
+        if (tls_ctx_load(&b->o.senders[i], b->o.ca, lean, err, errlen) < 0)
+            return -1;
+    for (size_t i = 0; i < b->o.nrecipients; i++)
+        if (tls_ctx_load(&b->o.recipients[i], b->o.ca, lean, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+static void cleanup(struct bench *b)
+{
+    for (size_t i = 0; i < b->o.nsenders; i++)
+        tls_ctx_free(&b->o.senders[i]);
+    for (size_t i = 0; i < b->o.nrecipients; i++)
+        tls_ctx_free(&b->o.recipients[i]);
+    free(b->body_text);
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+static void sleep_until(uint64_t t)
+{
+    struct timespec ts = {.tv_sec = (time_t)(t / 1000000000u),
+                          .tv_nsec = (long)(t % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+static double client_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_run(arg);
+    return NULL;
+}
+
+/* Samples the server and the client at one edge of the window. */
+static void sample(const struct bench *b, struct run_result *r, struct proc_sample *srv,
+                   double *cpu)
+{
+    if (b->o.npids) {
+        proc_sample(b->o.pids, b->o.npids, srv);
+        r->have_server = srv->ok;
+    }
+    *cpu = client_cpu();
+}
+
+static int run(struct bench *b)
+{
+    const struct bench_opts *o = &b->o;
+    unsigned n = o->threads;
+    char err[256];
+    struct worker *ws = calloc(n, sizeof *ws);
+    pthread_t *th = calloc(n, sizeof *th);
+    struct stats *total = malloc(sizeof *total);
+    struct run_result r = {0};
+    double cpu0 = 0, cpu1 = 0;
+    unsigned started = 0, ready = 0;
+    int rc = 1;
+    if (!ws || !th || !total) {
+        fprintf(stderr, "refgw-bench: out of memory\n");
+        goto out;
+    }
+    for (; ready < n; ready++)
+        if (worker_init(&ws[ready], b, ready, n, err, sizeof err) < 0) {
+            fprintf(stderr, "refgw-bench: %s\n", err);
+            ready++; /* worker_free copes with a half-made worker */
+            goto out;
+        }
+    if (o->mode == MODE_IDLE)
+        sample(b, &r, &r.srv_before, &cpu0);
+    b->t_start = now_ns();
+    b->t_measure = b->t_start + (uint64_t)(o->warmup * 1e9);
+    b->t_end = b->t_measure + (uint64_t)(o->duration * 1e9);
+    if (o->mode == MODE_IDLE) {
+        b->t_measure = b->t_start;
+        b->t_end = UINT64_MAX;
+    }
+    for (; started < n; started++)
+        if (pthread_create(&th[started], NULL, worker_main, &ws[started]) != 0) {
+            fprintf(stderr, "refgw-bench: cannot start a thread\n");
+            break;
+        }
+    if (o->mode != MODE_IDLE) {
+        sleep_until(b->t_measure);
+        sample(b, &r, &r.srv_before, &cpu0);
+        sleep_until(b->t_end);
+        sample(b, &r, &r.srv_after, &cpu1);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (started < n)
+        goto out;
+    if (o->mode == MODE_IDLE) {
+        r.window_s = (double)(now_ns() - b->t_start) / 1e9;
+        /* Let the server settle (allocator, deferred frees) before reading it. */
+        sleep_until(now_ns() + 1000000000u);
+        sample(b, &r, &r.srv_after, &cpu1);
+    } else {
+        r.window_s = o->duration;
+    }
+    r.client_cpu_s = cpu1 - cpu0;
+    stats_init(total);
+    for (unsigned i = 0; i < n; i++) {
+        worker_finish(&ws[i]);
+        stats_merge(total, &ws[i].st);
+    }
+    if (o->json)
+        rc = report_json(stdout, b, total, &r) < 0;
+    else
+        rc = (report_text(stdout, b, total, &r), 0);
+    fflush(stdout);
+    if (o->mode == MODE_IDLE && o->hold > 0)
+        sleep_until(now_ns() + (uint64_t)(o->hold * 1e9));
+out:
+    for (unsigned i = 0; ws && i < ready; i++)
+        worker_free(&ws[i]);
+    free(ws);
+    free(th);
+    free(total);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct bench *b = calloc(1, sizeof *b);
+    char err[512];
+    if (!b) {
+        fprintf(stderr, "refgw-bench: out of memory\n");
+        return 1;
+    }
+    if (parse_options(argc, argv, &b->o, err, sizeof err) < 0) {
+        fprintf(stderr, "refgw-bench: %s\n", err);
+        free(b);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile(&b->o);
+    int rc = 1;
+    if (prepare(b, err, sizeof err) < 0)
+        fprintf(stderr, "refgw-bench: %s\n", err);
+    else
+        rc = run(b);
+    cleanup(b);
+    free(b);
+    return rc;
+}
