@@ -11,7 +11,8 @@
 #   rg_kill9              SIGKILL and wait
 #   req ORG METHOD PATH [BODY] [CURL-ARGS...]
 #                         one request; sets STATUS, and BODY_FILE holds the body;
-#                         ORG "-" means no client certificate
+#                         ORG "-" means no client certificate; a BODY is sent
+#                         with Content-Type $CT (default application/json)
 #   jqb FILTER            jq FILTER applied to the last body
 #   expect_status N       expect_code CODE [FIELD]   expect_eq GOT WANT WHAT
 #   referral TO [SIGNAL] [EXTRA-JQ]  a referral document on stdout
@@ -115,7 +116,7 @@ req() {
     local auth=()
     [ "$org" != "-" ] && auth=(--cert "$CERTS/$org.crt" --key "$CERTS/$org.key")
     local data=()
-    if [ -n "$body" ]; then data=(-H 'Content-Type: application/json' --data-binary "$body"); fi
+    if [ -n "$body" ]; then data=(-H "Content-Type: ${CT:-application/json}" --data-binary "$body"); fi
     STATUS=$(curl -sS --max-time 70 --cacert "$CERTS/ca.crt" "${auth[@]}" -X "$method" \
         "${data[@]}" "$@" -o "$BODY_FILE" -w '%{http_code}' "$URL$path" 2>"$T/curl.err") || STATUS=000
 }
