@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A 202 means committed: senders stream referrals, refgwd is killed with
+# SIGKILL mid-stream and restarted on the same data_dir. Every referral that
+# got 202 is delivered; a retry of an unanswered send never makes a second
+# referral; nothing acknowledged is delivered again.
+source "$(dirname "$0")/common.sh"
+rg_setup
+rg_start '{"rate_limit_per_minute": 1000000}'
+
+sender() { # sender N: sends until killed, logs "client_ref id status" per answer
+    local n=$1 i=0 out
+    while :; do
+        i=$((i + 1))
+        out=$(curl -sS --max-time 5 --cacert "$CERTS/ca.crt" --cert "$CERTS/school-a.crt" \
+            --key "$CERTS/school-a.key" -H 'Content-Type: application/json' \
+            --data-binary "$(referral ecmj other ".client_ref=\"s$n-$i\"")" \
+            -w ' %{http_code}' "$URL/v1/referrals" 2>/dev/null) || out="- 000"
+        echo "s$n-$i ${out}" >>"$T/sent.$n"
+    done
+}
+pids=()
+for n in 1 2 3 4; do sender "$n" & pids+=($!); done
+sleep 3
+rg_kill9                      # mid-stream
+sleep 0.3
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+
+cat "$T"/sent.* >"$T/sent"
+grep -E ' 202$' "$T/sent" | sed -E 's/^([^ ]+) \{"id":"([^"]+)".*/\1 \2/' | sort >"$T/accepted"
+accepted=$(wc -l <"$T/accepted")
+[ "$accepted" -ge 20 ] && pass || fail "only $accepted sends were accepted before the kill"
+
+rg_start '{"rate_limit_per_minute": 1000000}'
+# Retry every send that got no 202 with the same client_ref: at most one referral each.
+grep -vE ' 202$' "$T/sent" | awk '{print $1}' | while read -r ref; do
+    req school-a POST /v1/referrals "$(referral ecmj other ".client_ref=\"$ref\"")"
+    case $STATUS in 200|202) echo "$ref $(jqb .id)" >>"$T/retried" ;; *) echo "retry $ref: $STATUS" >>"$T/bad" ;; esac
+done
+[ ! -s "$T/bad" ] && pass || fail "retries failed: $(head -3 "$T/bad")"
+
+# Everything accepted (and retried) is in the inbox, each exactly once.
+: >"$T/delivered"
+while :; do
+    req ecmj GET "/v1/inbox?limit=500"
+    [ "$(jqb '.referrals | length')" -eq 0 ] && break
+    jqb '.referrals[].id' >>"$T/delivered"
+    for id in $(jqb '.referrals[].id'); do req ecmj POST "/v1/inbox/$id/ack"; done
+done
+sort "$T/delivered" >"$T/delivered.sorted"
+missing=$(awk '{print $2}' "$T/accepted" | sort | comm -23 - "$T/delivered.sorted" | wc -l)
+expect_eq "$missing" 0 "referrals that got 202 but were lost"
+dups=$(uniq -d "$T/delivered.sorted" | wc -l)
+expect_eq "$dups" 0 "referrals delivered twice in one pass"
+total=$(( accepted + $(cat "$T/retried" 2>/dev/null | wc -l) ))
+expect_eq "$(wc -l <"$T/delivered.sorted")" "$(cat "$T/accepted" "$T/retried" 2>/dev/null | awk '{print $2}' | sort -u | wc -l)" \
+    "one referral per client_ref ($total sends answered)"
+
+# Acknowledged referrals do not come back after another crash.
+rg_kill9
+rg_start '{"rate_limit_per_minute": 1000000}'
+req ecmj GET "/v1/inbox?limit=500"
+expect_eq "$(jqb '.referrals | length')" 0 "acknowledged referrals delivered again after restart"
+rg_stop
+finish

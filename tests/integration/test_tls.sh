@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Identity (SPEC §2): who gets past the handshake, and who is admitted after it.
+source "$(dirname "$0")/common.sh"
+rg_setup
+"$MAKE_CERTS" "$CERTS" expired school-a >/dev/null
+"$MAKE_CERTS" "$CERTS" notyet school-a >/dev/null
+"$MAKE_CERTS" "$CERTS" foreign school-a >/dev/null
+"$MAKE_CERTS" "$CERTS" rsa1024 school-a >/dev/null
+"$MAKE_CERTS" "$CERTS" org revoked-school >/dev/null
+"$MAKE_CERTS" "$CERTS" revoke revoked-school >/dev/null
+ORGS="$ORGS revoked-school:school"
+rg_config_json >"$T/base.json"
+rg_start
+
+# handshake_refused NAME CURL-ARGS...: the TLS handshake (or the first read in TLS 1.3) fails.
+handshake_refused() {
+    local what=$1 code
+    shift
+    code=$(curl -sS --max-time 10 --cacert "$CERTS/ca.crt" "$@" -o /dev/null -w '%{http_code}' \
+        "$URL/v1/health" 2>"$T/curl.err") || true
+    if [ "$code" = "000" ]; then pass; else fail "$what: got HTTP $code instead of a refused handshake"; fi
+}
+
+handshake_refused "no certificate"
+handshake_refused "foreign CA" --cert "$CERTS/school-a-foreign.crt" --key "$CERTS/school-a-foreign.key"
+handshake_refused "expired" --cert "$CERTS/school-a-expired.crt" --key "$CERTS/school-a-expired.key"
+handshake_refused "not yet valid" --cert "$CERTS/school-a-notyet.crt" --key "$CERTS/school-a-notyet.key"
+handshake_refused "revoked" --cert "$CERTS/revoked-school.crt" --key "$CERTS/revoked-school.key"
+handshake_refused "RSA 1024" --cert "$CERTS/school-a-rsa1024.crt" --key "$CERTS/school-a-rsa1024.key"
+handshake_refused "TLS 1.1" --tls-max 1.1 --cert "$CERTS/school-a.crt" --key "$CERTS/school-a.key"
+# The server's own certificate is not a client certificate.
+handshake_refused "server certificate as client" --cert "$CERTS/server.crt" --key "$CERTS/server.key"
+
+req school-a GET /v1/health "" --tls-max 1.2
+expect_status 200 "TLS 1.2 client"
+req school-a GET /v1/health
+expect_status 200 "TLS 1.3 client"
+req stranger GET /v1/health
+expect_code 403 unknown_organisation "" "valid certificate, CN not configured"
+req school-closed GET /v1/health
+expect_code 403 unknown_organisation "" "disabled organisation"
+
+# No session resumption: a ticket would let a revoked client skip verification.
+out=$(echo | openssl s_client -connect "127.0.0.1:$PORT" -cert "$CERTS/school-a.crt" \
+    -key "$CERTS/school-a.key" -CAfile "$CERTS/ca.crt" -tls1_2 -sess_out "$T/sess" 2>&1 || true)
+out2=$(echo | openssl s_client -connect "127.0.0.1:$PORT" -cert "$CERTS/school-a.crt" \
+    -key "$CERTS/school-a.key" -CAfile "$CERTS/ca.crt" -tls1_2 -sess_in "$T/sess" 2>&1 || true)
+grep -q '^Reused' <<<"$out2" && fail "a TLS 1.2 session was resumed" || pass
+
+# The handshake failures are counted in the log line, without names.
+sleep 1.5
+grep -Eq 'handshake_failures=[1-9]' "$T/refgwd.err" && pass || fail "handshake failures not counted"
+
+rg_stop
+finish
