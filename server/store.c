@@ -12,8 +12,8 @@
 #include <openssl/core_names.h>
 #include <sqlite3.h>
 
-#define SECRET_LEN 32
-#define DIGEST_LEN 32
+#include "store_internal.h"
+
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
@@ -50,15 +50,6 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS rejections("
     "  month TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,"
     "  PRIMARY KEY(month, code)) WITHOUT ROWID;";
-
-enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
-    S_FIND_REF, S_INSERT_REFERRAL, S_INSERT_CONTENT,
-    S_SELECT_PENDING, S_MARK_DELIVERED,
-    S_SELECT_FOR_END, S_DELETE_CONTENT, S_MARK_ACKED, S_MARK_EXPIRED,
-    S_SELECT_EXPIRED, S_STATUS, S_COUNT, S_REJECTION, S_PENDING,
-    S_COUNT_STMTS
-};
 
 static const char *const stmt_sql[S_COUNT_STMTS] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -108,14 +99,6 @@ static const char *const stmt_sql[S_COUNT_STMTS] = {
     [S_PENDING] = "SELECT count(*) FROM referrals WHERE state IN (0, 1)",
 };
 
-struct store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[S_COUNT_STMTS];
-    unsigned char secret[SECRET_LEN];
-    EVP_MAC *hmac;
-    int last_error;
-};
-
 /* A referral's routing and content as read back for counting its end. */
 struct ending {
     long long seq;
@@ -126,10 +109,15 @@ struct ending {
     char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX];
 };
 
-static int failed(struct store *s, int rc)
+int store_failed(struct store *s, int rc)
 {
     s->last_error = rc;
     return -1;
+}
+
+static int failed(struct store *s, int rc)
+{
+    return store_failed(s, rc);
 }
 
 const char *store_error_class(const struct store *s)

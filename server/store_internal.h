@@ -1,0 +1,34 @@
+/*
+ * store_internal.h - the store's private parts, shared only by the files
+ * that implement store.h and store_stats.h. Nothing else includes this.
+ */
+#ifndef REFGW_STORE_INTERNAL_H
+#define REFGW_STORE_INTERNAL_H
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#define SECRET_LEN 32
+#define DIGEST_LEN 32
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_FIND_REF, S_INSERT_REFERRAL, S_INSERT_CONTENT,
+    S_SELECT_PENDING, S_MARK_DELIVERED,
+    S_SELECT_FOR_END, S_DELETE_CONTENT, S_MARK_ACKED, S_MARK_EXPIRED,
+    S_SELECT_EXPIRED, S_STATUS, S_COUNT, S_REJECTION, S_PENDING,
+    S_COUNT_STMTS
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT_STMTS];
+    unsigned char secret[SECRET_LEN];
+    EVP_MAC *hmac;
+    int last_error;
+};
+
+/* Records a failed SQLite call's code for store_error_class(); returns -1. */
+int store_failed(struct store *s, int rc);
+
+#endif
