@@ -325,11 +325,10 @@ static void stop(struct daemon *d)
     }
     waiters_free(app->waiters);
     ratelimit_free(app->ratelimit);
-    event_free(d->tick);
-    event_free(d->sigterm);
-    event_free(d->sigint);
-    event_free(d->sighup);
-    event_free(d->drain);
+    struct event *events[] = {d->tick, d->sigterm, d->sigint, d->sighup, d->drain};
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+        if (events[i] != NULL)
+            event_free(events[i]);
     if (app->base != NULL)
         event_base_free(app->base);
     tls_server_unref(app->tls);
