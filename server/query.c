@@ -71,8 +71,8 @@ int query_parse(const char *raw, struct query_param *params, size_t count,
                            "%s is not correctly encoded", params[k].name);
         params[k].present = true;
         p += len;
-        if (*p == '&')
-            p++;
+        if (*p == '&' && *++p == '\0')
+            return rg_fail(err, RG_INVALID_PARAMETER, NULL, "empty query parameter");
     }
     return 0;
 }
