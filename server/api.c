@@ -7,6 +7,7 @@
 
 #include "committer.h"
 #include "config.h"
+#include "counts_api.h"
 #include "ids.h"
 #include "json.h"
 #include "ops.h"
@@ -39,6 +40,8 @@ static const struct route routes[] = {
     {"POST", "/v1/inbox/*/ack", ROLE_PARTNER, handle_ack},
     {"GET", "/v1/directory", ROLE_PARTNER, handle_directory},
     {"GET", "/v1/health", ROLE_ANY, handle_health},
+    {"GET", "/v1/stats", ROLE_ADMIN, api_stats},
+    {"GET", "/metrics", ROLE_ADMIN, api_metrics},
 };
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 
+#include "metrics.h"
+#include "store_stats.h"
+
 #define EXPIRE_BATCH 1000
 
 int op_execute(struct store *s, struct op *op)
@@ -34,13 +37,18 @@ int op_execute(struct store *s, struct op *op)
         return store_add_rejections(s, op->now, op->u.rejections.counts);
     case OP_CHECKPOINT:
         return 0; /* the committer checkpoints after committing the batch */
+    case OP_STATS:
+        return store_stats(s, op->u.stats.req, op->u.stats.table);
+    case OP_METRICS:
+        return store_metrics(s, op->now, &op->u.metrics.snap->store);
     }
     return -1;
 }
 
 bool op_writes(const struct op *op)
 {
-    return op->kind != OP_STATUS && op->kind != OP_HEALTH;
+    return op->kind != OP_STATUS && op->kind != OP_HEALTH && op->kind != OP_STATS &&
+           op->kind != OP_METRICS;
 }
 
 void op_free(struct op *op)
@@ -51,5 +59,12 @@ void op_free(struct op *op)
         rg_referral_clear(&op->u.put.referral);
     else if (op->kind == OP_INBOX)
         store_items_free(op->u.inbox.items, op->u.inbox.count);
+    else if (op->kind == OP_STATS) {
+        free(op->u.stats.req);
+        stats_table_free(op->u.stats.table);
+    } else if (op->kind == OP_METRICS && op->u.metrics.snap != NULL) {
+        store_metrics_clear(&op->u.metrics.snap->store);
+        free(op->u.metrics.snap);
+    }
     free(op);
 }

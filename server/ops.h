@@ -22,7 +22,13 @@ enum op_kind {
     OP_HEALTH,
     OP_REJECTIONS,
     OP_CHECKPOINT,
+    OP_STATS,   /* GET /v1/stats: read-only (store_stats.h) */
+    OP_METRICS, /* GET /metrics: read-only (store_stats.h) */
 };
+
+struct stats_request;
+struct stats_table;
+struct metrics_snapshot;
 
 #define INBOX_MAX_BYTES (8u * 1024 * 1024)
 
@@ -68,6 +74,13 @@ struct op {
         struct {
             unsigned counts[RG_CODE_COUNT];
         } rejections;
+        struct {
+            struct stats_request *req; /* owned */
+            struct stats_table *table; /* owned: filled by the op */
+        } stats;
+        struct {
+            struct metrics_snapshot *snap; /* owned: its store part filled by the op */
+        } metrics;
     } u;
 };
 

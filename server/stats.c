@@ -1,0 +1,326 @@
+#include "stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+#include "taxonomy.h"
+
+/* The dimensions that are columns of their own; subject attributes follow rg_subject.
+ */
+static const struct stats_dim fixed_dims[] = {
+    {"month", "month", -1},
+    {"signal", "signal", -1},
+    {"urgency", "urgency", -1},
+    {"sender", "sender", -1},
+    {"sender_type", "sender_type", -1},
+    {"recipient", "recipient", -1},
+    {"recipient_type", "recipient_type", -1},
+};
+#define FIXED_DIMS (sizeof(fixed_dims) / sizeof(fixed_dims[0]))
+
+const struct rg_enum stats_events = {
+    "event", (const char *const[]){"accepted", "acknowledged", "expired"}, 3};
+
+static const struct rg_enum stats_formats = {"format",
+                                             (const char *const[]){"json", "csv"}, 2};
+
+bool stats_dim_find(const char *name, size_t len, struct stats_dim *out)
+{
+    for (size_t i = 0; i < FIXED_DIMS; i++) {
+        if (strlen(fixed_dims[i].name) == len &&
+            memcmp(fixed_dims[i].name, name, len) == 0) {
+            *out = fixed_dims[i];
+            return true;
+        }
+    }
+    int a = rg_subject_find(name, len);
+    if (a < 0)
+        return false;
+    /* A subject attribute's value is in `value`, on the rows whose attr names it. */
+    out->name = rg_subject[a].name;
+    out->column = "value";
+    out->subject = a;
+    return true;
+}
+
+enum { P_FROM, P_TO, P_EVENT, P_BY, P_FORMAT, P_COUNT };
+static const char *const param_names[P_COUNT] = {"from", "to", "event", "by", "format"};
+
+/*
+ * query_parse() refuses an unknown name without saying which; name it in
+ * err->field when it is printable and short, so the caller sees its typo.
+ */
+static int check_names(const char *raw, struct rg_error *err)
+{
+    for (const char *p = raw; p != NULL && *p != '\0';) {
+        size_t len = strcspn(p, "&");
+        size_t name_len = strcspn(p, "=&");
+        bool known = false;
+        for (int i = 0; i < P_COUNT; i++)
+            known |= strlen(param_names[i]) == name_len &&
+                     memcmp(param_names[i], p, name_len) == 0;
+        if (!known && name_len > 0) {
+            char field[RG_FIELD_MAX] = "";
+            bool plain = name_len < sizeof(field);
+            for (size_t i = 0; plain && i < name_len; i++)
+                plain = p[i] > 0x20 && p[i] < 0x7f;
+            if (plain)
+                memcpy(field, p, name_len);
+            return rg_fail(err, RG_INVALID_PARAMETER, plain ? field : NULL,
+                           "stats takes only from, to, event, by and format");
+        }
+        p += len;
+        if (*p == '&')
+            p++;
+    }
+    return 0;
+}
+
+static int parse_month(const struct query_param *p, char out[RG_MONTH_LEN],
+                       struct rg_error *err)
+{
+    if (!rg_month_valid(p->value, strlen(p->value)))
+        return rg_fail(err, RG_INVALID_PARAMETER, p->name, "%s must be a month YYYY-MM",
+                       p->name);
+    memcpy(out, p->value, RG_MONTH_LEN);
+    return 0;
+}
+
+static int parse_by(const char *list, struct stats_request *req, struct rg_error *err)
+{
+    const char *p = list;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        struct stats_dim d;
+        if (len == 0)
+            return rg_fail(err, RG_INVALID_PARAMETER, "by",
+                           "by has an empty dimension");
+        if (!stats_dim_find(p, len, &d))
+            return rg_fail(err, RG_INVALID_PARAMETER, "by",
+                           "by names an unknown dimension");
+        for (size_t i = 0; i < req->by_count; i++)
+            if (strcmp(req->by[i].name, d.name) == 0)
+                return rg_fail(err, RG_INVALID_PARAMETER, "by",
+                               "by names the dimension %s twice", d.name);
+        if (d.subject >= 0 && req->subject >= 0)
+            return rg_fail(err, RG_INVALID_PARAMETER, "by",
+                           "by may name at most one subject attribute");
+        if (req->by_count ==
+            STATS_DIMS_MAX) /* unreachable: no repeats, one attribute */
+            return rg_fail(err, RG_INVALID_PARAMETER, "by",
+                           "by names too many dimensions");
+        if (d.subject >= 0)
+            req->subject = d.subject;
+        req->by[req->by_count++] = d;
+        if (p[len] == '\0')
+            return 0;
+        p += len + 1;
+    }
+}
+
+int stats_request_parse(const char *raw, time_t now, struct stats_request *req,
+                        struct rg_error *err)
+{
+    struct query_param params[P_COUNT];
+    memset(req, 0, sizeof(*req));
+    req->subject = -1;
+    req->event = stats_events.values[0];
+    req->format = STATS_JSON;
+    for (int i = 0; i < P_COUNT; i++)
+        params[i].name = param_names[i];
+    if (check_names(raw, err) < 0 || query_parse(raw, params, P_COUNT, err) < 0)
+        return -1;
+
+    if (params[P_TO].present) {
+        if (parse_month(&params[P_TO], req->to, err) < 0)
+            return -1;
+    } else {
+        rg_month_format(now, req->to);
+    }
+    if (params[P_FROM].present) {
+        if (parse_month(&params[P_FROM], req->from, err) < 0)
+            return -1;
+    } else {
+        memcpy(req->from, req->to, RG_MONTH_LEN);
+    }
+    if (strcmp(req->from, req->to) > 0)
+        return rg_fail(err, RG_INVALID_PARAMETER, "from", "from is after to");
+
+    if (params[P_EVENT].present) {
+        const char *v = params[P_EVENT].value;
+        int e = rg_enum_find(&stats_events, v, strlen(v));
+        if (e < 0)
+            return rg_fail(err, RG_INVALID_PARAMETER, "event",
+                           "event must be accepted, acknowledged or expired");
+        req->event = stats_events.values[e];
+    }
+    if (params[P_BY].present && parse_by(params[P_BY].value, req, err) < 0)
+        return -1;
+    if (params[P_FORMAT].present) {
+        const char *v = params[P_FORMAT].value;
+        int f = rg_enum_find(&stats_formats, v, strlen(v));
+        if (f < 0)
+            return rg_fail(err, RG_INVALID_PARAMETER, "format",
+                           "format must be json or csv");
+        req->format = f == 0 ? STATS_JSON : STATS_CSV;
+    }
+    return 0;
+}
+
+struct stats_table *stats_table_new(size_t dims)
+{
+    if (dims > STATS_DIMS_MAX)
+        return NULL;
+    struct stats_table *t = calloc(1, sizeof(*t));
+    if (t != NULL)
+        t->dims = dims;
+    return t;
+}
+
+void stats_table_free(struct stats_table *t)
+{
+    if (t == NULL)
+        return;
+    free(t->rows);
+    free(t);
+}
+
+int stats_table_add(struct stats_table *t, const char *const *values, long long count)
+{
+    if (count <= 0)
+        return 0;
+    if (t->count == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        struct stats_row *rows = realloc(t->rows, cap * sizeof(*rows));
+        if (rows == NULL)
+            return -1;
+        t->rows = rows;
+        t->cap = cap;
+    }
+    struct stats_row *r = &t->rows[t->count++];
+    memset(r, 0, sizeof(*r));
+    for (size_t i = 0; i < t->dims; i++)
+        snprintf(r->values[i], sizeof(r->values[i]), "%s", values[i] ? values[i] : "");
+    r->count = count;
+    t->total += count;
+    return 0;
+}
+
+void stats_suppress(struct stats_table *t, long long min_count)
+{
+    size_t suppressed = 0;
+    t->total = 0;
+    for (size_t i = 0; i < t->count; i++) {
+        struct stats_row *r = &t->rows[i];
+        r->suppressed = r->count < min_count;
+        suppressed += r->suppressed;
+        t->total += r->count;
+    }
+    /* One suppressed cell alone could be recovered as total minus the rest. */
+    if (suppressed == 1) {
+        struct stats_row *next = NULL;
+        for (size_t i = 0; i < t->count; i++)
+            if (!t->rows[i].suppressed &&
+                (next == NULL || t->rows[i].count < next->count))
+                next = &t->rows[i];
+        if (next != NULL)
+            next->suppressed = true;
+    }
+    t->total_suppressed = t->total < min_count;
+}
+
+cJSON *stats_to_json(const struct stats_request *req, const struct stats_table *t,
+                     long long min_count)
+{
+    cJSON *doc = cJSON_CreateObject();
+    if (doc == NULL)
+        return NULL;
+    cJSON_AddStringToObject(doc, "from", req->from);
+    cJSON_AddStringToObject(doc, "to", req->to);
+    cJSON_AddStringToObject(doc, "event", req->event);
+    cJSON *by = cJSON_AddArrayToObject(doc, "by");
+    for (size_t i = 0; by != NULL && i < req->by_count; i++)
+        cJSON_AddItemToArray(by, cJSON_CreateString(req->by[i].name));
+    cJSON_AddNumberToObject(doc, "min_count", (double)min_count);
+    cJSON *rows = cJSON_AddArrayToObject(doc, "rows");
+    for (size_t i = 0; rows != NULL && i < t->count; i++) {
+        const struct stats_row *r = &t->rows[i];
+        cJSON *row = cJSON_CreateObject();
+        if (row == NULL || !cJSON_AddItemToArray(rows, row)) {
+            cJSON_Delete(row);
+            cJSON_Delete(doc);
+            return NULL;
+        }
+        for (size_t d = 0; d < t->dims && d < req->by_count; d++)
+            cJSON_AddStringToObject(row, req->by[d].name, r->values[d]);
+        if (r->suppressed) {
+            cJSON_AddNullToObject(row, "count");
+            cJSON_AddTrueToObject(row, "suppressed");
+        } else {
+            cJSON_AddNumberToObject(row, "count", (double)r->count);
+        }
+    }
+    if (t->total_suppressed) {
+        cJSON_AddNullToObject(doc, "total");
+        cJSON_AddTrueToObject(doc, "total_suppressed");
+    } else {
+        cJSON_AddNumberToObject(doc, "total", (double)t->total);
+    }
+    if (by == NULL || rows == NULL) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+static void csv_field(FILE *f, const char *v)
+{
+    if (strpbrk(v, ",\"\r\n") == NULL) {
+        fputs(v, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *v != '\0'; v++) {
+        if (*v == '"')
+            fputc('"', f);
+        fputc(*v, f);
+    }
+    fputc('"', f);
+}
+
+char *stats_to_csv(const struct stats_request *req, const struct stats_table *t,
+                   long long min_count, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    if (f == NULL)
+        return NULL;
+    for (size_t d = 0; d < req->by_count; d++) {
+        csv_field(f, req->by[d].name);
+        fputc(',', f);
+    }
+    fputs("count\n", f);
+    for (size_t i = 0; i < t->count; i++) {
+        const struct stats_row *r = &t->rows[i];
+        for (size_t d = 0; d < t->dims && d < req->by_count; d++) {
+            csv_field(f, r->values[d]);
+            fputc(',', f);
+        }
+        if (r->suppressed)
+            fprintf(f, "<%lld\n", min_count);
+        else
+            fprintf(f, "%lld\n", r->count);
+    }
+    if (ferror(f)) {
+        fclose(f);
+        free(buf);
+        return NULL;
+    }
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
