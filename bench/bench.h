@@ -152,6 +152,7 @@ struct conn {
     uint64_t t_connect;  /* when the connection attempt started */
     uint64_t t_intended; /* when the outstanding request was due */
     unsigned timeout_s;  /* for the outstanding request */
+    uint64_t answers;    /* on this connection since it was opened */
 };
 
 /* An e2e recipient: one long-polling connection and a few that acknowledge. */

@@ -98,13 +98,26 @@ void conn_close(struct conn *c, bool graceful)
     c->state = CS_DOWN;
 }
 
-/* Sorts a failure into the report's kinds; text gets a short reason. */
+/* errno after a failed read or write, unless it is a leftover of a
+ * non-blocking call that merely had to wait. */
+static int socket_error(void)
+{
+    int e = EVUTIL_SOCKET_ERROR();
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == EINPROGRESS ? 0 : e;
+}
+
+/* Sorts a failure into the report's kinds; text gets a short reason.
+ *
+ * libevent files SSL_get_error()'s own code (SSL_ERROR_SYSCALL, ...) among
+ * the OpenSSL errors it saves; those small values are not OpenSSL errors and
+ * only say "look at errno". */
 static enum err_kind classify(struct conn *c, short what, char *text, size_t len)
 {
     unsigned long e, first = 0;
     while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
-        if (!first)
+        if (!first && ERR_GET_LIB(e) != 0)
             first = e;
+    int sockerr = socket_error();
     if (what & BEV_EVENT_TIMEOUT) {
         snprintf(text, len, "%s",
                  c->state == CS_CONNECTING ? "handshake timed out"
@@ -118,13 +131,21 @@ static enum err_kind classify(struct conn *c, short what, char *text, size_t len
                  c->state == CS_CONNECTING ? "handshake" : "after handshake", why);
         return ERR_TLS;
     }
-    int sockerr = EVUTIL_SOCKET_ERROR();
-    const char *why = (what & BEV_EVENT_EOF) || sockerr == 0
-                          ? "closed by the server"
-                          : evutil_socket_error_to_string(sockerr);
+    /* With dirty shutdowns allowed, libevent reports a refused or reset
+     * connection as EOF: errno tells them apart. */
+    const char *why =
+        sockerr ? evutil_socket_error_to_string(sockerr) : "closed by the server";
     if (c->state == CS_CONNECTING) {
         snprintf(text, len, "%s", why);
         return ERR_CONNECT;
+    }
+    if (c->answers == 0) {
+        /* TLS 1.3: the server judges the client certificate after the client
+         * has finished its handshake; a refusal ends the connection before
+         * the first answer, as an alert or, if the request crossed it, a
+         * reset. */
+        snprintf(text, len, "%s before the first answer (certificate refused?)", why);
+        return ERR_TLS;
     }
     snprintf(text, len, "%s with a request outstanding", why);
     return ERR_CLOSED;
@@ -165,6 +186,7 @@ static void deliver(struct conn *c, struct bufferevent *bev, struct evbuffer *in
     bool keep = c->resp.keep_alive;
     const char *body = len ? (const char *)evbuffer_pullup(in, (ev_ssize_t)len) : "";
     c->state = keep ? CS_READY : CS_CLOSING;
+    c->answers++;
     set_timeout(c, 0);
     c->ops->response(c, status, body, len);
     if (c->bev != bev)
@@ -241,6 +263,7 @@ int conn_open(struct conn *c)
     bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
     http_resp_reset(&c->resp);
+    c->answers = 0;
     c->state = CS_CONNECTING;
     c->t_connect = now_ns();
     set_timeout(c, (unsigned)(b->o.timeout + 0.5));

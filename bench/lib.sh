@@ -115,7 +115,8 @@ refgwd_start() {
     rm -rf "$dir"
     mkdir -p "$dir"
     refgwd_config >"$dir/refgwd.json"
-    "$REFGWD_BIN" --config "$dir/refgwd.json" 2>"$dir/refgwd.err" &
+    # Not our stdout: a pipe held open by the server would hang our caller.
+    "$REFGWD_BIN" --config "$dir/refgwd.json" >"$dir/refgwd.out" 2>"$dir/refgwd.err" &
     SERVER_PID=$!
     local i
     for i in $(seq 1 200); do
@@ -189,7 +190,8 @@ nginx_start() {
     chmod 755 "$dir"
     SERVER_PORT=$(free_port)
     nginx_config "$dir" "$SERVER_PORT" >"$dir/nginx.conf"
-    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>"$dir/nginx.err" &
+    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/nginx.out" \
+        2>"$dir/nginx.err" &
     SERVER_PID=$!
     local i
     for i in $(seq 1 200); do
@@ -205,17 +207,39 @@ server_start() { # refgwd | nginx
     "$1_start"
 }
 
-# SIGTERM (refgwd: clean stop; nginx: fast shutdown), then SIGKILL after 10 s.
+# The server's child processes (nginx's workers) as "PID:NAME".
+server_children() {
+    local c
+    for c in $(cat /proc/"$SERVER_PID"/task/*/children 2>/dev/null); do
+        echo "$c:$(cat "/proc/$c/comm" 2>/dev/null)"
+    done
+}
+
+# Kills those children still there under the same name (not a reused id).
+kill_children() {
+    local c
+    for c in "$@"; do
+        [ "$(cat "/proc/${c%%:*}/comm" 2>/dev/null)" = "${c#*:}" ] &&
+            kill -KILL "${c%%:*}" 2>/dev/null
+    done
+    return 0
+}
+
+# SIGTERM (refgwd: clean stop; nginx: fast shutdown), then SIGKILL after 10 s,
+# to the server and to any of its children that outlived it.
 server_stop() {
     [ -n "$SERVER_PID" ] || return 0
+    local children i
+    children=$(server_children)
     kill -TERM "$SERVER_PID" 2>/dev/null || true
-    local i
     for i in $(seq 1 100); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
     kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill_children $children
     SERVER_PID=""
     SERVER_PORT=""
 }
