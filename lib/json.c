@@ -63,8 +63,8 @@ static bool bad_unicode_escape(const char *hex, size_t avail)
 
 /*
  * A lexical pass over the raw text: nesting depth, raw NULs, escapes that
- * decode to NUL, and control characters between tokens (cJSON takes every
- * byte below 0x20 for whitespace).
+ * decode to NUL, raw control characters in strings, and control characters
+ * between tokens (cJSON takes every byte below 0x20 for whitespace).
  */
 static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *err)
 {
@@ -75,6 +75,10 @@ static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *
         if (c == '\0')
             return rg_fail(err, RG_INVALID_JSON, NULL, "the document contains a NUL byte");
         if (in_string) {
+            /* JSON forbids raw control characters in strings; cJSON allows them. */
+            if ((unsigned char)c < 0x20)
+                return rg_fail(err, RG_INVALID_JSON, NULL,
+                               "a string has a raw control character");
             if (c == '"') {
                 in_string = false;
             } else if (c == '\\' && i + 1 < len) {

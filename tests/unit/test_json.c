@@ -311,6 +311,20 @@ static void test_refuses_control_characters_between_tokens(void **state)
     cJSON_Delete(expect_accepted(ws, sizeof(ws) - 1, DEPTH));
 }
 
+/* RFC 8259: characters below 0x20 inside a string must be escaped. */
+static void test_refuses_raw_control_characters_in_strings(void **state)
+{
+    static const struct doc docs[] = {
+        DOC("{\"s\":\"a\x01"
+            "b\"}"),
+        DOC("{\"s\":\"line\nbreak\"}"),
+        DOC("{\"s\":\"tab\there\"}"),
+        DOC("{\"k\x1f\":1}"),
+    };
+    refuse_all(docs, COUNT(docs));
+    expect_decoded("{\"s\":\"\\u0001\\n\\t\"}", "\x01\n\t");
+}
+
 static void test_refuses_nul(void **state)
 {
     static const struct doc docs[] = {
@@ -537,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_escapes),
         cmocka_unit_test(test_refuses_non_hex_escapes),
         cmocka_unit_test(test_refuses_control_characters_between_tokens),
+        cmocka_unit_test(test_refuses_raw_control_characters_in_strings),
         cmocka_unit_test(test_refuses_nul),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_ten_thousand_deep),
