@@ -223,10 +223,25 @@ static int append(char **buf, size_t *len, const char *at, size_t n, size_t max)
     return 0;
 }
 
+/* Appends header bytes; beyond HEADERS_MAX the request is too large, not malformed. */
+static int append_header(struct conn *c, char **buf, size_t *len, const char *at,
+                         size_t n)
+{
+    if (*len + n > HEADERS_MAX) {
+        c->reject = RG_TOO_LARGE;
+        return -1;
+    }
+    if (append(buf, len, at, n, HEADERS_MAX) < 0) {
+        c->reject = RG_UNAVAILABLE;
+        return -1;
+    }
+    return 0;
+}
+
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     struct conn *c = p->data;
-    return append(&c->req.url, &c->req.url_len, at, n, HEADERS_MAX);
+    return append_header(c, &c->req.url, &c->req.url_len, at, n);
 }
 
 static bool field_is(const struct request *r, const char *name)
@@ -280,7 +295,7 @@ static int on_header_value(http_parser *p, const char *at, size_t n)
 {
     struct conn *c = p->data;
     c->req.in_value = true;
-    return append(&c->req.value, &c->req.value_len, at, n, HEADERS_MAX);
+    return append_header(c, &c->req.value, &c->req.value_len, at, n);
 }
 
 static int on_headers_complete(http_parser *p)
