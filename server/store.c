@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -242,6 +243,7 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
         free(s);
         return NULL;
     }
+    s->data_dir = strdup(data_dir);
     char path[4096];
     snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -298,6 +300,7 @@ void store_close(struct store *s)
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
     EVP_MAC_free(s->hmac);
+    free(s->data_dir);
     free(s);
 }
 
@@ -411,6 +414,27 @@ static int count_event(struct store *s, time_t now, const char *event, const cha
     return 0;
 }
 
+/*
+ * New referrals are refused while the filesystem is nearly full, so that the
+ * space left serves deliveries and acknowledgements, which free space: SQLite
+ * needs to write (WAL frames) even to delete. The reserve is 5% of the
+ * filesystem, at least 1 MiB and at most 256 MiB.
+ */
+static bool has_room(const struct store *s)
+{
+    struct statvfs v;
+    if (s->data_dir == NULL || statvfs(s->data_dir, &v) < 0)
+        return true; /* cannot tell: let SQLite find out */
+    double total = (double)v.f_blocks * v.f_frsize;
+    double free_bytes = (double)v.f_bavail * v.f_frsize;
+    double reserve = total * 0.05;
+    if (reserve < 1024.0 * 1024)
+        reserve = 1024.0 * 1024;
+    if (reserve > 256.0 * 1024 * 1024)
+        reserve = 256.0 * 1024 * 1024;
+    return free_bytes >= reserve;
+}
+
 int store_put(struct store *s, const struct rg_referral *r, const struct parties *p,
               time_t now, char id[RG_ID_LEN + 1], enum put_outcome *outcome,
               enum referral_state *state)
@@ -436,6 +460,8 @@ int store_put(struct store *s, const struct rg_referral *r, const struct parties
         if (rc != SQLITE_DONE)
             return failed(s, rc);
     }
+    if (!has_room(s))
+        return failed(s, SQLITE_FULL);
     if (rg_id_new(id) < 0)
         return failed(s, SQLITE_ERROR);
 

@@ -26,6 +26,7 @@ struct store {
     unsigned char secret[SECRET_LEN];
     EVP_MAC *hmac;
     int last_error;
+    char *data_dir; /* for the free-space check */
 };
 
 /* Records a failed SQLite call's code for store_error_class(); returns -1. */
