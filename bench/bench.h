@@ -26,7 +26,16 @@ struct event_base;
 struct event;
 struct bufferevent;
 
-enum bench_mode { MODE_SEND, MODE_E2E, MODE_HANDSHAKE, MODE_IDLE };
+enum bench_mode {
+    MODE_SEND,
+    MODE_E2E,
+    MODE_HANDSHAKE,
+    MODE_IDLE,
+    MODE_GET,
+    MODE_COUNT
+};
+
+extern const char *const mode_names[MODE_COUNT];
 
 #define MAX_IDENTS 64
 #define MAX_TO 64
@@ -44,6 +53,7 @@ struct ident {
 struct bench_opts {
     enum bench_mode mode;
     const char *url;
+    const char *path; /* get: what to GET */
     char host[256];
     char port[8];
     const char *ca;

@@ -8,26 +8,32 @@
 
 #define PROC_MAX 256
 
-/* Fields 14 and 15 of /proc/PID/stat, counted after the command name, which
- * may itself contain spaces and parentheses: so parse from the last ')'. */
-static int read_cpu(pid_t pid, double *cpu_s)
+/* Name and utime + stime of a /proc/.../stat file. The name is in
+ * parentheses and may itself contain spaces and parentheses, so the fields
+ * are counted from the last ')'. */
+static int read_stat(const char *path, char name[16], double *cpu_s)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    char buf[1024];
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (!p)
+    char *open = strchr(buf, '(');
+    char *close = strrchr(buf, ')');
+    if (!open || !close || close < open)
         return -1;
+    size_t len = (size_t)(close - open - 1);
+    if (len > 15)
+        len = 15;
+    memcpy(name, open + 1, len);
+    name[len] = '\0';
     unsigned long long utime = 0, stime = 0;
     /* After ")": state(3) ppid pgrp session tty_nr tpgid flags minflt cminflt
      * majflt cmajflt utime(14) stime(15). */
-    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-               &stime) != 2)
+    if (sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+               &utime, &stime) != 2)
         return -1;
     *cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
     return 0;
@@ -50,9 +56,8 @@ static void read_memory(pid_t pid, long *rss_kb, long *hwm_kb)
     fclose(f);
 }
 
-/* Appends the children of every thread of pid to list (Linux keeps the
- * children per thread in /proc/PID/task/TID/children). */
-static void add_children(pid_t pid, pid_t *list, size_t *n)
+/* Calls fn for every thread id of pid (the names in /proc/PID/task). */
+static void for_each_thread(pid_t pid, void (*fn)(pid_t, pid_t, void *), void *arg)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
@@ -60,41 +65,74 @@ static void add_children(pid_t pid, pid_t *list, size_t *n)
     if (!d)
         return;
     struct dirent *e;
-    while ((e = readdir(d)) && *n < PROC_MAX) {
-        if (e->d_name[0] == '.')
-            continue;
-        char cpath[400];
-        snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
-        FILE *f = fopen(cpath, "r");
-        if (!f)
-            continue;
-        int child;
-        while (*n < PROC_MAX && fscanf(f, "%d", &child) == 1)
-            list[(*n)++] = (pid_t)child;
-        fclose(f);
-    }
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.')
+            fn(pid, (pid_t)atoi(e->d_name), arg);
     closedir(d);
+}
+
+struct pid_list {
+    pid_t pids[PROC_MAX];
+    size_t n;
+};
+
+/* Linux keeps the children of a process per thread. */
+static void add_children(pid_t pid, pid_t tid, void *arg)
+{
+    struct pid_list *l = arg;
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    int child;
+    while (l->n < PROC_MAX && fscanf(f, "%d", &child) == 1)
+        l->pids[l->n++] = (pid_t)child;
+    fclose(f);
+}
+
+static void add_thread(pid_t pid, pid_t tid, void *arg)
+{
+    struct proc_sample *s = arg;
+    if (s->nthreads == PROC_THREADS_MAX)
+        return;
+    struct thread_cpu *t = &s->threads[s->nthreads];
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+    if (read_stat(path, t->name, &t->cpu_s) < 0)
+        return;
+    t->tid = tid;
+    s->nthreads++;
 }
 
 void proc_sample(const pid_t *pids, size_t n, struct proc_sample *out)
 {
-    pid_t list[PROC_MAX];
-    size_t count = 0;
+    struct pid_list l = {.n = 0};
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < n && count < PROC_MAX; i++)
-        list[count++] = pids[i];
+    for (size_t i = 0; i < n && l.n < PROC_MAX; i++)
+        l.pids[l.n++] = pids[i];
     /* Breadth first: the list grows while it is walked. */
-    for (size_t i = 0; i < count; i++)
-        add_children(list[i], list, &count);
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < l.n; i++)
+        for_each_thread(l.pids[i], add_children, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        char path[64], name[16];
         double cpu;
-        if (read_cpu(list[i], &cpu) < 0) {
+        snprintf(path, sizeof path, "/proc/%d/stat", (int)l.pids[i]);
+        if (read_stat(path, name, &cpu) < 0)
             continue;
-        }
         if (i == 0)
             out->ok = true;
         out->cpu_s += cpu;
-        read_memory(list[i], &out->rss_kb, &out->hwm_kb);
         out->nproc++;
+        read_memory(l.pids[i], &out->rss_kb, &out->hwm_kb);
+        for_each_thread(l.pids[i], add_thread, out);
     }
+}
+
+double proc_thread_delta(const struct proc_sample *before, const struct thread_cpu *t)
+{
+    for (size_t i = 0; i < before->nthreads; i++)
+        if (before->threads[i].tid == t->tid)
+            return t->cpu_s - before->threads[i].cpu_s;
+    return t->cpu_s;
 }

@@ -3,7 +3,8 @@
  *
  * A sample covers the given processes and all their descendants, so that a
  * server with worker processes (nginx: a master and its workers) is measured
- * as a whole, the same way as a server with worker threads (refgwd).
+ * as a whole, the same way as a server with worker threads (refgwd). The CPU
+ * time of each thread is kept too, to show how the load spreads over cores.
  */
 #ifndef BENCH_PROCSTAT_H
 #define BENCH_PROCSTAT_H
@@ -12,16 +13,29 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define PROC_THREADS_MAX 128
+
+struct thread_cpu {
+    pid_t tid;
+    char name[16]; /* the kernel's comm */
+    double cpu_s;
+};
+
 struct proc_sample {
     bool ok;      /* false if the first process could not be read */
     size_t nproc; /* processes counted */
     double cpu_s; /* user + system CPU time since each process started */
     long rss_kb;  /* VmRSS, summed */
     long hwm_kb;  /* VmHWM (peak RSS), summed */
+    struct thread_cpu threads[PROC_THREADS_MAX];
+    size_t nthreads;
 };
 
 /* Samples pids[0..n) and their descendants. Never fails: a process that
  * vanishes between listing and reading is left out. */
 void proc_sample(const pid_t *pids, size_t n, struct proc_sample *out);
+
+/* CPU seconds thread t used since before (0 if it was not there then). */
+double proc_thread_delta(const struct proc_sample *before, const struct thread_cpu *t);
 
 #endif

@@ -71,6 +71,7 @@ static const struct num_opt {
 
 enum {
     O_URL = 1,
+    O_GET_PATH,
     O_CA,
     O_IDENTITY,
     O_RECIPIENT,
@@ -84,6 +85,7 @@ enum {
 
 static const struct option string_opts[] = {
     {"url", required_argument, NULL, O_URL},
+    {"path", required_argument, NULL, O_GET_PATH},
     {"ca", required_argument, NULL, O_CA},
     {"identity", required_argument, NULL, O_IDENTITY},
     {"recipient", required_argument, NULL, O_RECIPIENT},
@@ -94,11 +96,6 @@ static const struct option string_opts[] = {
     {"help", no_argument, NULL, O_HELP},
 };
 #define STRING_OPTS (sizeof string_opts / sizeof string_opts[0])
-
-static const char *const modes[] = {[MODE_SEND] = "send",
-                                    [MODE_E2E] = "e2e",
-                                    [MODE_HANDSHAKE] = "handshake",
-                                    [MODE_IDLE] = "idle"};
 
 static int set_num(struct bench_opts *o, const struct num_opt *n, const char *arg,
                    char *err, size_t errlen)
@@ -136,12 +133,12 @@ static int split_identity(char *arg, struct ident *id)
 
 static int set_mode(struct bench_opts *o, const char *name, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-        if (strcmp(name, modes[i]) == 0) {
+    for (size_t i = 0; i < MODE_COUNT; i++)
+        if (strcmp(name, mode_names[i]) == 0) {
             o->mode = (enum bench_mode)i;
             return 0;
         }
-    snprintf(err, errlen, "unknown mode '%s' (send, e2e, handshake, idle)", name);
+    snprintf(err, errlen, "unknown mode '%s' (send, e2e, handshake, idle, get)", name);
     return -1;
 }
 
@@ -190,6 +187,11 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
     switch (opt) {
     case O_URL:
         o->url = arg;
+        return 0;
+    case O_GET_PATH:
+        if (arg[0] != '/' || strlen(arg) > 200 || strpbrk(arg, " \r\n"))
+            break;
+        o->path = arg;
         return 0;
     case O_CA:
         o->ca = arg;
@@ -274,6 +276,7 @@ static int parse_options(int argc, char **argv, struct bench_opts *o, char *err,
                          size_t errlen)
 {
     struct option all[STRING_OPTS + NUM_OPTS + 1];
+    o->path = "/v1/health";
     memcpy(all, string_opts, sizeof string_opts);
     for (size_t i = 0; i < NUM_OPTS; i++) {
         all[STRING_OPTS + i] =

@@ -4,11 +4,6 @@
 
 #include <cjson/cJSON.h>
 
-static const char *const mode_names[] = {[MODE_SEND] = "send",
-                                         [MODE_E2E] = "e2e",
-                                         [MODE_HANDSHAKE] = "handshake",
-                                         [MODE_IDLE] = "idle"};
-
 /* The quantiles every latency line shows, with their JSON names. */
 static const struct {
     const char *name;
@@ -49,6 +44,15 @@ static void text_server(FILE *f, const struct stats *s, const struct run_result 
         fprintf(f, ", %.1f us per request", 1e6 * cpu / (double)s->ok);
     fprintf(f, "; rss %ld kB, peak %ld kB (%zu processes)\n", r->srv_after.rss_kb,
             r->srv_after.hwm_kb, r->srv_after.nproc);
+    /* How the work spread over the server's threads: the busy ones only. */
+    fprintf(f, "threads  ");
+    for (size_t i = 0; i < r->srv_after.nthreads; i++) {
+        const struct thread_cpu *t = &r->srv_after.threads[i];
+        double d = proc_thread_delta(&r->srv_before, t);
+        if (d >= 0.01 * r->window_s)
+            fprintf(f, " %s/%d %.2f s", t->name, (int)t->tid, d);
+    }
+    fprintf(f, " (of %zu)\n", r->srv_after.nthreads);
 }
 
 void report_text(FILE *f, const struct bench *b, const struct stats *s,
@@ -154,6 +158,15 @@ static cJSON *json_server(const struct bench *b, const struct stats *s,
     cJSON_AddNumberToObject(o, "rss_before_kb", (double)r->srv_before.rss_kb);
     cJSON_AddNumberToObject(o, "rss_kb", (double)r->srv_after.rss_kb);
     cJSON_AddNumberToObject(o, "hwm_kb", (double)r->srv_after.hwm_kb);
+    cJSON *threads = cJSON_AddArrayToObject(o, "threads");
+    for (size_t i = 0; i < r->srv_after.nthreads; i++) {
+        const struct thread_cpu *t = &r->srv_after.threads[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "tid", t->tid);
+        cJSON_AddStringToObject(j, "name", t->name);
+        cJSON_AddNumberToObject(j, "cpu_s", proc_thread_delta(&r->srv_before, t));
+        cJSON_AddItemToArray(threads, j);
+    }
     return o;
 }
 

@@ -4,6 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+const char *const mode_names[MODE_COUNT] = {
+    [MODE_SEND] = "send", [MODE_E2E] = "e2e", [MODE_HANDSHAKE] = "handshake",
+    [MODE_IDLE] = "idle", [MODE_GET] = "get",
+};
+
 const char *const err_names[ERR_COUNT] = {
     [ERR_CONNECT] = "connect",   [ERR_TLS] = "tls",
     [ERR_CLOSED] = "closed",     [ERR_TIMEOUT] = "timeout",

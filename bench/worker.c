@@ -331,6 +331,28 @@ static void sender_down(struct conn *c, enum conn_state was, bool failed)
 static const struct conn_ops sender_ops = {
     .up = sender_up, .response = sender_response, .down = sender_down, .retry = reopen};
 
+/* ---- get: keep-alive GETs, the cost of TLS and HTTP without the store ---------- */
+
+static void getter_start(struct conn *c, uint64_t due)
+{
+    size_t len;
+    const char *req = get_request(c->w, c->w->b->o.path, false, &len);
+    conn_send(c, req, len, due, request_timeout(c->w));
+}
+
+static void getter_response(struct conn *c, int status, const char *body, size_t len)
+{
+    struct worker *w = c->w;
+    uint64_t now = now_ns();
+    if (count_answer(w, status, 200, body, len, now))
+        record_latency(w, c, now);
+    if (c->state == CS_READY)
+        sender_up(c);
+}
+
+static const struct conn_ops getter_ops = {
+    .up = sender_up, .response = getter_response, .down = sender_down, .retry = reopen};
+
 /* ---- e2e recipients ------------------------------------------------------------ */
 
 /* Polls again once everything received before has been acknowledged: items
@@ -630,6 +652,7 @@ static const struct {
     [MODE_E2E] = {ROLE_SENDER, &sender_ops, sender_start, CS_READY},
     [MODE_HANDSHAKE] = {ROLE_HANDSHAKE, &hs_ops, hs_start, CS_DOWN},
     [MODE_IDLE] = {ROLE_IDLE, &idle_ops, NULL, CS_READY},
+    [MODE_GET] = {ROLE_SENDER, &getter_ops, getter_start, CS_READY},
 };
 
 int worker_init(struct worker *w, const struct bench *b, unsigned index,
@@ -692,6 +715,7 @@ void worker_run(struct worker *w)
         }
         /* fall through */
     case MODE_SEND:
+    case MODE_GET:
         for (size_t i = 0; i < w->nconns; i++)
             reopen(&w->conns[i]);
         break;
@@ -702,6 +726,8 @@ void worker_run(struct worker *w)
         break;
     case MODE_IDLE:
         idle_more(w);
+        break;
+    case MODE_COUNT:
         break;
     }
     if (b->o.mode != MODE_IDLE) {
