@@ -129,6 +129,24 @@ void proc_sample(const pid_t *pids, size_t n, struct proc_sample *out)
     }
 }
 
+void machine_sample(struct machine_sample *out)
+{
+    unsigned long long user, nice, system, idle, iowait, irq, softirq, steal;
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice,
+                   &system, &idle, &iowait, &irq, &softirq, &steal);
+    fclose(f);
+    if (n != 8)
+        return;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    out->busy_s = (double)(user + nice + system + irq + softirq) / tick;
+    out->steal_s = (double)steal / tick;
+    out->ok = true;
+}
+
 double proc_thread_delta(const struct proc_sample *before, const struct thread_cpu *t)
 {
     for (size_t i = 0; i < before->nthreads; i++)

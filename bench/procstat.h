@@ -35,6 +35,17 @@ struct proc_sample {
  * vanishes between listing and reading is left out. */
 void proc_sample(const pid_t *pids, size_t n, struct proc_sample *out);
 
+/* The whole machine's CPU time (all cores) from /proc/stat: busy (user,
+ * nice, system, irq, softirq) and stolen by the hypervisor. Comparing busy
+ * with the server's and the client's own time tells whether something else
+ * was running during a measurement. */
+struct machine_sample {
+    bool ok;
+    double busy_s, steal_s;
+};
+
+void machine_sample(struct machine_sample *out);
+
 /* CPU seconds thread t used since before (0 if it was not there then). */
 double proc_thread_delta(const struct proc_sample *before, const struct thread_cpu *t);
 

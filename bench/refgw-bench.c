@@ -452,8 +452,9 @@ static void *worker_main(void *arg)
 
 /* Samples the server and the client at one edge of the window. */
 static void sample(const struct bench *b, struct run_result *r, struct proc_sample *srv,
-                   double *cpu)
+                   struct machine_sample *mach, double *cpu)
 {
+    machine_sample(mach);
     if (b->o.npids) {
         proc_sample(b->o.pids, b->o.npids, srv);
         r->have_server = srv->ok;
@@ -484,7 +485,7 @@ static int run(struct bench *b)
             goto out;
         }
     if (o->mode == MODE_IDLE)
-        sample(b, &r, &r.srv_before, &cpu0);
+        sample(b, &r, &r.srv_before, &r.mach_before, &cpu0);
     b->t_start = now_ns();
     b->t_measure = b->t_start + (uint64_t)(o->warmup * 1e9);
     b->t_end = b->t_measure + (uint64_t)(o->duration * 1e9);
@@ -499,9 +500,9 @@ static int run(struct bench *b)
         }
     if (o->mode != MODE_IDLE) {
         sleep_until(b->t_measure);
-        sample(b, &r, &r.srv_before, &cpu0);
+        sample(b, &r, &r.srv_before, &r.mach_before, &cpu0);
         sleep_until(b->t_end);
-        sample(b, &r, &r.srv_after, &cpu1);
+        sample(b, &r, &r.srv_after, &r.mach_after, &cpu1);
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
@@ -511,7 +512,7 @@ static int run(struct bench *b)
         r.window_s = (double)(now_ns() - b->t_start) / 1e9;
         /* Let the server settle (allocator, deferred frees) before reading it. */
         sleep_until(now_ns() + 1000000000u);
-        sample(b, &r, &r.srv_after, &cpu1);
+        sample(b, &r, &r.srv_after, &r.mach_after, &cpu1);
     } else {
         r.window_s = o->duration;
     }

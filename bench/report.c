@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -18,6 +19,19 @@ static double ms(uint64_t ns)
 static double rate_of(const struct stats *s, const struct run_result *r)
 {
     return r->window_s > 0 ? (double)s->ok / r->window_s : 0;
+}
+
+static double machine_busy(const struct run_result *r)
+{
+    return r->mach_after.busy_s - r->mach_before.busy_s;
+}
+
+/* CPU time of everything else on the machine: other load, or noise. */
+static double machine_other(const struct run_result *r)
+{
+    double server = r->have_server ? r->srv_after.cpu_s - r->srv_before.cpu_s : 0;
+    double other = machine_busy(r) - server - r->client_cpu_s;
+    return other > 0 ? other : 0;
 }
 
 static void text_hist(FILE *f, const char *label, const struct hist *h)
@@ -115,6 +129,12 @@ void report_text(FILE *f, const struct bench *b, const struct stats *s,
                 (unsigned long long)s->server_close);
     text_server(f, s, r);
     fprintf(f, "client    cpu %.2f s\n", r->client_cpu_s);
+    if (r->mach_before.ok && r->mach_after.ok)
+        fprintf(f,
+                "machine   %ld cpus busy %.2f s, of which %.2f s neither server nor "
+                "client; %.2f s stolen\n",
+                sysconf(_SC_NPROCESSORS_ONLN), machine_busy(r), machine_other(r),
+                r->mach_after.steal_s - r->mach_before.steal_s);
 }
 
 static cJSON *json_hist(const struct hist *h)
@@ -235,6 +255,14 @@ int report_json(FILE *f, const struct bench *b, const struct stats *s,
         cJSON_AddItemToObject(root, "server", json_server(b, s, r));
     cJSON *client = cJSON_AddObjectToObject(root, "client");
     cJSON_AddNumberToObject(client, "cpu_s", r->client_cpu_s);
+    if (r->mach_before.ok && r->mach_after.ok) {
+        cJSON *m = cJSON_AddObjectToObject(root, "machine");
+        cJSON_AddNumberToObject(m, "cpus", (double)sysconf(_SC_NPROCESSORS_ONLN));
+        cJSON_AddNumberToObject(m, "busy_s", machine_busy(r));
+        cJSON_AddNumberToObject(m, "other_s", machine_other(r));
+        cJSON_AddNumberToObject(m, "steal_s",
+                                r->mach_after.steal_s - r->mach_before.steal_s);
+    }
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!text)

@@ -15,6 +15,7 @@ struct run_result {
     struct proc_sample srv_before, srv_after; /* window start and end (idle:
                                                  before opening, after settling) */
     double client_cpu_s;
+    struct machine_sample mach_before, mach_after;
 };
 
 void report_text(FILE *f, const struct bench *b, const struct stats *s,
