@@ -11,8 +11,10 @@
 #include "idtab.h"
 #include "taxonomy.h"
 
-#define BACKOFF_MS 100  /* before reconnecting or retrying after a failure */
-#define HEADER_ROOM 512 /* request line and headers, in front of the body */
+#define BACKOFF_MS 100 /* before reconnecting or retrying after a failure */
+/* Request line and headers, in front of the body: the longest host (255),
+ * path (200) and ack path fit with room to spare. */
+#define HEADER_ROOM 1024
 
 /* ---- scheduling ------------------------------------------------------------ */
 
@@ -127,6 +129,8 @@ static const char *get_request(struct worker *w, const char *path, bool close,
     char head[HEADER_ROOM];
     int n = snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path,
                      w->b->host_header, close ? "Connection: close\r\n" : "");
+    if (n < 0 || (size_t)n >= sizeof head)
+        n = 0; /* cannot happen (see HEADER_ROOM); an empty request fails visibly */
     memcpy(w->scratch, head, (size_t)n);
     *len = (size_t)n;
     return w->scratch;
