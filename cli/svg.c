@@ -150,10 +150,12 @@ static void suppressed_mark(FILE *out, const struct svg_bar *b, double x, double
     fputs("</g>\n", out);
 }
 
-static void legend(FILE *out, const struct svg_chart *c, double x, double y)
+/* Swatches and names of the series, then the suppressed mark; four to a row. */
+static void legend(FILE *out, const struct svg_chart *c, double left, double top)
 {
     for (size_t s = 0; s <= c->nseries; s++) {
         bool hatch = s == c->nseries;
+        double x = left + 170.0 * (double)(s % 4), y = top + 18.0 * (double)(s / 4);
         fprintf(
             out,
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"%s/>", x,
@@ -162,25 +164,26 @@ static void legend(FILE *out, const struct svg_chart *c, double x, double y)
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT ">", x + 16, y + 10);
         svg_escape(out, hatch ? "suppressed" : c->series[s]);
         fputs("</text>\n", out);
-        y += 18;
     }
 }
 
 void svg_grouped_columns(FILE *out, const struct svg_chart *c)
 {
-    const double bar_w = 12, gap = 18, left = 56, top = 16, plot_h = 220,
-                 legend_w = 200;
+    const double bar_w = 12, gap = 18, left = 56, top = 16, plot_h = 220;
     size_t nseries = c->nseries ? c->nseries : 1;
     double group_w = (double)nseries * bar_w + gap;
     if (group_w < 64)
         group_w = 64;
     double plot_w = group_w * (double)(c->ncategories ? c->ncategories : 1);
-    double width = left + plot_w + 24 + legend_w;
-    double legend_h = 18.0 * (double)(c->nseries + 1) + top;
-    double height = top + plot_h + 40;
-    if (height < legend_h)
-        height = legend_h;
     double base = top + plot_h;
+    /* The legend under the axis, in rows of up to four entries, keeps the chart narrow.
+     */
+    double legend_y = base + 32;
+    size_t legend_rows = c->nseries ? (c->nseries + 1 + 3) / 4 : 0;
+    double width = left + plot_w + 24;
+    if (width < left + 4 * 170)
+        width = left + 4 * 170;
+    double height = legend_y + 18.0 * (double)legend_rows + 8;
     long long step, ymax = axis_top(c, &step);
 
     fprintf(
@@ -223,7 +226,7 @@ void svg_grouped_columns(FILE *out, const struct svg_chart *c)
         }
     }
     if (c->nseries > 0)
-        legend(out, c, left + plot_w + 24, top);
+        legend(out, c, left, legend_y);
     fputs("</svg>\n", out);
 }
 
