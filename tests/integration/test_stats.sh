@@ -309,6 +309,34 @@ age=$(metric refgw_oldest_pending_age_seconds '{recipient_type="police"}')
 expect_eq "$(msum refgw_referrals_total 'event="accepted"')" 24 "accepted after the restart"
 expect_eq "$(metric refgw_tls_handshake_failures_total "")" 0 "handshake failures count since start"
 
+# ---- the client: refgw stats ----
+REFGW=${REFGW:-$(dirname "$REFGWD")/../cli/refgw}
+if [ -x "$REFGW" ]; then
+    export REFGW_GATEWAY=$URL REFGW_CERT=$CERTS/audit.crt REFGW_KEY=$CERTS/audit.key REFGW_CA=$CERTS/ca.crt
+    out=$("$REFGW" stats --from 2000-01 --to 2999-12 --event expired --by signal) && pass || fail "refgw stats"
+    expect_eq "$out" "$(printf 'criminal_exploitation\t6\nloverboy\t3\nother\t1')" "refgw stats, tab-separated"
+    req audit GET "/v1/stats?$ALL&by=sender,age_band&format=csv"
+    out=$("$REFGW" stats --from 2000-01 --to 2999-12 --by sender,age_band --csv) && pass || fail "refgw stats --csv"
+    expect_eq "$out" "$(cat "$BODY_FILE")" "refgw stats --csv is the gateway's CSV"
+    req audit GET "/v1/stats?$ALL&event=acknowledged&by=month,recipient"
+    out=$("$REFGW" --json stats --from 2000-01 --to 2999-12 --event acknowledged --by month,recipient)
+    expect_eq "$(echo "$out" | jq -S -c .)" "$(jq -S -c . "$BODY_FILE")" "refgw --json stats is the answer"
+    out=$("$REFGW" stats) && pass || fail "refgw stats without options"
+    expect_eq "$out" "24" "refgw stats: this month's total"
+    rc=0; "$REFGW" stats --by age_band,housing 2>"$T/err" || rc=$?
+    expect_eq "$rc" 2 "refgw stats with two attributes"
+    grep -q 'invalid_parameter.*field by' "$T/err" && pass || fail "refgw stats error: $(cat "$T/err")"
+    rc=0; "$REFGW" stats --from 2026-13 2>/dev/null || rc=$?
+    expect_eq "$rc" 1 "refgw stats with a bad month"
+    rc=0; "$REFGW" stats --event sent 2>/dev/null || rc=$?
+    expect_eq "$rc" 1 "refgw stats with a bad event"
+    rc=0; REFGW_CERT=$CERTS/ecmj.crt REFGW_KEY=$CERTS/ecmj.key "$REFGW" stats 2>"$T/err" || rc=$?
+    expect_eq "$rc" 2 "refgw stats as a partner"
+    grep -q forbidden_role "$T/err" && pass || fail "partner's refusal: $(cat "$T/err")"
+else
+    fail "no refgw client at $REFGW"
+fi
+
 rg_stop
 rg_start '{"stats_min_count": 50}'
 expect_stats "$ALL&by=signal" \
