@@ -1,5 +1,6 @@
 #include "referral.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,23 @@ static bool is_top_field(const char *name)
         if (strcmp(top_fields[i], name) == 0)
             return true;
     return false;
+}
+
+/*
+ * prefix + name as an error's field path, cut to fit at a character
+ * boundary: the error answer echoes it and must stay valid UTF-8.
+ */
+static void field_path(char out[RG_FIELD_MAX], const char *prefix, const char *name)
+{
+    char full[RG_FIELD_MAX + 4];
+    size_t n = (size_t)snprintf(full, sizeof(full), "%s%s", prefix, name);
+    if (n >= RG_FIELD_MAX) {
+        n = RG_FIELD_MAX - 1;
+        while (n > 0 && ((unsigned char)full[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(out, full, n);
+    out[n] = '\0';
 }
 
 /* A string member, or NULL with err set (missing only if required). */
@@ -86,7 +104,7 @@ static int parse_subject(const cJSON *subject, struct rg_referral *out, struct r
     char path[RG_FIELD_MAX];
     for (const cJSON *m = subject->child; m != NULL; m = m->next) {
         if (rg_subject_find(m->string, strlen(m->string)) < 0) {
-            snprintf(path, sizeof(path), "subject.%s", m->string);
+            field_path(path, "subject.", m->string);
             return rg_fail(err, RG_UNKNOWN_FIELD, path, "subject has no attribute by that name");
         }
     }
@@ -113,10 +131,14 @@ int rg_referral_from_json(const cJSON *doc, struct rg_referral *out, struct rg_e
     if (!cJSON_IsObject(doc))
         return rg_fail(err, RG_INVALID_JSON, NULL, "the referral must be a JSON object");
 
-    for (const cJSON *m = doc->child; m != NULL; m = m->next)
-        if (!is_top_field(m->string))
-            return rg_fail(err, RG_UNKNOWN_FIELD, m->string,
+    char path[RG_FIELD_MAX];
+    for (const cJSON *m = doc->child; m != NULL; m = m->next) {
+        if (!is_top_field(m->string)) {
+            field_path(path, "", m->string);
+            return rg_fail(err, RG_UNKNOWN_FIELD, path,
                            "the referral has no field by that name");
+        }
+    }
     /* Unknown or bad subject attributes are reported before missing fields. */
     if (parse_subject(cJSON_GetObjectItemCaseSensitive(doc, "subject"), out, err) < 0)
         return -1;
