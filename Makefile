@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-release test-asan run certs clean format bench
+.PHONY: all deps build build-asan test test-release test-asan run certs clean format bench fuzz
 
 all: build
 
@@ -27,6 +27,11 @@ test-release: build
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
+
+# Each libFuzzer harness for FUZZ_SECONDS (tests/fuzz/); the corpus grows in $(BUILD)/fuzz-work.
+FUZZ_SECONDS ?= 60
+fuzz: build
+	@tests/fuzz/run-fuzz --seconds $(FUZZ_SECONDS) --all $(BUILD)
 
 run: build
 	@scripts/run-demo $(BUILD)
