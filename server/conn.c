@@ -53,6 +53,7 @@ struct request {
     bool in_value;
     int content_types, content_lengths;
     bool transfer_encoding, expect_continue;
+    bool head; /* a HEAD request: its answer has no body */
 };
 
 struct conn {
@@ -161,7 +162,9 @@ static void write_response(struct conn *c, int status, const char *content_type,
                         "%s\r\n",
                         status, reason(status), content_type, len,
                         c->close_after ? "close" : "keep-alive", extra ? extra : "");
-    evbuffer_add(out, body, len);
+    /* The answer to HEAD has a Content-Length but no body (RFC 9110 §9.3.2). */
+    if (!c->req.head)
+        evbuffer_add(out, body, len);
     c->state = C_WRITING;
     set_timer(c, WRITE_SECONDS);
     bufferevent_enable(c->bev, EV_WRITE);
@@ -303,6 +306,7 @@ static int on_headers_complete(http_parser *p)
     struct conn *c = p->data;
     struct request *r = &c->req;
     finish_header(c);
+    r->head = p->method == HTTP_HEAD;
     if (r->transfer_encoding || p->upgrade) {
         c->reject = RG_BAD_REQUEST;
         return -1;
