@@ -28,14 +28,45 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+# What is built: the work tree, or with BENCH_REF=COMMIT a clean export of
+# that commit (so a bench does not pick up someone's half-made change).
+SRC=$ROOT
+if [ -n "${BENCH_REF:-}" ]; then
+    # Pinned once: HEAD may move while the bench runs.
+    BENCH_REF=$(git -C "$ROOT" rev-parse --verify "$BENCH_REF^{commit}") ||
+        die "BENCH_REF: no such commit"
+fi
+source_label() {
+    if [ -n "${BENCH_REF:-}" ]; then
+        git -C "$ROOT" rev-parse --short "$BENCH_REF"
+        return
+    fi
+    local label
+    label=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+    [ -z "$(git -C "$ROOT" status --porcelain -- server lib 2>/dev/null)" ] ||
+        label+=" plus uncommitted changes in server/ or lib/"
+    echo "$label"
+}
+
 # Release build of the load generator and, when its sources exist, refgwd.
 bench_build() {
-    say "building (release) in $BUILD"
     mkdir -p "$BUILD"
-    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$BUILD/bench-cmake.log" 2>&1 ||
+    if [ -n "${BENCH_REF:-}" ]; then
+        SRC=$BUILD/src
+        rm -rf "$SRC"
+        mkdir -p "$SRC"
+        git -C "$ROOT" archive "$BENCH_REF" | tar -x -C "$SRC"
+    fi
+    # A cache made from the other source (work tree or export) is refused by cmake.
+    if [ -f "$BUILD/CMakeCache.txt" ] &&
+        ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$SRC" "$BUILD/CMakeCache.txt"; then
+        rm -rf "$BUILD/CMakeCache.txt" "$BUILD/CMakeFiles"
+    fi
+    say "building (release) $(source_label) in $BUILD"
+    cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$BUILD/bench-cmake.log" 2>&1 ||
         { cat "$BUILD/bench-cmake.log" >&2; die "cmake failed"; }
     local targets=(refgw-bench)
-    [ -f "$ROOT/server/CMakeLists.txt" ] && targets+=(refgwd)
+    [ -f "$SRC/server/CMakeLists.txt" ] && targets+=(refgwd)
     cmake --build "$BUILD" -j "$(nproc)" --target "${targets[@]}" >"$BUILD/bench-build.log" 2>&1 ||
         { tail -n 40 "$BUILD/bench-build.log" >&2; die "build failed"; }
 }
@@ -63,8 +94,8 @@ bench_setup() {
     mkdir -p "$WORK"
     # nginx's workers run as nobody and must reach their own folder.
     chmod 755 "$WORK"
-    "$ROOT/certs/make-certs" "$CERTS" init localhost 127.0.0.1 >/dev/null
-    "$ROOT/certs/make-certs" "$CERTS" org "${SENDERS[@]}" "${RECIPIENTS[@]}" >/dev/null
+    "$SRC/certs/make-certs" "$CERTS" init localhost 127.0.0.1 >/dev/null
+    "$SRC/certs/make-certs" "$CERTS" org "${SENDERS[@]}" "${RECIPIENTS[@]}" >/dev/null
 }
 
 # refgw-bench with the bench's identities; the mode and the rest from "$@".
