@@ -93,8 +93,8 @@ static const char *const stmt_sql[S_COUNT_STMTS] = {
                  " FROM referrals WHERE id = ?1 AND sender = ?2",
     [S_COUNT] =
         "INSERT INTO counts(month, event, sender, sender_type, recipient, recipient_type,"
-        " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)"
-        " ON CONFLICT DO UPDATE SET n = n + 1",
+        " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
     [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
                     " ON CONFLICT DO UPDATE SET n = n + excluded.n",
     [S_PENDING] = "SELECT count(*) FROM referrals WHERE state IN (0, 1)",
@@ -244,6 +244,13 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
         return NULL;
     }
     s->data_dir = strdup(data_dir);
+    s->op_counts = tally_new();
+    s->batch_counts = tally_new();
+    if (s->data_dir == NULL || s->op_counts == NULL || s->batch_counts == NULL) {
+        snprintf(err, STORE_ERR_MAX, "out of memory");
+        store_close(s);
+        return NULL;
+    }
     char path[4096];
     snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
     int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -301,6 +308,8 @@ void store_close(struct store *s)
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
     EVP_MAC_free(s->hmac);
     free(s->data_dir);
+    tally_free(s->op_counts);
+    tally_free(s->batch_counts);
     free(s);
 }
 
@@ -309,29 +318,60 @@ int store_begin(struct store *s)
     return run(s, S_BEGIN);
 }
 
+static int write_count(void *arg, const struct count_key *k, long n)
+{
+    struct store *s = arg;
+    sqlite3_stmt *st = prepared(s, S_COUNT);
+    const char *fields[] = {k->month,     k->event,          k->sender, k->sender_type,
+                            k->recipient, k->recipient_type, k->signal, k->urgency,
+                            k->attr,      k->value};
+    for (int i = 0; i < 10; i++)
+        bind_text(st, i + 1, fields[i]);
+    sqlite3_bind_int64(st, 11, n);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
 int store_commit(struct store *s)
 {
+    int rc = tally_each(s->batch_counts, write_count, s);
+    tally_clear(s->batch_counts);
+    if (rc != 0)
+        return -1; /* the caller rolls back: counts and events go together */
     return run(s, S_COMMIT);
 }
 
 void store_rollback(struct store *s)
 {
+    tally_clear(s->op_counts);
+    tally_clear(s->batch_counts);
+    s->in_savepoint = false;
     if (!sqlite3_get_autocommit(s->db))
         run(s, S_ROLLBACK);
 }
 
 int store_savepoint(struct store *s)
 {
+    tally_clear(s->op_counts);
+    s->in_savepoint = true;
     return run(s, S_SAVEPOINT);
 }
 
 int store_release(struct store *s)
 {
+    s->in_savepoint = false;
+    if (tally_merge(s->batch_counts, s->op_counts) < 0) {
+        tally_clear(s->op_counts);
+        return failed(s, SQLITE_NOMEM);
+    }
     return run(s, S_RELEASE);
 }
 
 void store_rollback_to(struct store *s)
 {
+    tally_clear(s->op_counts);
+    s->in_savepoint = false;
     run(s, S_ROLLBACK_TO);
     run(s, S_RELEASE);
 }
@@ -392,24 +432,26 @@ static int count_event(struct store *s, time_t now, const char *event, const cha
                        const char *recipient_type, const char *signal, const char *urgency,
                        const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
 {
-    char month[RG_MONTH_LEN];
-    rg_month_format(now, month);
+    struct count_key k;
+    memset(&k, 0, sizeof(k)); /* the tally hashes the whole struct */
+    rg_month_format(now, k.month);
+    snprintf(k.event, sizeof(k.event), "%s", event);
+    snprintf(k.sender, sizeof(k.sender), "%s", sender);
+    snprintf(k.sender_type, sizeof(k.sender_type), "%s", sender_type);
+    snprintf(k.recipient, sizeof(k.recipient), "%s", recipient);
+    snprintf(k.recipient_type, sizeof(k.recipient_type), "%s", recipient_type);
+    snprintf(k.signal, sizeof(k.signal), "%s", signal);
+    snprintf(k.urgency, sizeof(k.urgency), "%s", urgency);
+    struct tally *t = s->in_savepoint ? s->op_counts : s->batch_counts;
     for (int i = -1; i < RG_SUBJECT_ATTRS; i++) {
-        sqlite3_stmt *st = prepared(s, S_COUNT);
-        bind_text(st, 1, month);
-        bind_text(st, 2, event);
-        bind_text(st, 3, sender);
-        bind_text(st, 4, sender_type);
-        bind_text(st, 5, recipient);
-        bind_text(st, 6, recipient_type);
-        bind_text(st, 7, signal);
-        bind_text(st, 8, urgency);
-        bind_text(st, 9, i < 0 ? "" : rg_subject[i].name);
-        bind_text(st, 10, i < 0 ? "" : subject[i]);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return failed(s, rc);
+        memset(k.attr, 0, sizeof(k.attr));
+        memset(k.value, 0, sizeof(k.value));
+        if (i >= 0) {
+            snprintf(k.attr, sizeof(k.attr), "%s", rg_subject[i].name);
+            snprintf(k.value, sizeof(k.value), "%s", subject[i]);
+        }
+        if (tally_add(t, &k, 1) < 0)
+            return failed(s, SQLITE_NOMEM);
     }
     return 0;
 }

@@ -7,6 +7,9 @@
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
+#include <stdbool.h>
+
+#include "tally.h"
 
 #define SECRET_LEN 32
 #define DIGEST_LEN 32
@@ -27,6 +30,10 @@ struct store {
     EVP_MAC *hmac;
     int last_error;
     char *data_dir; /* for the free-space check */
+    /* Counter increments of the current op (inside a savepoint) and of the
+     * batch; written by store_commit(). */
+    struct tally *op_counts, *batch_counts;
+    bool in_savepoint;
 };
 
 /* Records a failed SQLite call's code for store_error_class(); returns -1. */

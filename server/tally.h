@@ -1,0 +1,42 @@
+/*
+ * tally.h - counter increments gathered in memory, to be written at once.
+ *
+ * The committer runs many events per transaction; the store adds each
+ * event's SPEC §6 keys to a tally and writes one upsert per distinct key when
+ * the batch commits, instead of nine row writes per referral.
+ */
+#ifndef REFGW_TALLY_H
+#define REFGW_TALLY_H
+
+#include "referral.h"
+#include "taxonomy.h"
+
+#include <stdbool.h>
+
+struct count_key {
+    char month[8];
+    char event[16];
+    char sender[RG_ORG_ID_MAX + 1], sender_type[RG_VALUE_MAX];
+    char recipient[RG_ORG_ID_MAX + 1], recipient_type[RG_VALUE_MAX];
+    char signal[RG_VALUE_MAX], urgency[RG_VALUE_MAX];
+    char attr[RG_VALUE_MAX], value[RG_VALUE_MAX]; /* "" for the key without attribute */
+};
+
+struct tally;
+
+struct tally *tally_new(void);
+void tally_free(struct tally *t);
+
+/* Adds n to key; 0, or -1 when out of memory. */
+int tally_add(struct tally *t, const struct count_key *key, long n);
+
+/* Adds everything of from into into, and empties from; 0 or -1. */
+int tally_merge(struct tally *into, struct tally *from);
+
+void tally_clear(struct tally *t);
+
+/* Calls fn for every key with a count; stops at the first non-zero return. */
+int tally_each(const struct tally *t,
+               int (*fn)(void *arg, const struct count_key *key, long n), void *arg);
+
+#endif
