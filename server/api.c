@@ -453,6 +453,13 @@ static void health_done(struct op *op)
 
 static void handle_health(struct call *call, const char *unused)
 {
+    /* Cheap while the store works; after a failure, ask the store again. */
+    if (committer_healthy(call->app->committer)) {
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "status", "ok");
+        call_reply_json(call, 200, doc);
+        return;
+    }
     struct op *op = new_op(call, OP_HEALTH, health_done);
     if (op == NULL) {
         call_fail(call, RG_UNAVAILABLE, NULL);

@@ -15,6 +15,7 @@ struct committer {
     struct op *done, **done_tail;   /* guarded by lock */
     const char *error;              /* guarded by lock */
     bool stopping;                  /* guarded by lock */
+    bool healthy;                   /* the last batch committed; atomic */
     int in_flight;                  /* loop thread only */
     struct event *wake_loop;
 };
@@ -35,6 +36,7 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
         *error = store_error_class(s);
         for (struct op *op = batch; op != NULL; op = op->next)
             op->failed = true;
+        __atomic_store_n(&c->healthy, false, __ATOMIC_RELAXED);
         return;
     }
     for (struct op *op = batch; op != NULL; op = op->next) {
@@ -54,8 +56,10 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
         store_rollback(s);
         for (struct op *op = batch; op != NULL; op = op->next)
             op->failed = true;
+        __atomic_store_n(&c->healthy, false, __ATOMIC_RELAXED);
         return;
     }
+    __atomic_store_n(&c->healthy, true, __ATOMIC_RELAXED);
     if (checkpoint && store_checkpoint(s) < 0)
         *error = store_error_class(s);
 }
@@ -120,6 +124,7 @@ struct committer *committer_new(struct store *store, struct event_base *base)
     if (c == NULL)
         return NULL;
     c->store = store;
+    c->healthy = true; /* store_open just checked it */
     c->queue_tail = &c->queue;
     c->done_tail = &c->done;
     pthread_mutex_init(&c->lock, NULL);
@@ -146,6 +151,11 @@ void committer_submit(struct committer *c, struct op *op)
     c->queue_tail = &op->next;
     pthread_cond_signal(&c->wake_thread);
     pthread_mutex_unlock(&c->lock);
+}
+
+bool committer_healthy(struct committer *c)
+{
+    return __atomic_load_n(&c->healthy, __ATOMIC_RELAXED);
 }
 
 int committer_in_flight(struct committer *c)

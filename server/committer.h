@@ -10,6 +10,8 @@
 #ifndef REFGW_COMMITTER_H
 #define REFGW_COMMITTER_H
 
+#include <stdbool.h>
+
 #include <event2/event.h>
 
 #include "ops.h"
@@ -21,6 +23,9 @@ struct committer *committer_new(struct store *store, struct event_base *base);
 
 /* Queues op; its done() runs later on the loop thread. */
 void committer_submit(struct committer *c, struct op *op);
+
+/* Whether the last batch (or the opening, before any) committed. */
+bool committer_healthy(struct committer *c);
 
 /* Ops queued or executing, for the shutdown drain. */
 int committer_in_flight(struct committer *c);
