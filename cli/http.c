@@ -211,7 +211,13 @@ static int tls_verify_failure(struct http *h, struct cli_error *err)
     long result = 0;
     curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &result);
     const char *ca = h->ca ? h->ca : "the system's CA store";
-    if (result == X509_V_OK) {
+    /* libcurl checks the name itself and then reports a verify result of "unspecified".
+     */
+    bool mismatch = result == X509_V_ERR_HOSTNAME_MISMATCH ||
+                    result == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+                    strstr(h->errbuf, "subject name") != NULL ||
+                    strstr(h->errbuf, "does not match target host") != NULL;
+    if (mismatch) {
         char *host = NULL;
         CURLU *u = curl_url();
         if (u != NULL && curl_url_set(u, CURLUPART_URL, h->base_url, 0) == CURLUE_OK)
