@@ -67,5 +67,7 @@ extern const struct cli_command cmd_receive;
 extern const struct cli_command cmd_ack;
 extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_directory;
+extern const struct cli_command cmd_stats;
+extern const struct cli_command cmd_report;
 
 #endif
