@@ -81,13 +81,13 @@ static int status_run(struct cli *c, int argc, char **argv, struct cli_error *er
         static const char *const fields[] = {
             "id", "to", "status", "created_at", "delivered_at", "acknowledged_at"};
         struct table *t = table_new(2, NULL);
-        for (size_t i = 0; t != NULL && i < sizeof(fields) / sizeof(fields[0]); i++) {
+        bool oom = t == NULL;
+        for (size_t i = 0; !oom && i < sizeof(fields) / sizeof(fields[0]); i++) {
             const char *value = gw_string(ans.doc, fields[i]);
             const char *row[] = {fields[i], value};
-            if (value[0] != '\0' && table_add(t, row) < 0)
-                break;
+            oom = value[0] != '\0' && table_add(t, row) < 0;
         }
-        if (t == NULL)
+        if (oom)
             rc = cli_fail(err, CLI_USAGE, "out of memory");
         else if (table_print(t, stdout, c->tty) < 0)
             rc = cli_fail(err, CLI_USAGE, "cannot write to standard output");
@@ -135,15 +135,16 @@ static int directory_run(struct cli *c, int argc, char **argv, struct cli_error 
     } else {
         static const char *const headers[] = {"ID", "TYPE", "NAME"};
         struct table *t = table_new(3, headers);
+        bool oom = t == NULL;
         const cJSON *o;
         cJSON_ArrayForEach(o, orgs)
         {
             const char *row[] = {gw_string(o, "id"), gw_string(o, "type"),
                                  gw_string(o, "name")};
-            if (t != NULL && table_add(t, row) < 0)
-                break;
+            if (!oom && table_add(t, row) < 0)
+                oom = true;
         }
-        if (t == NULL)
+        if (oom)
             rc = cli_fail(err, CLI_USAGE, "out of memory");
         else if (table_print(t, stdout, c->tty) < 0)
             rc = cli_fail(err, CLI_USAGE, "cannot write to standard output");
