@@ -5,6 +5,7 @@
 #   as ORG ARGS...         refgw with ORG's certificate and the test CA against
 #                          $URL; sets RC, stdout in $OUT, stderr in $ERR
 #   refgw_plain ARGS...    refgw with no options added (environment tests)
+#                          (both fail the test on a sanitizer's report)
 #   expect_rc N WHAT       the last run's exit status
 #   expect_err TEXT WHAT   the last run's stderr contains TEXT (fixed string)
 #   expect_out TEXT WHAT   the last run's stdout contains TEXT
@@ -20,17 +21,30 @@ OUT=$T/out
 ERR=$T/err
 RC=0
 
+# Under ASan/UBSan a finding must not pass for one of refgw's own exit statuses.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=87:print_stacktrace=1
+
+# no_sanitizer_report FILE: a sanitizer's report in FILE is a failure.
+no_sanitizer_report() {
+    if grep -q 'Sanitizer\|runtime error:' "$1"; then
+        fail "sanitizer report: $(grep -m 3 'Sanitizer\|runtime error:' "$1")"
+    fi
+}
+
 as() {
     local org=$1
     shift
     RC=0
     "$REFGW" --gateway "$URL" --ca "$CERTS/ca.crt" --cert "$CERTS/$org.crt" \
         --key "$CERTS/$org.key" "$@" >"$OUT" 2>"$ERR" || RC=$?
+    no_sanitizer_report "$ERR"
 }
 
 refgw_plain() {
     RC=0
     "$REFGW" "$@" >"$OUT" 2>"$ERR" || RC=$?
+    no_sanitizer_report "$ERR"
 }
 
 expect_rc() {
