@@ -4,6 +4,7 @@
  * sent, then posted with a client_ref so that retries never duplicate it.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,27 @@ static int invalid(const struct rg_error *e, bool from_flags, struct cli_error *
                     from_flags ? option : "", allowed);
 }
 
+/* Where the value of a string option goes. */
+static const char **string_option(struct send_args *a, int key)
+{
+    static const struct {
+        int key;
+        size_t offset;
+    } fields[] = {
+        {OPT_TO, offsetof(struct send_args, to)},
+        {OPT_SIGNAL, offsetof(struct send_args, signal)},
+        {OPT_URGENCY, offsetof(struct send_args, urgency)},
+        {OPT_CLIENT_REF, offsetof(struct send_args, client_ref)},
+        {OPT_BODY, offsetof(struct send_args, body)},
+        {OPT_BODY_FILE, offsetof(struct send_args, body_file)},
+        {OPT_FILE, offsetof(struct send_args, file)},
+    };
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (fields[i].key == key)
+            return (const char **)((char *)a + fields[i].offset);
+    return &a->subject[key - OPT_SUBJECT];
+}
+
 static int parse_args(int argc, char **argv, struct send_args *a, bool *help_asked,
                       struct cli_error *err)
 {
@@ -253,33 +275,12 @@ static int parse_args(int argc, char **argv, struct send_args *a, bool *help_ask
         case ARG_HELP:
             *help_asked = true;
             return 0;
-        case OPT_TO:
-            a->to = v;
-            break;
-        case OPT_SIGNAL:
-            a->signal = v;
-            break;
-        case OPT_URGENCY:
-            a->urgency = v;
-            break;
-        case OPT_CLIENT_REF:
-            a->client_ref = v;
-            break;
-        case OPT_BODY:
-            a->body = v;
-            break;
-        case OPT_BODY_FILE:
-            a->body_file = v;
-            break;
-        case OPT_FILE:
-            a->file = v;
-            break;
         case OPT_RETRIES:
             if (args_long(v, 0, RETRIES_MAX, "retries", &a->retries, err) < 0)
                 return -1;
             break;
         default:
-            a->subject[key - OPT_SUBJECT] = v;
+            *string_option(a, key) = v;
             break;
         }
     }
