@@ -98,7 +98,11 @@ rg_stop() {
     local rc=0
     wait "$PID" || rc=$?
     PID=""
-    [ "$rc" -eq 0 ] && pass || fail "refgwd exited $rc after SIGTERM"
+    if [ "$rc" -eq 0 ]; then pass; else
+        # Under ASan a leak or an error report ends the log: show it.
+        fail "refgwd exited $rc after SIGTERM; the end of its stderr:"
+        tail -n 40 "$T/refgwd.err" >&2
+    fi
 }
 
 rg_kill9() {

@@ -346,8 +346,7 @@ bad=$(jq -c 'select((.headers["content-type"] != "application/json") or
     (.headers["content-length"] == null) or (.duplicate_headers | length > 0) or
     ((.body | fromjson? // "not json") | type != "object") or
     (.status >= 400 and ((.body | fromjson? | .error.code | type) != "string"))) |
-    select(.body != "" or .status != 405)' "$T/all-answers" |
-    head -n 3)
+    select(.body != "" or .status != 405)' "$T/all-answers" | head -n 3 || true)
 [ -z "$bad" ] && pass || fail "answers that are not JSON with Content-Length: $bad"
 grep -l '"leftover": "[^"]' "$T"/raw.* | grep -v 'raw.plaintext$' >"$T/leftovers" || true
 [ ! -s "$T/leftovers" ] && pass || fail "bytes that are no complete answer in: $(cat "$T/leftovers")"
