@@ -28,6 +28,16 @@ handshake_refused "not yet valid" --cert "$CERTS/school-a-notyet.crt" --key "$CE
 handshake_refused "revoked" --cert "$CERTS/revoked-school.crt" --key "$CERTS/revoked-school.key"
 handshake_refused "RSA 1024" --cert "$CERTS/school-a-rsa1024.crt" --key "$CERTS/school-a-rsa1024.key"
 handshake_refused "TLS 1.1" --tls-max 1.1 --cert "$CERTS/school-a.crt" --key "$CERTS/school-a.key"
+# A client offering only TLS 1.0 or 1.1 (at security level 0, so that the
+# client itself does offer them) gets the server's protocol_version alert.
+for v in 1.0 1.1; do
+    out=$(python3 "$(dirname "$0")/rawtls.py" "$PORT" "$CERTS" --org school-a --tls-min "$v" \
+        --tls-max "$v" --wait 1 | jq -r 'select(.event == "handshake") | if .ok then "ok" else .error end')
+    case $out in
+    *ALERT_PROTOCOL_VERSION* | *"alert protocol version"*) pass ;;
+    *) fail "TLS $v only: '$out' instead of the server's protocol_version alert" ;;
+    esac
+done
 # The server's own certificate is not a client certificate.
 handshake_refused "server certificate as client" --cert "$CERTS/server.crt" --key "$CERTS/server.key"
 
