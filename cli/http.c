@@ -338,9 +338,14 @@ static int transport_failure(struct http *h, CURLcode rc, long extra_seconds,
                  h->base_url);
         break;
     case CURLE_OPERATION_TIMEDOUT: {
-        curl_off_t connected = 0;
-        curl_easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &connected);
-        if (connected == 0)
+        /* libcurl records no connect time until the TLS handshake is done too. */
+        curl_off_t handshaken = 0;
+        curl_easy_getinfo(h->curl, CURLINFO_APPCONNECT_TIME_T, &handshaken);
+        if (handshaken == 0 && strstr(h->errbuf, "SSL") != NULL)
+            cli_fail(err, CLI_UNREACHABLE,
+                     "no TLS handshake with %s within %ld s (is it a refgw gateway?)",
+                     h->base_url, h->connect_timeout);
+        else if (handshaken == 0)
             cli_fail(err, CLI_UNREACHABLE, "cannot connect to %s within %ld s",
                      h->base_url, h->connect_timeout);
         else

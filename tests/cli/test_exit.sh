@@ -91,6 +91,31 @@ for who in school-a-foreign school-a-expired revoked-school; do
     expect_err "rejected this client's certificate" "$who: the rejection is said"
 done
 
+# Timeouts: a listener that never does TLS, and a gateway that never answers.
+# silent MODE: starts tests/cli/silent_server.py; its port in SILENT_PORT.
+silent() {
+    coproc SILENT { exec python3 "$(dirname "$0")/silent_server.py" "$@"; }
+    read -r SILENT_PORT <&"${SILENT[0]}"
+}
+silent tcp
+start=$(date +%s)
+as school-a --gateway "https://localhost:$SILENT_PORT" --connect-timeout 1 directory
+took=$(($(date +%s) - start))
+expect_rc 3 "no TLS handshake"
+expect_err "no TLS handshake with https://localhost:$SILENT_PORT within 1 s" "the handshake timeout said"
+((took <= 5)) && pass || fail "--connect-timeout 1 took $took s"
+kill "$SILENT_PID"
+wait "$SILENT_PID" 2>/dev/null || true
+silent tls "$CERTS/server.crt" "$CERTS/server.key"
+start=$(date +%s)
+as school-a --gateway "https://localhost:$SILENT_PORT" --timeout 1 directory
+took=$(($(date +%s) - start))
+expect_rc 3 "no answer"
+expect_err "the gateway did not answer within 1 s" "the answer timeout said"
+((took <= 5)) && pass || fail "--timeout 1 took $took s"
+kill "$SILENT_PID"
+wait "$SILENT_PID" 2>/dev/null || true
+
 # ---- the environment, and options over it ----
 export REFGW_GATEWAY=$URL REFGW_CA=$CERTS/ca.crt REFGW_CERT=$CERTS/school-a.crt REFGW_KEY=$CERTS/school-a.key
 refgw_plain directory
