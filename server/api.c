@@ -10,6 +10,7 @@
 #include "counts_api.h"
 #include "ids.h"
 #include "json.h"
+#include "loop.h"
 #include "ops.h"
 #include "query.h"
 #include "ratelimit.h"
@@ -146,7 +147,7 @@ void api_dispatch(struct call *call)
     found->handler(call, id);
 }
 
-static struct op *new_op(struct call *call, enum op_kind kind, void (*done)(struct op *))
+struct op *api_new_op(struct call *call, enum op_kind kind, void (*done)(struct op *))
 {
     struct op *op = calloc(1, sizeof(*op));
     if (op == NULL)
@@ -154,12 +155,12 @@ static struct op *new_op(struct call *call, enum op_kind kind, void (*done)(stru
     op->kind = kind;
     op->done = done;
     op->ctx = call;
+    op->loop = call->loop;
     op->now = time(NULL);
     return op;
 }
 
-/* The op's call, or NULL (and the call freed) when its connection has gone. */
-static struct call *op_call(struct op *op)
+struct call *api_op_call(struct op *op)
 {
     struct call *call = op->ctx;
     if (call->conn == NULL) {
@@ -191,12 +192,12 @@ static bool is_json_type(const char *ct)
 static void send_done(struct op *op)
 {
     struct app *app = ((struct call *)op->ctx)->app;
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call == NULL) {
         /* Committed even though the sender left: still wake the recipient. */
         if (!op->failed && op->u.put.outcome == PUT_CREATED) {
-            app->counters.accepted++;
-            api_referral_arrived(app, op->u.put.referral.to);
+            COUNTER_ADD(app->counters.accepted, 1);
+            app_referral_arrived(app, op->u.put.referral.to);
         }
         op_free(op);
         return;
@@ -214,8 +215,8 @@ static void send_done(struct op *op)
         if (!created)
             cJSON_AddBoolToObject(doc, "duplicate", 1);
         if (created) {
-            call->app->counters.accepted++;
-            api_referral_arrived(call->app, op->u.put.referral.to);
+            COUNTER_ADD(call->app->counters.accepted, 1);
+            app_referral_arrived(call->app, op->u.put.referral.to);
         }
         call_reply_json(call, created ? 202 : 200, doc);
     }
@@ -228,7 +229,7 @@ static void handle_send(struct call *call, const char *unused)
         call_fail(call, RG_UNSUPPORTED_MEDIA_TYPE, NULL);
         return;
     }
-    struct op *op = new_op(call, OP_PUT, send_done);
+    struct op *op = api_new_op(call, OP_PUT, send_done);
     if (op == NULL) {
         call_fail(call, RG_UNAVAILABLE, NULL);
         return;
@@ -285,7 +286,7 @@ static void reply_items(struct call *call, const struct inbox_item *items, size_
     cJSON *list = cJSON_AddArrayToObject(doc, "referrals");
     for (size_t i = 0; i < count; i++)
         cJSON_AddItemToArray(list, inbox_item_json(&items[i]));
-    call->app->counters.delivered += count;
+    COUNTER_ADD(call->app->counters.delivered, count);
     call_reply_json(call, 200, doc);
 }
 
@@ -299,7 +300,7 @@ static void inbox_woken(struct call *call, bool timed_out)
 
 static void inbox_done(struct op *op)
 {
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call == NULL) {
         op_free(op);
         return;
@@ -307,9 +308,9 @@ static void inbox_done(struct op *op)
     double left = call->started + call->wait_seconds - monotonic_now();
     if (op->failed) {
         call_fail(call, RG_UNAVAILABLE, NULL);
-    } else if (op->u.inbox.count > 0 || left <= 0 || call->app->stopping) {
+    } else if (op->u.inbox.count > 0 || left <= 0 || app_stopping(call->app)) {
         reply_items(call, op->u.inbox.items, op->u.inbox.count);
-    } else if (waiters_park(call->app->waiters, call, left, inbox_woken) < 0) {
+    } else if (waiters_park(loop_waiters(call->loop), call, left, inbox_woken) < 0) {
         call_fail(call, RG_UNAVAILABLE, NULL);
     }
     op_free(op);
@@ -317,7 +318,7 @@ static void inbox_done(struct op *op)
 
 static void inbox_query(struct call *call)
 {
-    struct op *op = new_op(call, OP_INBOX, inbox_done);
+    struct op *op = api_new_op(call, OP_INBOX, inbox_done);
     if (op == NULL) {
         call_fail(call, RG_UNAVAILABLE, NULL);
         return;
@@ -346,7 +347,7 @@ static void handle_inbox(struct call *call, const char *unused)
 
 static void ack_done(struct op *op)
 {
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call == NULL) {
         op_free(op);
         return;
@@ -359,7 +360,7 @@ static void ack_done(struct op *op)
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "id", op->u.ack.id);
         cJSON_AddStringToObject(doc, "status", "acknowledged");
-        call->app->counters.acknowledged++;
+        COUNTER_ADD(call->app->counters.acknowledged, 1);
         call_reply_json(call, 200, doc);
     }
     op_free(op);
@@ -367,7 +368,7 @@ static void ack_done(struct op *op)
 
 static void handle_ack(struct call *call, const char *id)
 {
-    struct op *op = new_op(call, OP_ACK, ack_done);
+    struct op *op = api_new_op(call, OP_ACK, ack_done);
     if (op == NULL) {
         call_fail(call, RG_UNAVAILABLE, NULL);
         return;
@@ -381,7 +382,7 @@ static void handle_ack(struct call *call, const char *id)
 
 static void status_done(struct op *op)
 {
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call == NULL) {
         op_free(op);
         return;
@@ -408,7 +409,7 @@ static void status_done(struct op *op)
 
 static void handle_status(struct call *call, const char *id)
 {
-    struct op *op = new_op(call, OP_STATUS, status_done);
+    struct op *op = api_new_op(call, OP_STATUS, status_done);
     if (op == NULL) {
         call_fail(call, RG_UNAVAILABLE, NULL);
         return;
@@ -442,7 +443,7 @@ static void handle_directory(struct call *call, const char *unused)
 
 static void health_done(struct op *op)
 {
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call != NULL) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "status", op->failed ? "unavailable" : "ok");
@@ -460,15 +461,10 @@ static void handle_health(struct call *call, const char *unused)
         call_reply_json(call, 200, doc);
         return;
     }
-    struct op *op = new_op(call, OP_HEALTH, health_done);
+    struct op *op = api_new_op(call, OP_HEALTH, health_done);
     if (op == NULL) {
         call_fail(call, RG_UNAVAILABLE, NULL);
         return;
     }
     committer_submit(call->app->committer, op);
-}
-
-void api_referral_arrived(struct app *app, const char *org_id)
-{
-    waiters_wake(app->waiters, org_id);
 }

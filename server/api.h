@@ -9,10 +9,14 @@
 #define REFGW_API_H
 
 #include "call.h"
+#include "ops.h"
 
 void api_dispatch(struct call *call);
 
-/* A referral was committed for org_id: wake its long-polls. */
-void api_referral_arrived(struct app *app, const char *org_id);
+/* For handlers that need the store: an op whose done() runs on the call's loop. */
+struct op *api_new_op(struct call *call, enum op_kind kind, void (*done)(struct op *));
+
+/* The op's call, or NULL (and the call freed) when its connection has gone. */
+struct call *api_op_call(struct op *op);
 
 #endif

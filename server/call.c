@@ -28,9 +28,9 @@ void call_reply_error(struct call *call, const struct rg_error *err,
                       const char *extra_headers)
 {
     struct counters *n = &call->app->counters;
-    n->rejected++;
-    n->rejections[err->code]++;
-    n->pending_rejections[err->code]++;
+    COUNTER_ADD(n->rejected, 1);
+    COUNTER_ADD(n->rejections[err->code], 1);
+    COUNTER_ADD(n->pending_rejections[err->code], 1);
 
     cJSON *doc = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(doc, "error");

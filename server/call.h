@@ -20,8 +20,11 @@
 #include "errors.h"
 #include "referral.h"
 
+struct loop;
+
 struct call {
     struct app *app;
+    struct loop *loop;         /* the event loop that owns the connection */
     struct config *config;     /* a reference, dropped when the call ends */
     char org_id[RG_ORG_ID_MAX + 1]; /* the certificate's CN */
     const struct org *org;     /* the caller in config, once admitted */

@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "loop.h"
+
 #define MAX_BATCH 1024
 
 struct committer {
@@ -12,20 +14,10 @@ struct committer {
     pthread_mutex_t lock;
     pthread_cond_t wake_thread;
     struct op *queue, **queue_tail; /* guarded by lock */
-    struct op *done, **done_tail;   /* guarded by lock */
     const char *error;              /* guarded by lock */
     bool stopping;                  /* guarded by lock */
     bool healthy;                   /* the last batch committed; atomic */
-    int in_flight;                  /* loop thread only */
-    struct event *wake_loop;
 };
-
-static void append(struct op ***tail, struct op *list)
-{
-    **tail = list;
-    while (**tail != NULL)
-        *tail = &(**tail)->next;
-}
 
 /* Runs one batch in one transaction; marks ops failed as the store dictates. */
 static void run_batch(struct committer *c, struct op *batch, const char **error)
@@ -86,39 +78,21 @@ static void *thread_main(void *arg)
         const char *error = NULL;
         run_batch(c, batch, &error);
 
+        /* Committed (or failed): each op goes back to the loop that sent it. */
+        while (batch != NULL) {
+            struct op *op = batch;
+            batch = op->next;
+            loop_deliver(op->loop, op);
+        }
         pthread_mutex_lock(&c->lock);
-        append(&c->done_tail, batch);
         if (error != NULL)
             c->error = error;
-        if (c->wake_loop != NULL)
-            event_active(c->wake_loop, EV_READ, 0);
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
 }
 
-static void deliver_done(struct committer *c)
-{
-    pthread_mutex_lock(&c->lock);
-    struct op *list = c->done;
-    c->done = NULL;
-    c->done_tail = &c->done;
-    pthread_mutex_unlock(&c->lock);
-    while (list != NULL) {
-        struct op *op = list;
-        list = op->next;
-        op->next = NULL;
-        c->in_flight--;
-        op->done(op);
-    }
-}
-
-static void on_wake(evutil_socket_t fd, short what, void *arg)
-{
-    deliver_done(arg);
-}
-
-struct committer *committer_new(struct store *store, struct event_base *base)
+struct committer *committer_new(struct store *store)
 {
     struct committer *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -126,13 +100,9 @@ struct committer *committer_new(struct store *store, struct event_base *base)
     c->store = store;
     c->healthy = true; /* store_open just checked it */
     c->queue_tail = &c->queue;
-    c->done_tail = &c->done;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake_thread, NULL);
-    c->wake_loop = event_new(base, -1, 0, on_wake, c);
-    if (c->wake_loop == NULL || pthread_create(&c->thread, NULL, thread_main, c) != 0) {
-        if (c->wake_loop != NULL)
-            event_free(c->wake_loop);
+    if (pthread_create(&c->thread, NULL, thread_main, c) != 0) {
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->wake_thread);
         free(c);
@@ -145,7 +115,6 @@ void committer_submit(struct committer *c, struct op *op)
 {
     op->next = NULL;
     op->failed = false;
-    c->in_flight++;
     pthread_mutex_lock(&c->lock);
     *c->queue_tail = op;
     c->queue_tail = &op->next;
@@ -156,11 +125,6 @@ void committer_submit(struct committer *c, struct op *op)
 bool committer_healthy(struct committer *c)
 {
     return __atomic_load_n(&c->healthy, __ATOMIC_RELAXED);
-}
-
-int committer_in_flight(struct committer *c)
-{
-    return c->in_flight;
 }
 
 const char *committer_take_error(struct committer *c)
@@ -181,9 +145,6 @@ void committer_free(struct committer *c)
     pthread_cond_signal(&c->wake_thread);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
-    /* Whatever completed after the loop stopped: let each op clean up. */
-    deliver_done(c);
-    event_free(c->wake_loop);
     store_close(c->store);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->wake_thread);

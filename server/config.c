@@ -382,13 +382,13 @@ struct config *config_load(const char *path, char err[CONFIG_ERR_MAX])
 
 struct config *config_ref(struct config *c)
 {
-    c->refs++;
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_RELAXED);
     return c;
 }
 
 void config_unref(struct config *c)
 {
-    if (c == NULL || --c->refs > 0)
+    if (c == NULL || __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) > 0)
         return;
     free(c->listen_host);
     free(c->tls_cert);

@@ -3,7 +3,7 @@
  *
  * A struct config is immutable once loaded. A reload (SIGHUP) loads a new one
  * and swaps it in; requests in flight keep the one they started with through
- * a reference count (single-threaded: only the event loop touches it).
+ * an atomic reference count.
  * Relative paths are resolved against the file's own folder.
  */
 #ifndef REFGW_CONFIG_H

@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "call.h"
+#include "loop.h"
 #include "config.h"
 #include "tls.h"
 
@@ -34,6 +35,7 @@ enum conn_state { C_HANDSHAKE, C_IDLE, C_READING, C_HANDLING, C_WRITING };
 
 struct listener {
     struct app *app;
+    struct loop *loop;
     struct evconnlistener *evl;
     struct conn *conns;
     long count, busy;
@@ -108,6 +110,7 @@ static void conn_close(struct conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     l->count--;
+    COUNTER_ADD(l->app->counters.connections, -1);
     event_free(c->timer);
     /* Drain what OpenSSL queued for this connection; a peer's error is not ours. */
     while (bufferevent_get_openssl_error(c->bev) != 0)
@@ -151,7 +154,7 @@ static void write_response(struct conn *c, int status, const char *content_type,
                            const char *body, size_t len, const char *extra)
 {
     struct evbuffer *out = bufferevent_get_output(c->bev);
-    if (c->owner->app->stopping)
+    if (app_stopping(c->owner->app))
         c->close_after = true;
     evbuffer_add_printf(out,
                         "HTTP/1.1 %d %s\r\n"
@@ -188,9 +191,9 @@ static void refuse(struct conn *c, enum rg_code code, const char *message)
     struct rg_error err;
     rg_fail(&err, code, NULL, "%s", message);
     struct counters *n = &c->owner->app->counters;
-    n->rejected++;
-    n->rejections[code]++;
-    n->pending_rejections[code]++;
+    COUNTER_ADD(n->rejected, 1);
+    COUNTER_ADD(n->rejections[code], 1);
+    COUNTER_ADD(n->pending_rejections[code], 1);
     char body[320];
     int len = snprintf(body, sizeof(body),
                        "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
@@ -359,14 +362,15 @@ static void dispatch(struct conn *c)
 {
     struct app *app = c->owner->app;
     struct request *r = &c->req;
-    c->close_after = !http_should_keep_alive(&c->parser) || app->stopping;
+    c->close_after = !http_should_keep_alive(&c->parser) || app_stopping(app);
     struct call *call = calloc(1, sizeof(*call));
     if (call == NULL) {
         refuse(c, RG_UNAVAILABLE, "out of memory");
         return;
     }
     call->app = app;
-    call->config = config_ref(app->config);
+    call->loop = c->owner->loop;
+    call->config = app_config(app);
     memcpy(call->org_id, c->org, sizeof(call->org_id));
     call->method = http_method_str((enum http_method)c->parser.method);
     char *q = r->url ? strchr(r->url, '?') : NULL;
@@ -453,9 +457,13 @@ static void handshake_done(struct conn *c)
 {
     struct app *app = c->owner->app;
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
-    if (ssl == NULL || tls_peer_identity(ssl, c->org, &c->cert) < 0 ||
-        tls_server_revokes(app->tls, c->cert)) {
-        app->counters.handshake_failures++;
+    /* Checked against the current CRL too: a reload may have come meanwhile. */
+    struct tls_server *current = app_tls(app);
+    bool refused = ssl == NULL || tls_peer_identity(ssl, c->org, &c->cert) < 0 ||
+                   tls_server_revokes(current, c->cert);
+    tls_server_unref(current);
+    if (refused) {
+        COUNTER_ADD(app->counters.handshake_failures, 1);
         conn_close(c);
         return;
     }
@@ -473,7 +481,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     }
     if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         if (c->state == C_HANDSHAKE)
-            c->owner->app->counters.handshake_failures++;
+            COUNTER_ADD(c->owner->app->counters.handshake_failures, 1);
         conn_close(c);
     }
 }
@@ -483,7 +491,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     struct conn *c = arg;
     switch (c->state) {
     case C_HANDSHAKE:
-        c->owner->app->counters.handshake_failures++;
+        COUNTER_ADD(c->owner->app->counters.handshake_failures, 1);
         conn_close(c);
         break;
     case C_READING:
@@ -504,21 +512,29 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     struct listener *l = arg;
     struct app *app = l->app;
     /* Beyond the limit, refuse at once; those already open keep being served. */
-    if (l->count >= app->config->max_connections || app->stopping) {
+    struct config *config = app_config(app);
+    int max = config->max_connections;
+    config_unref(config);
+    if (COUNTER_ADD(app->counters.connections, 1) > max || app_stopping(app)) {
+        COUNTER_ADD(app->counters.connections, -1);
         evutil_closesocket(fd);
         return;
     }
-    SSL *ssl = tls_server_new_ssl(app->tls);
+    struct tls_server *tls = app_tls(app);
+    SSL *ssl = tls_server_new_ssl(tls);
     if (ssl == NULL) {
+        tls_server_unref(tls);
+        COUNTER_ADD(app->counters.connections, -1);
         evutil_closesocket(fd); /* never a plaintext connection */
         return;
     }
+    struct event_base *base = loop_base(l->loop);
     struct conn *c = calloc(1, sizeof(*c));
     struct bufferevent *bev =
-        c ? bufferevent_openssl_socket_new(app->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+        c ? bufferevent_openssl_socket_new(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                            BEV_OPT_CLOSE_ON_FREE)
           : NULL;
-    struct event *timer = bev ? evtimer_new(app->base, on_timer, c) : NULL;
+    struct event *timer = bev ? evtimer_new(base, on_timer, c) : NULL;
     if (timer == NULL) {
         if (bev != NULL)
             bufferevent_free(bev); /* frees ssl and closes fd */
@@ -527,6 +543,8 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
             evutil_closesocket(fd);
         }
         free(c);
+        tls_server_unref(tls);
+        COUNTER_ADD(app->counters.connections, -1);
         tls_clear_errors();
         return;
     }
@@ -535,7 +553,7 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     c->owner = l;
     c->bev = bev;
     c->timer = timer;
-    c->tls = tls_server_ref(app->tls);
+    c->tls = tls;
     c->state = C_HANDSHAKE;
     c->next = l->conns;
     if (c->next != NULL)
@@ -554,7 +572,18 @@ static void on_accept_error(struct evconnlistener *evl, void *arg)
     /* EMFILE and friends: the listener retries on the next readiness. */
 }
 
-static evutil_socket_t bind_socket(const char *host, int port, char err[LISTEN_ERR_MAX])
+static int bound_port_of(evutil_socket_t fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int listener_bind(const char *host, int port, int *bound_port, char err[LISTEN_ERR_MAX])
 {
     struct evutil_addrinfo hints = {0}, *res = NULL;
     hints.ai_family = AF_UNSPEC;
@@ -579,21 +608,12 @@ static evutil_socket_t bind_socket(const char *host, int port, char err[LISTEN_E
         fd = -1;
     }
     evutil_freeaddrinfo(res);
+    if (fd >= 0)
+        *bound_port = bound_port_of(fd);
     return fd;
 }
 
-static int bound_port_of(evutil_socket_t fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return -1;
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-struct listener *listener_new(struct app *app, const char *host, int port, int *bound_port,
+struct listener *listener_new(struct app *app, struct loop *loop, int fd,
                               char err[LISTEN_ERR_MAX])
 {
     parser_settings.on_url = on_url;
@@ -604,9 +624,6 @@ struct listener *listener_new(struct app *app, const char *host, int port, int *
     parser_settings.on_message_complete = on_message_complete;
     http_parser_set_max_header_size(HEADERS_MAX);
 
-    evutil_socket_t fd = bind_socket(host, port, err);
-    if (fd < 0)
-        return NULL;
     struct listener *l = calloc(1, sizeof(*l));
     if (l == NULL) {
         close(fd);
@@ -614,7 +631,8 @@ struct listener *listener_new(struct app *app, const char *host, int port, int *
         return NULL;
     }
     l->app = app;
-    l->evl = evconnlistener_new(app->base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    l->loop = loop;
+    l->evl = evconnlistener_new(loop_base(loop), on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
     if (l->evl == NULL) {
         close(fd);
         free(l);
@@ -622,7 +640,6 @@ struct listener *listener_new(struct app *app, const char *host, int port, int *
         return NULL;
     }
     evconnlistener_set_error_cb(l->evl, on_accept_error);
-    *bound_port = bound_port_of(fd);
     return l;
 }
 
@@ -636,17 +653,20 @@ void listener_stop_accepting(struct listener *l)
 
 void listener_recheck(struct listener *l)
 {
-    struct app *app = l->app;
+    struct config *config = app_config(l->app);
+    struct tls_server *tls = app_tls(l->app);
     struct conn *c = l->conns;
     while (c != NULL) {
         struct conn *next = c->next;
         if (c->cert != NULL) {
-            const struct org *o = config_find_org(app->config, c->org);
-            if (o == NULL || o->disabled || tls_server_revokes(app->tls, c->cert))
+            const struct org *o = config_find_org(config, c->org);
+            if (o == NULL || o->disabled || tls_server_revokes(tls, c->cert))
                 conn_close(c);
         }
         c = next;
     }
+    tls_server_unref(tls);
+    config_unref(config);
 }
 
 long listener_connections(const struct listener *l)

@@ -21,9 +21,14 @@
 #define HEADERS_MAX (8 * 1024)
 
 struct listener;
+struct loop;
 
-/* Binds host:port and starts accepting; *bound_port is the port actually bound. */
-struct listener *listener_new(struct app *app, const char *host, int port, int *bound_port,
+/* Binds and listens on host:port; returns the socket, *bound_port the port bound. */
+int listener_bind(const char *host, int port, int *bound_port, char err[LISTEN_ERR_MAX]);
+
+/* Accepts on fd (taking it) in loop. Every loop gets its own descriptor of
+ * the one socket; whichever loop wakes first accepts the connection. */
+struct listener *listener_new(struct app *app, struct loop *loop, int fd,
                               char err[LISTEN_ERR_MAX]);
 
 /* Stops accepting new connections (shutdown). */

@@ -4,44 +4,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "api.h"
 #include "committer.h"
 #include "config.h"
-#include "conn.h"
 #include "metrics.h"
 #include "ops.h"
 #include "query.h"
 #include "stats.h"
 #include "store_stats.h"
 
-static struct op *new_op(struct call *call, enum op_kind kind,
-                         void (*done)(struct op *))
-{
-    struct op *op = calloc(1, sizeof(*op));
-    if (op == NULL)
-        return NULL;
-    op->kind = kind;
-    op->done = done;
-    op->ctx = call;
-    op->now = time(NULL);
-    return op;
-}
-
-/* The op's call, or NULL (and the call freed) when its connection has gone. */
-static struct call *op_call(struct op *op)
-{
-    struct call *call = op->ctx;
-    if (call->conn == NULL) {
-        call_free(call);
-        return NULL;
-    }
-    return call;
-}
-
 /* ---- GET /v1/stats ---- */
 
 static void stats_done(struct op *op)
 {
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call == NULL) {
         op_free(op);
         return;
@@ -82,7 +58,7 @@ void api_stats(struct call *call, const char *unused)
         call_reply_error(call, &err, NULL);
         return;
     }
-    struct op *op = new_op(call, OP_STATS, stats_done);
+    struct op *op = api_new_op(call, OP_STATS, stats_done);
     struct stats_table *t = stats_table_new(req->by_count);
     if (op == NULL || t == NULL) {
         free(op);
@@ -100,7 +76,7 @@ void api_stats(struct call *call, const char *unused)
 
 static void metrics_done(struct op *op)
 {
-    struct call *call = op_call(op);
+    struct call *call = api_op_call(op);
     if (call == NULL) {
         op_free(op);
         return;
@@ -111,8 +87,8 @@ static void metrics_done(struct op *op)
         return;
     }
     struct metrics_snapshot *m = op->u.metrics.snap;
-    m->handshake_failures = call->app->counters.handshake_failures;
-    m->connections = listener_connections(call->app->listener);
+    m->handshake_failures = COUNTER_GET(call->app->counters.handshake_failures);
+    m->connections = COUNTER_GET(call->app->counters.connections);
     size_t len;
     char *text = metrics_render(m, &len);
     if (text == NULL)
@@ -130,7 +106,7 @@ void api_metrics(struct call *call, const char *unused)
         call_reply_error(call, &err, NULL);
         return;
     }
-    struct op *op = new_op(call, OP_METRICS, metrics_done);
+    struct op *op = api_new_op(call, OP_METRICS, metrics_done);
     struct metrics_snapshot *m = calloc(1, sizeof(*m));
     if (op == NULL || m == NULL) {
         free(op);
@@ -143,8 +119,11 @@ void api_metrics(struct call *call, const char *unused)
      * this op is not in what the op reads, one queued before it is (the
      * committer runs ops in order), so each rejection is counted exactly once.
      */
-    memcpy(m->unflushed_rejections, call->app->counters.pending_rejections,
-           sizeof(m->unflushed_rejections));
+    struct app *app = call->app;
     op->u.metrics.snap = m;
-    committer_submit(call->app->committer, op);
+    pthread_mutex_lock(&app->lock); /* the flush of rejections takes it too */
+    for (int i = 0; i < RG_CODE_COUNT; i++)
+        m->unflushed_rejections[i] = (unsigned)COUNTER_GET(app->counters.pending_rejections[i]);
+    committer_submit(app->committer, op);
+    pthread_mutex_unlock(&app->lock);
 }

@@ -20,10 +20,10 @@
 #include "committer.h"
 #include "config.h"
 #include "conn.h"
+#include "loop.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "tls.h"
-#include "waiters.h"
 
 #define TICK_SECONDS 1
 #define CHECKPOINT_SECONDS 60
@@ -32,9 +32,10 @@
 
 struct daemon {
     struct app app;
-    struct event *tick, *sigterm, *sigint, *sighup, *drain;
+    struct loop *main_loop; /* loops[0], run by the main thread with the signals */
+    struct event *tick, *sigterm, *sigint, *sighup;
     struct counters last_logged;
-    time_t last_log, last_sweep, last_checkpoint, last_store_log, stop_deadline;
+    time_t last_log, last_sweep, last_checkpoint, last_store_log;
     bool sweep_running;
 };
 
@@ -69,83 +70,88 @@ static int drop_privileges(const char *user, char err[CONFIG_ERR_MAX])
     return 0;
 }
 
-/* ---- periodic work ---- */
+/* ---- periodic work (on the main loop) ---- */
 
 static void op_done_free(struct op *op)
 {
     op_free(op);
 }
 
-static void submit_simple(struct app *app, enum op_kind kind)
+static struct op *daemon_op(struct daemon *d, enum op_kind kind, void (*done)(struct op *))
 {
     struct op *op = calloc(1, sizeof(*op));
     if (op == NULL)
-        return;
+        return NULL;
     op->kind = kind;
     op->now = time(NULL);
-    op->done = op_done_free;
-    committer_submit(app->committer, op);
+    op->done = done;
+    op->ctx = d;
+    op->loop = d->main_loop;
+    return op;
 }
 
-static void flush_rejections(struct app *app)
+static void flush_rejections(struct daemon *d)
 {
-    struct op *op = NULL;
-    for (int i = 0; i < RG_CODE_COUNT; i++) {
-        if (app->counters.pending_rejections[i] == 0)
-            continue;
-        if (op == NULL && (op = calloc(1, sizeof(*op))) == NULL)
-            return;
-        op->u.rejections.counts[i] = app->counters.pending_rejections[i];
-        app->counters.pending_rejections[i] = 0;
-    }
+    struct app *app = &d->app;
+    struct op *op = daemon_op(d, OP_REJECTIONS, op_done_free);
     if (op == NULL)
         return;
-    op->kind = OP_REJECTIONS;
-    op->now = time(NULL);
-    op->done = op_done_free;
-    committer_submit(app->committer, op);
+    bool any = false;
+    pthread_mutex_lock(&app->lock); /* ordered against /metrics snapshots */
+    for (int i = 0; i < RG_CODE_COUNT; i++) {
+        unsigned long n =
+            __atomic_exchange_n(&app->counters.pending_rejections[i], 0, __ATOMIC_RELAXED);
+        op->u.rejections.counts[i] = (unsigned)n;
+        any |= n > 0;
+    }
+    if (any)
+        committer_submit(app->committer, op);
+    pthread_mutex_unlock(&app->lock);
+    if (!any)
+        op_free(op);
 }
 
 static void sweep_done(struct op *op)
 {
     struct daemon *d = op->ctx;
     if (!op->failed) {
-        d->app.counters.expired += (unsigned long)op->u.expire.expired;
+        COUNTER_ADD(d->app.counters.expired, (unsigned long)op->u.expire.expired);
         d->app.pending = op->u.expire.pending;
     }
     d->sweep_running = false;
     op_free(op);
 }
 
-static void sweep(struct daemon *d, time_t now)
+static void sweep(struct daemon *d, time_t now, double retention_days)
 {
-    struct op *op = calloc(1, sizeof(*op));
+    struct op *op = daemon_op(d, OP_EXPIRE, sweep_done);
     if (op == NULL)
         return;
-    op->kind = OP_EXPIRE;
-    op->now = now;
-    op->u.expire.cutoff = now - (time_t)(d->app.config->retention_days * 86400.0);
-    op->done = sweep_done;
-    op->ctx = d;
+    op->u.expire.cutoff = now - (time_t)(retention_days * 86400.0);
     d->sweep_running = true;
     committer_submit(d->app.committer, op);
 }
 
 static void log_counts(struct daemon *d)
 {
-    struct counters *n = &d->app.counters;
-    n->connections = listener_connections(d->app.listener);
-    struct counters *o = &d->last_logged;
-    if (n->accepted == o->accepted && n->delivered == o->delivered &&
-        n->acknowledged == o->acknowledged && n->expired == o->expired &&
-        n->rejected == o->rejected && n->connections == o->connections &&
-        n->handshake_failures == o->handshake_failures)
+    struct counters *n = &d->app.counters, now, *o = &d->last_logged;
+    now.accepted = COUNTER_GET(n->accepted);
+    now.delivered = COUNTER_GET(n->delivered);
+    now.acknowledged = COUNTER_GET(n->acknowledged);
+    now.expired = COUNTER_GET(n->expired);
+    now.rejected = COUNTER_GET(n->rejected);
+    now.connections = COUNTER_GET(n->connections);
+    now.handshake_failures = COUNTER_GET(n->handshake_failures);
+    if (now.accepted == o->accepted && now.delivered == o->delivered &&
+        now.acknowledged == o->acknowledged && now.expired == o->expired &&
+        now.rejected == o->rejected && now.connections == o->connections &&
+        now.handshake_failures == o->handshake_failures)
         return;
     log_line("counts accepted=%lu delivered=%lu acknowledged=%lu expired=%lu rejected=%lu "
              "connections=%ld handshake_failures=%lu",
-             n->accepted, n->delivered, n->acknowledged, n->expired, n->rejected,
-             n->connections, n->handshake_failures);
-    *o = *n;
+             now.accepted, now.delivered, now.acknowledged, now.expired, now.rejected,
+             now.connections, now.handshake_failures);
+    *o = now;
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -153,55 +159,46 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     struct daemon *d = arg;
     struct app *app = &d->app;
     time_t now = time(NULL);
-    const struct config *c = app->config;
+    struct config *c = app_config(app);
 
     const char *error = committer_take_error(app->committer);
     if (error != NULL && now - d->last_store_log >= STORE_LOG_SECONDS) {
         log_line("store: commit failed: %s", error);
         d->last_store_log = now;
     }
-    flush_rejections(app);
+    flush_rejections(d);
     /* Expire often enough that a short retention (tests) is honoured closely. */
     double retention = c->retention_days * 86400.0;
     double sweep_every = retention / 10 < 60 ? retention / 10 : 60;
     if (!d->sweep_running && now - d->last_sweep >= (sweep_every < 1 ? 1 : sweep_every)) {
         d->last_sweep = now;
-        sweep(d, now);
+        sweep(d, now, c->retention_days);
     }
     if (now - d->last_checkpoint >= CHECKPOINT_SECONDS) {
+        struct op *op = daemon_op(d, OP_CHECKPOINT, op_done_free);
         d->last_checkpoint = now;
-        submit_simple(app, OP_CHECKPOINT);
+        if (op != NULL)
+            committer_submit(app->committer, op);
     }
     if (now - d->last_log >= c->log_interval_seconds) {
         d->last_log = now;
         log_counts(d);
     }
+    config_unref(c);
 }
 
 /* ---- signals ---- */
-
-static void on_drain(evutil_socket_t fd, short what, void *arg)
-{
-    struct daemon *d = arg;
-    struct app *app = &d->app;
-    bool idle = listener_busy(app->listener) == 0 && committer_in_flight(app->committer) == 0;
-    if (idle || time(NULL) >= d->stop_deadline)
-        event_base_loopexit(app->base, NULL);
-}
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
     struct app *app = &d->app;
-    if (app->stopping)
+    if (app_stopping(app))
         return;
-    app->stopping = true;
-    listener_stop_accepting(app->listener);
-    waiters_wake_all(app->waiters); /* long-polls answer now, with what they have */
-    d->stop_deadline = time(NULL) + SHUTDOWN_SECONDS;
-    d->drain = event_new(app->base, -1, EV_PERSIST, on_drain, d);
-    struct timeval tv = {0, 20000};
-    event_add(d->drain, &tv);
+    __atomic_store_n(&app->stopping, true, __ATOMIC_RELAXED);
+    time_t deadline = time(NULL) + SHUTDOWN_SECONDS;
+    for (int i = 0; i < app->loop_count; i++)
+        loop_stop(app->loops[i], deadline);
 }
 
 static void on_reload(evutil_socket_t sig, short what, void *arg)
@@ -221,11 +218,9 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
         config_unref(c);
         return;
     }
-    config_unref(app->config);
-    tls_server_unref(app->tls);
-    app->config = c;
-    app->tls = t;
-    listener_recheck(app->listener);
+    app_swap(app, c, t);
+    for (int i = 0; i < app->loop_count; i++)
+        loop_recheck(app->loops[i]);
     log_line("configuration reloaded");
 }
 
@@ -251,10 +246,46 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* One loop per processor: TLS and HTTP scale with cores, the store has its own thread. */
+static int loop_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > MAX_LOOPS ? MAX_LOOPS : (int)n;
+}
+
+static int start_loops(struct app *app, int *port, char err[LISTEN_ERR_MAX])
+{
+    int fd = listener_bind(app->config->listen_host, app->config->listen_port, port, err);
+    if (fd < 0)
+        return -1;
+    int want = loop_count();
+    for (int i = 0; i < want; i++) {
+        struct loop *l = loop_new(app);
+        int own = i == want - 1 ? fd : dup(fd);
+        if (l == NULL || own < 0) {
+            snprintf(err, LISTEN_ERR_MAX, "cannot set up event loop %d", i);
+            if (own >= 0)
+                close(own);
+            if (own != fd)
+                close(fd);
+            loop_free(l);
+            return -1;
+        }
+        app->loops[app->loop_count++] = l;
+        if (loop_listen(l, own, err) < 0) {
+            if (own != fd)
+                close(fd);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int start(struct daemon *d, const char *path)
 {
     struct app *app = &d->app;
     char err[CONFIG_ERR_MAX > STORE_ERR_MAX ? CONFIG_ERR_MAX : STORE_ERR_MAX];
+    pthread_mutex_init(&app->lock, NULL);
     app->config_path = path;
     app->config = config_load(path, err);
     if (app->config == NULL) {
@@ -265,20 +296,16 @@ static int start(struct daemon *d, const char *path)
         log_line("%s", err);
         return -1;
     }
-    app->base = event_base_new();
-    app->waiters = app->base ? waiters_new(app->base) : NULL;
-    app->ratelimit = ratelimit_new();
-    if (app->waiters == NULL || app->ratelimit == NULL) {
+    if ((app->ratelimit = ratelimit_new()) == NULL) {
         log_line("out of memory");
         return -1;
     }
     int port;
-    app->listener = listener_new(app, app->config->listen_host, app->config->listen_port,
-                                 &port, err);
-    if (app->listener == NULL) {
+    if (start_loops(app, &port, err) < 0) {
         log_line("%s", err);
         return -1;
     }
+    d->main_loop = app->loops[0];
     if (app->config->user != NULL && drop_privileges(app->config->user, err) < 0) {
         log_line("%s", err);
         return -1;
@@ -288,16 +315,17 @@ static int start(struct daemon *d, const char *path)
         log_line("store: %s", err);
         return -1;
     }
-    app->committer = committer_new(store, app->base);
+    app->committer = committer_new(store);
     if (app->committer == NULL) {
         store_close(store);
         log_line("store: cannot start the committer");
         return -1;
     }
-    d->tick = event_new(app->base, -1, EV_PERSIST, on_tick, d);
-    d->sigterm = evsignal_new(app->base, SIGTERM, on_stop, d);
-    d->sigint = evsignal_new(app->base, SIGINT, on_stop, d);
-    d->sighup = evsignal_new(app->base, SIGHUP, on_reload, d);
+    struct event_base *base = loop_base(d->main_loop);
+    d->tick = event_new(base, -1, EV_PERSIST, on_tick, d);
+    d->sigterm = evsignal_new(base, SIGTERM, on_stop, d);
+    d->sigint = evsignal_new(base, SIGINT, on_stop, d);
+    d->sighup = evsignal_new(base, SIGHUP, on_reload, d);
     struct timeval tick = {TICK_SECONDS, 0};
     if (d->tick == NULL || d->sigterm == NULL || d->sigint == NULL || d->sighup == NULL ||
         event_add(d->tick, &tick) < 0 || event_add(d->sigterm, NULL) < 0 ||
@@ -305,6 +333,11 @@ static int start(struct daemon *d, const char *path)
         log_line("cannot set up signals and timers");
         return -1;
     }
+    for (int i = 1; i < app->loop_count; i++)
+        if (loop_start_thread(app->loops[i]) < 0) {
+            log_line("cannot start an event loop thread");
+            return -1;
+        }
     time_t now = time(NULL);
     d->last_log = d->last_checkpoint = now;
     const char *host = app->config->listen_host;
@@ -318,21 +351,24 @@ static int start(struct daemon *d, const char *path)
 static void stop(struct daemon *d)
 {
     struct app *app = &d->app;
-    listener_free(app->listener);
-    if (app->committer != NULL) {
-        flush_rejections(app);
-        committer_free(app->committer); /* runs what is queued, checkpoints, closes */
+    for (int i = 1; i < app->loop_count; i++) {
+        loop_stop(app->loops[i], time(NULL)); /* if start-up failed half way */
+        loop_join(app->loops[i]);
     }
-    waiters_free(app->waiters);
-    ratelimit_free(app->ratelimit);
-    struct event *events[] = {d->tick, d->sigterm, d->sigint, d->sighup, d->drain};
+    struct event *events[] = {d->tick, d->sigterm, d->sigint, d->sighup};
     for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
         if (events[i] != NULL)
             event_free(events[i]);
-    if (app->base != NULL)
-        event_base_free(app->base);
+    if (app->committer != NULL) {
+        flush_rejections(d);
+        committer_free(app->committer); /* runs what is queued, checkpoints, closes */
+    }
+    for (int i = 0; i < app->loop_count; i++)
+        loop_free(app->loops[i]); /* completes what the committer handed back */
+    ratelimit_free(app->ratelimit);
     tls_server_unref(app->tls);
     config_unref(app->config);
+    pthread_mutex_destroy(&app->lock);
 }
 
 int main(int argc, char **argv)
@@ -378,7 +414,7 @@ int main(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     int rc = start(&d, config) < 0 ? 1 : 0;
     if (rc == 0)
-        event_base_dispatch(d.app.base);
+        loop_run(d.main_loop);
     stop(&d);
     return rc;
 }

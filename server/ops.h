@@ -13,6 +13,8 @@
 
 #include "store.h"
 
+struct loop;
+
 enum op_kind {
     OP_PUT,
     OP_INBOX,
@@ -37,6 +39,7 @@ struct op {
     bool failed; /* the store failed: nothing of this op was kept */
     void (*done)(struct op *op);
     void *ctx;
+    struct loop *loop; /* where done() runs */
     struct op *next; /* the committer's queue */
     time_t now;
     union {

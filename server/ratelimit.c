@@ -1,6 +1,7 @@
 #include "ratelimit.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct bucket {
 #define BUCKETS 256
 
 struct ratelimit {
+    pthread_mutex_t lock; /* the event loops share the buckets */
     struct bucket *table[BUCKETS];
 };
 
@@ -29,7 +31,10 @@ static unsigned hash(const char *s)
 
 struct ratelimit *ratelimit_new(void)
 {
-    return calloc(1, sizeof(struct ratelimit));
+    struct ratelimit *r = calloc(1, sizeof(struct ratelimit));
+    if (r != NULL)
+        pthread_mutex_init(&r->lock, NULL);
+    return r;
 }
 
 void ratelimit_free(struct ratelimit *r)
@@ -42,11 +47,12 @@ void ratelimit_free(struct ratelimit *r)
             r->table[i] = b->next;
             free(b);
         }
+    pthread_mutex_destroy(&r->lock);
     free(r);
 }
 
-bool ratelimit_take(struct ratelimit *r, const char *org, int per_minute, double now,
-                    int *retry_after)
+static bool take(struct ratelimit *r, const char *org, int per_minute, double now,
+                 int *retry_after)
 {
     unsigned h = hash(org);
     struct bucket *b = r->table[h];
@@ -73,4 +79,13 @@ bool ratelimit_take(struct ratelimit *r, const char *org, int per_minute, double
     if (*retry_after < 1)
         *retry_after = 1;
     return false;
+}
+
+bool ratelimit_take(struct ratelimit *r, const char *org, int per_minute, double now,
+                    int *retry_after)
+{
+    pthread_mutex_lock(&r->lock);
+    bool allowed = take(r, org, per_minute, now, retry_after);
+    pthread_mutex_unlock(&r->lock);
+    return allowed;
 }

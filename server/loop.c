@@ -1,0 +1,225 @@
+#include "loop.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "ops.h"
+#include "referral.h"
+#include "waiters.h"
+
+struct wake {
+    char org[RG_ORG_ID_MAX + 1];
+    struct wake *next;
+};
+
+struct loop {
+    struct app *app;
+    struct event_base *base;
+    struct listener *listener;
+    struct waiters *waiters;
+    pthread_t thread;
+    bool threaded;
+
+    pthread_mutex_t lock; /* guards the mailbox */
+    struct op *done, **done_tail;
+    struct wake *wakes;
+    bool recheck, stop;
+    time_t deadline;
+    struct event *mail;
+
+    struct event *drain; /* once stopping: checks whether the loop may end */
+};
+
+/* Runs what the mailbox holds, on the loop's thread. */
+static void read_mail(struct loop *l)
+{
+    pthread_mutex_lock(&l->lock);
+    struct op *done = l->done;
+    struct wake *wakes = l->wakes;
+    bool recheck = l->recheck;
+    l->done = NULL;
+    l->done_tail = &l->done;
+    l->wakes = NULL;
+    l->recheck = false;
+    pthread_mutex_unlock(&l->lock);
+
+    while (done != NULL) {
+        struct op *op = done;
+        done = op->next;
+        op->next = NULL;
+        op->done(op);
+    }
+    while (wakes != NULL) {
+        struct wake *w = wakes;
+        wakes = w->next;
+        waiters_wake(l->waiters, w->org);
+        free(w);
+    }
+    if (recheck && l->listener != NULL)
+        listener_recheck(l->listener);
+}
+
+static void on_drain(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop *l = arg;
+    if (l->listener == NULL || listener_busy(l->listener) == 0 ||
+        time(NULL) >= l->deadline)
+        event_base_loopexit(l->base, NULL);
+}
+
+static void begin_stop(struct loop *l)
+{
+    if (l->drain != NULL)
+        return;
+    if (l->listener != NULL)
+        listener_stop_accepting(l->listener);
+    waiters_wake_all(l->waiters); /* long-polls answer now, with what they have */
+    l->drain = event_new(l->base, -1, EV_PERSIST, on_drain, l);
+    struct timeval tv = {0, 20000};
+    if (l->drain == NULL || event_add(l->drain, &tv) < 0)
+        event_base_loopexit(l->base, NULL);
+}
+
+static void on_mail(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop *l = arg;
+    read_mail(l);
+    pthread_mutex_lock(&l->lock);
+    bool stop = l->stop;
+    pthread_mutex_unlock(&l->lock);
+    if (stop)
+        begin_stop(l);
+}
+
+static void post(struct loop *l)
+{
+    event_active(l->mail, EV_READ, 0);
+}
+
+struct loop *loop_new(struct app *app)
+{
+    struct loop *l = calloc(1, sizeof(*l));
+    if (l == NULL)
+        return NULL;
+    l->app = app;
+    l->done_tail = &l->done;
+    pthread_mutex_init(&l->lock, NULL);
+    l->base = event_base_new();
+    l->waiters = l->base ? waiters_new(l->base) : NULL;
+    l->mail = l->base ? event_new(l->base, -1, EV_PERSIST, on_mail, l) : NULL;
+    if (l->mail == NULL || l->waiters == NULL) {
+        loop_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+int loop_listen(struct loop *l, int fd, char err[LISTEN_ERR_MAX])
+{
+    l->listener = listener_new(l->app, l, fd, err);
+    return l->listener ? 0 : -1;
+}
+
+static void *thread_main(void *arg)
+{
+    loop_run(arg);
+    return NULL;
+}
+
+int loop_start_thread(struct loop *l)
+{
+    if (pthread_create(&l->thread, NULL, thread_main, l) != 0)
+        return -1;
+    l->threaded = true;
+    return 0;
+}
+
+void loop_run(struct loop *l)
+{
+    event_base_dispatch(l->base);
+}
+
+void loop_join(struct loop *l)
+{
+    if (l->threaded) {
+        pthread_join(l->thread, NULL);
+        l->threaded = false;
+    }
+}
+
+void loop_free(struct loop *l)
+{
+    if (l == NULL)
+        return;
+    if (l->base != NULL)
+        read_mail(l); /* ops completed after the loop ended */
+    listener_free(l->listener);
+    waiters_free(l->waiters);
+    if (l->drain != NULL)
+        event_free(l->drain);
+    if (l->mail != NULL)
+        event_free(l->mail);
+    if (l->base != NULL)
+        event_base_free(l->base);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
+}
+
+struct event_base *loop_base(struct loop *l)
+{
+    return l->base;
+}
+
+struct waiters *loop_waiters(struct loop *l)
+{
+    return l->waiters;
+}
+
+struct listener *loop_listener(struct loop *l)
+{
+    return l->listener;
+}
+
+void loop_deliver(struct loop *l, struct op *op)
+{
+    pthread_mutex_lock(&l->lock);
+    op->next = NULL;
+    *l->done_tail = op;
+    l->done_tail = &op->next;
+    pthread_mutex_unlock(&l->lock);
+    post(l);
+}
+
+void loop_wake(struct loop *l, const char *org_id)
+{
+    struct wake *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return; /* the parked call still ends at its deadline */
+    strncpy(w->org, org_id, RG_ORG_ID_MAX);
+    pthread_mutex_lock(&l->lock);
+    w->next = l->wakes;
+    l->wakes = w;
+    pthread_mutex_unlock(&l->lock);
+    post(l);
+}
+
+void loop_recheck(struct loop *l)
+{
+    pthread_mutex_lock(&l->lock);
+    l->recheck = true;
+    pthread_mutex_unlock(&l->lock);
+    post(l);
+}
+
+void loop_stop(struct loop *l, time_t deadline)
+{
+    pthread_mutex_lock(&l->lock);
+    l->stop = true;
+    l->deadline = deadline;
+    pthread_mutex_unlock(&l->lock);
+    post(l);
+}

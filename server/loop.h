@@ -1,0 +1,46 @@
+/*
+ * loop.h - one event loop thread and what it owns: its descriptor of the
+ * listening socket, the connections it accepted and its parked long-polls.
+ *
+ * Other threads talk to a loop only through its mailbox: completed store ops
+ * (their done() then runs on the loop), organisations whose long-polls to
+ * wake, a re-check of connections after a reload, and stop.
+ */
+#ifndef REFGW_LOOP_H
+#define REFGW_LOOP_H
+
+#include <time.h>
+
+#include "app.h"
+#include "conn.h"
+
+struct op;
+struct loop;
+
+struct loop *loop_new(struct app *app);
+
+/* Accepts connections on fd (taking it). */
+int loop_listen(struct loop *l, int fd, char err[LISTEN_ERR_MAX]);
+
+/* Runs the loop in a thread of its own, or in the calling thread until stopped. */
+int loop_start_thread(struct loop *l);
+void loop_run(struct loop *l);
+void loop_join(struct loop *l);
+
+/* After the loop has ended and the committer is gone: completes what is in
+ * the mailbox, closes the connections, frees the loop. */
+void loop_free(struct loop *l);
+
+struct event_base *loop_base(struct loop *l);
+struct waiters *loop_waiters(struct loop *l);
+struct listener *loop_listener(struct loop *l);
+
+/* Thread-safe. */
+void loop_deliver(struct loop *l, struct op *op);
+void loop_wake(struct loop *l, const char *org_id);
+void loop_recheck(struct loop *l);
+/* Stop accepting, answer parked long-polls, and end once no request is in
+ * flight or at deadline. */
+void loop_stop(struct loop *l, time_t deadline);
+
+#endif
