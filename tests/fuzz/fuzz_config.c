@@ -28,7 +28,8 @@ static void check_path(const char *p, bool required)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[CONFIG_ERR_MAX];
-    memset(err, 0x55, sizeof(err)); /* prove that a refusal writes a terminated message */
+    memset(err, 0x55,
+           sizeof(err)); /* prove that a refusal writes a terminated message */
     struct config *c = config_parse((const char *)data, size, BASE, err);
     if (c == NULL) {
         FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
@@ -58,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int s = 0; s < 16; s++)
         for (int r = 0; r < 16; r++)
             if (config_route_allows(c, s, r))
-                FUZZ_CHECK((size_t)s < rg_org_types.count && (size_t)r < rg_org_types.count);
+                FUZZ_CHECK((size_t)s < rg_org_types.count &&
+                           (size_t)r < rg_org_types.count);
     config_ref(c);
     config_unref(c);
     config_unref(c);

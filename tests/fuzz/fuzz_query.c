@@ -62,9 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(raw, data, size);
     raw[size] = '\0';
 
-    struct query_param params[] = {{.name = "wait"},  {.name = "limit"}, {.name = "from"},
-                                   {.name = "to"},    {.name = "event"}, {.name = "by"},
-                                   {.name = "format"}};
+    struct query_param params[] = {
+        {.name = "wait"},  {.name = "limit"}, {.name = "from"},  {.name = "to"},
+        {.name = "event"}, {.name = "by"},    {.name = "format"}};
     const size_t count = sizeof(params) / sizeof(params[0]);
     struct rg_error err;
     int rc = query_parse(raw, params, count, &err);

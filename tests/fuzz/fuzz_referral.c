@@ -38,7 +38,8 @@ static void check_referral(const struct rg_referral *r)
     FUZZ_CHECK(rg_enum_find(&rg_signals, r->signal, strlen(r->signal)) >= 0);
     FUZZ_CHECK(rg_enum_find(&rg_urgencies, r->urgency, strlen(r->urgency)) >= 0);
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        FUZZ_CHECK(rg_attr_allows(&rg_subject[i], r->subject[i], strlen(r->subject[i])));
+        FUZZ_CHECK(
+            rg_attr_allows(&rg_subject[i], r->subject[i], strlen(r->subject[i])));
     FUZZ_CHECK(r->body != NULL);
     FUZZ_CHECK(r->body_len <= RG_BODY_MAX);
     FUZZ_CHECK(strlen(r->body) == r->body_len); /* no NUL inside */
