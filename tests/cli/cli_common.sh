@@ -13,6 +13,7 @@
 #                          time to write it (log_interval_seconds is 1)
 #   wait_until SECONDS CMD...   polls CMD every 0.1 s; 0 once it succeeds
 #   free_port              a TCP port nothing listens on
+#   track PID              kill PID (if still running) when the test ends
 # shellcheck source=../integration/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/common.sh"
 : "${REFGW:?REFGW must point at the refgw binary}"
@@ -20,6 +21,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/../integration/common.sh"
 OUT=$T/out
 ERR=$T/err
 RC=0
+
+# Background processes a test starts (receive loops, listeners) end with it.
+BACKGROUND=()
+track() { BACKGROUND+=("$1"); }
+cli_cleanup() {
+    local pid
+    for pid in "${BACKGROUND[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    rg_cleanup
+}
+trap cli_cleanup EXIT
 
 # Under ASan/UBSan a finding must not pass for one of refgw's own exit statuses.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86

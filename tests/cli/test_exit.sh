@@ -92,10 +92,14 @@ for who in school-a-foreign school-a-expired revoked-school; do
 done
 
 # Timeouts: a listener that never does TLS, and a gateway that never answers.
-# silent MODE: starts tests/cli/silent_server.py; its port in SILENT_PORT.
+# silent MODE...: starts tests/cli/silent_server.py; SILENT_PID, SILENT_PORT.
 silent() {
-    coproc SILENT { exec python3 "$(dirname "$0")/silent_server.py" "$@"; }
-    read -r SILENT_PORT <&"${SILENT[0]}"
+    : >"$T/silent.port"
+    python3 "$(dirname "$0")/silent_server.py" "$@" >"$T/silent.port" &
+    SILENT_PID=$!
+    track $SILENT_PID
+    wait_until 10 grep -q . "$T/silent.port" || { echo "silent_server.py did not start" >&2; exit 1; }
+    SILENT_PORT=$(head -n 1 "$T/silent.port")
 }
 silent tcp
 start=$(date +%s)
@@ -185,6 +189,7 @@ rg_stop
     --key "$CERTS/school-a.key" send --to ecmj --signal other --client-ref "$REF" --body retry \
     --retries 5 >"$T/send.out" 2>"$T/send.err" &
 SENDER=$!
+track $SENDER
 sleep 1.5
 rg_start "{\"listen\": \"127.0.0.1:$DEAD\"}"
 rc=0

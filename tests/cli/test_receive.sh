@@ -70,6 +70,7 @@ start=$(date +%s.%N)
 (sleep 1 && "$REFGW" --gateway "$URL" --ca "$CERTS/ca.crt" --cert "$CERTS/school-a.crt" \
     --key "$CERTS/school-a.key" send --to police-a --signal other --body x >/dev/null) &
 SENDER=$!
+track $SENDER
 as police-a inbox --wait 20
 wait $SENDER
 took=$(echo "$(date +%s.%N) - $start" | bc)
@@ -183,6 +184,7 @@ for sig in TERM INT; do
     "$REFGW" --gateway "$URL" --ca "$CERTS/ca.crt" --cert "$CERTS/ecmj.crt" \
         --key "$CERTS/ecmj.key" receive --dir "$R3" --wait 30 >"$T/loop.out" 2>"$T/loop.err" &
     LOOP=$!
+track $LOOP
     sleep 0.5
     send_one loverboy "loop 1"
     A=$ID
@@ -212,6 +214,7 @@ R4=$T/backoff
 "$REFGW" --gateway "https://localhost:$P" --ca "$CERTS/ca.crt" --cert "$CERTS/ecmj.crt" \
     --key "$CERTS/ecmj.key" receive --dir "$R4" --wait 2 >"$T/loop.out" 2>"$T/loop.err" &
 LOOP=$!
+track $LOOP
 sleep 2.5
 kill -0 $LOOP 2>/dev/null && pass || fail "receive gave up while the gateway was away: $(cat "$T/loop.err")"
 grep -q 'connection refused' "$T/loop.err" && grep -q 'retrying' "$T/loop.err" && pass ||
