@@ -1,6 +1,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ struct listener {
     struct evconnlistener *evl;
     struct conn *conns;
     long count, busy;
+    int spare_fd;         /* held so that a connection can be refused at EMFILE */
+    struct event *resume; /* re-enables accepting after a failure */
 };
 
 /* The request being read. */
@@ -567,9 +570,38 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     set_timer(c, HANDSHAKE_SECONDS);
 }
 
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct listener *l = arg;
+    if (l->evl != NULL)
+        evconnlistener_enable(l->evl);
+}
+
+/*
+ * Accepting failed: out of descriptors (EMFILE, ENFILE) or kernel memory. The
+ * waiting connection keeps the socket readable, so doing nothing would spin
+ * the loop. Out of descriptors, the spare one is given up to take the waiting
+ * connections and close them at once (refused, as beyond max_connections);
+ * in every case accepting pauses for a moment. Open connections are served.
+ */
 static void on_accept_error(struct evconnlistener *evl, void *arg)
 {
-    /* EMFILE and friends: the listener retries on the next readiness. */
+    struct listener *l = arg;
+    int e = EVUTIL_SOCKET_ERROR();
+    if ((e == EMFILE || e == ENFILE) && l->spare_fd >= 0) {
+        close(l->spare_fd);
+        evutil_socket_t lfd = evconnlistener_get_fd(evl);
+        for (int i = 0; i < 1024; i++) {
+            evutil_socket_t fd = accept(lfd, NULL, NULL);
+            if (fd < 0)
+                break;
+            close(fd);
+        }
+        l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    evconnlistener_disable(evl);
+    struct timeval tv = {0, 100 * 1000};
+    evtimer_add(l->resume, &tv);
 }
 
 static int bound_port_of(evutil_socket_t fd)
@@ -632,9 +664,17 @@ struct listener *listener_new(struct app *app, struct loop *loop, int fd,
     }
     l->app = app;
     l->loop = loop;
-    l->evl = evconnlistener_new(loop_base(loop), on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    l->resume = evtimer_new(loop_base(loop), on_resume, l);
+    l->evl = l->resume ? evconnlistener_new(loop_base(loop), on_accept, l,
+                                            LEV_OPT_CLOSE_ON_FREE, -1, fd)
+                       : NULL;
     if (l->evl == NULL) {
         close(fd);
+        if (l->resume != NULL)
+            event_free(l->resume);
+        if (l->spare_fd >= 0)
+            close(l->spare_fd);
         free(l);
         snprintf(err, LISTEN_ERR_MAX, "listen: cannot start accepting");
         return NULL;
@@ -686,5 +726,8 @@ void listener_free(struct listener *l)
     listener_stop_accepting(l);
     while (l->conns != NULL)
         conn_close(l->conns);
+    event_free(l->resume);
+    if (l->spare_fd >= 0)
+        close(l->spare_fd);
     free(l);
 }

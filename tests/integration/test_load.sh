@@ -3,7 +3,8 @@
 # with bounded memory while a new client is still answered; connections
 # churned (connect, handshake, drop) while referrals keep flowing and every
 # one is delivered; beyond max_connections new connections refused at once
-# while those open keep being served. loadconn.py is the client.
+# while those open keep being served; out of descriptors, the same, without
+# the loop spinning. loadconn.py is the client.
 source "$(dirname "$0")/common.sh"
 LOADCONN="$(cd "$(dirname "$0")" && pwd)/loadconn.py"
 HOLD=${REFGW_LOAD_CONNECTIONS:-5000}
@@ -128,5 +129,41 @@ expect_eq "$(jq -r .recheck.ok "$T/max.out")" 50 \
 sleep 0.3
 python3 "$LOADCONN" probe "$PORT" "$CERTS" --orgs care-a --count 5 >"$T/probe2.out"
 expect_eq "$(jq -r .admitted "$T/probe2.out")" 5 "connections admitted again below the limit"
+rg_stop
+
+# ---- 4. out of descriptors before max_connections ----
+# cpu_ticks: the server's user + system time so far, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+ulimit -Sn 256
+rg_start '{"rate_limit_per_minute": 1000000}'
+ulimit -Sn "$want"
+python3 "$LOADCONN" hold "$PORT" "$CERTS" --orgs school-a,police-a --count 400 \
+    --concurrency 400 --status "$T/fd.status" --release "$T/fd.release" --hold 60 \
+    >"$T/fd.out" 2>"$T/fd.err" &
+holder=$!
+wait_file "$T/fd.status" 30 || fail "400 connections not tried within 30 s"
+echo "descriptor limit 256: $(cat "$T/fd.status")"
+opened=$(jq -r .open "$T/fd.status")
+[ "$opened" -ge 100 ] && pass || fail "only $opened connections at a descriptor limit of 256"
+# Those beyond were refused at once, not left waiting in the backlog.
+awk -v s="$(jq -r .seconds "$T/fd.status")" 'BEGIN { exit !(s < 10) }' && pass ||
+    fail "connections beyond the descriptor limit waited $(jq -r .seconds "$T/fd.status") s"
+python3 "$LOADCONN" probe "$PORT" "$CERTS" --orgs care-a --count 3 >"$T/probe3.out"
+expect_eq "$(jq -r .refused "$T/probe3.out")" 3 "new connections out of descriptors refused"
+awk -v s="$(jq -r .slowest_refusal "$T/probe3.out")" 'BEGIN { exit !(s < 2) }' && pass ||
+    fail "a refusal out of descriptors took $(jq -r .slowest_refusal "$T/probe3.out") s"
+# ... and the loop does not spin meanwhile.
+ticks=$(cpu_ticks)
+sleep 2
+used=$(($(cpu_ticks) - ticks))
+hz=$(getconf CLK_TCK)
+[ "$used" -lt "$hz" ] && pass || fail "refgwd used $used/$hz s of CPU in 2 s out of descriptors"
+touch "$T/fd.release"
+wait "$holder" || true
+expect_eq "$(jq -r .recheck.ok "$T/fd.out")" "$opened" \
+    "connections open out of descriptors kept being served ($(jq -c .recheck "$T/fd.out"))"
+sleep 0.3
+req care-a GET /v1/health
+expect_status 200 "a new client once descriptors are free again"
 rg_stop
 finish
