@@ -20,8 +20,8 @@
 
 /* Admin commands (stats, report) are more entries here. */
 static const struct cli_command *const commands[] = {
-    &cmd_send, &cmd_inbox, &cmd_receive, &cmd_ack, &cmd_status, &cmd_directory,
-    &cmd_stats, &cmd_report,
+    &cmd_send,   &cmd_inbox,     &cmd_receive, &cmd_ack,
+    &cmd_status, &cmd_directory, &cmd_stats,   &cmd_report,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
