@@ -18,7 +18,7 @@
 #define CONNECT_TIMEOUT_DEFAULT 10
 #define TIMEOUT_DEFAULT 30
 
-/* Admin commands (stats, report) are more entries here. */
+/* The commands, in the order of `refgw --help`; a new command is one more entry. */
 static const struct cli_command *const commands[] = {
     &cmd_send,   &cmd_inbox,     &cmd_receive, &cmd_ack,
     &cmd_status, &cmd_directory, &cmd_stats,   &cmd_report,
