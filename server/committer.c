@@ -4,12 +4,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "checkpointer.h"
 #include "loop.h"
 
 #define MAX_BATCH 1024
 
 struct committer {
     struct store *store;
+    struct checkpointer *checkpointer; /* NULL if it could not start: TRUNCATE ones still run */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake_thread;
@@ -54,6 +56,7 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
     __atomic_store_n(&c->healthy, true, __ATOMIC_RELAXED);
     if (checkpoint && store_checkpoint(s) < 0)
         *error = store_error_class(s);
+    checkpointer_nudge(c->checkpointer, store_wal_frames(s));
 }
 
 static void *thread_main(void *arg)
@@ -99,10 +102,12 @@ struct committer *committer_new(struct store *store)
         return NULL;
     c->store = store;
     c->healthy = true; /* store_open just checked it */
+    c->checkpointer = checkpointer_start(store_data_dir(store));
     c->queue_tail = &c->queue;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->wake_thread, NULL);
     if (pthread_create(&c->thread, NULL, thread_main, c) != 0) {
+        checkpointer_stop(c->checkpointer);
         pthread_mutex_destroy(&c->lock);
         pthread_cond_destroy(&c->wake_thread);
         free(c);
@@ -145,6 +150,7 @@ void committer_free(struct committer *c)
     pthread_cond_signal(&c->wake_thread);
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
+    checkpointer_stop(c->checkpointer);
     store_close(c->store);
     pthread_mutex_destroy(&c->lock);
     pthread_cond_destroy(&c->wake_thread);

@@ -225,6 +225,13 @@ static int check_integrity(struct store *s, char err[STORE_ERR_MAX])
     return 0;
 }
 
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct store *s = arg;
+    s->wal_frames = frames;
+    return SQLITE_OK;
+}
+
 struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
 {
     if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
@@ -261,13 +268,16 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_wal_hook(s->db, on_wal_commit, s);
     sqlite3_busy_timeout(s->db, 5000);
     /* Durable across power loss; deleted content zeroed; no temp files outside. */
     static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                                   "PRAGMA synchronous=FULL;"
                                   "PRAGMA secure_delete=ON;"
                                   "PRAGMA temp_store=MEMORY;"
-                                  "PRAGMA cell_size_check=ON;";
+                                  "PRAGMA cell_size_check=ON;"
+                                  /* checkpoints run from their own thread */
+                                  "PRAGMA wal_autocheckpoint=0;";
     if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
         load_secret(s) < 0) {
         if (err[0] == '\0' || s->last_error != 0)
@@ -287,6 +297,16 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
         }
     }
     return s;
+}
+
+int store_wal_frames(const struct store *s)
+{
+    return s->wal_frames;
+}
+
+const char *store_data_dir(const struct store *s)
+{
+    return s->data_dir;
 }
 
 int store_checkpoint(struct store *s)

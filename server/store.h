@@ -46,6 +46,11 @@ void store_rollback_to(struct store *s);
 /* Truncates the WAL so old page images of erased content are gone. */
 int store_checkpoint(struct store *s);
 
+/* Frames in the WAL after the last commit (the writer does not checkpoint by
+ * itself: see checkpointer.h). */
+int store_wal_frames(const struct store *s);
+const char *store_data_dir(const struct store *s);
+
 /* The parties of a referral, as the configuration names them at send time. */
 struct parties {
     const char *sender, *sender_type, *recipient, *recipient_type;

@@ -34,6 +34,7 @@ struct store {
      * batch; written by store_commit(). */
     struct tally *op_counts, *batch_counts;
     bool in_savepoint;
+    int wal_frames; /* after the last commit */
 };
 
 /* Records a failed SQLite call's code for store_error_class(); returns -1. */

@@ -1,0 +1,94 @@
+#include "checkpointer.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+struct checkpointer {
+    sqlite3 *db;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool due, stopping; /* guarded by lock */
+};
+
+static void *thread_main(void *arg)
+{
+    struct checkpointer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    while (!c->stopping) {
+        if (!c->due) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&c->wake, &c->lock, &until);
+        }
+        if (c->stopping)
+            break;
+        c->due = false;
+        pthread_mutex_unlock(&c->lock);
+        /* A failure here is harmless: the next one, or the writer's, retries. */
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+struct checkpointer *checkpointer_start(const char *data_dir)
+{
+    struct checkpointer *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK ||
+        /* The checkpoint's sync of the database file follows this setting. */
+        sqlite3_exec(c->db, "PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=0;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, thread_main, c) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->wake);
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void checkpointer_nudge(struct checkpointer *c, int frames)
+{
+    if (c == NULL || frames < CHECKPOINT_FRAMES)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->due = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+void checkpointer_stop(struct checkpointer *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    sqlite3_close(c->db);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake);
+    free(c);
+}

@@ -1,0 +1,27 @@
+/*
+ * checkpointer.h - copies the WAL back into the database file from a thread
+ * and a connection of its own, so that the writer never stalls on it.
+ *
+ * The store's writer connection does not checkpoint by itself
+ * (wal_autocheckpoint=0). This thread runs PASSIVE checkpoints, which never
+ * block the writer, whenever the WAL has grown past a threshold and at least
+ * once a second. The TRUNCATE checkpoints that erase old page images (every
+ * minute and at shutdown) stay with the writer.
+ */
+#ifndef REFGW_CHECKPOINTER_H
+#define REFGW_CHECKPOINTER_H
+
+#define CHECKPOINT_FRAMES 1000
+
+struct checkpointer;
+
+/* Opens its own connection to data_dir's store and starts the thread. */
+struct checkpointer *checkpointer_start(const char *data_dir);
+
+/* The writer committed and the WAL holds frames: checkpoint soon if many. */
+void checkpointer_nudge(struct checkpointer *c, int frames);
+
+/* Stops the thread and closes its connection. */
+void checkpointer_stop(struct checkpointer *c);
+
+#endif
