@@ -93,6 +93,22 @@ static void request_reset(struct request *r)
     memset(r, 0, sizeof(*r));
 }
 
+/*
+ * A refused handshake: the alert is already written. Closing with the
+ * client's last flight unread would send a reset, which can overtake the
+ * alert, so the client could not tell why it was refused. Read what is
+ * there and half-close first.
+ */
+static void linger_for_alert(evutil_socket_t fd)
+{
+    char sink[4096];
+    if (fd < 0)
+        return;
+    while (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+        ;
+    shutdown(fd, SHUT_WR);
+}
+
 static void conn_close(struct conn *c)
 {
     struct listener *l = c->owner;
@@ -118,6 +134,8 @@ static void conn_close(struct conn *c)
     /* Drain what OpenSSL queued for this connection; a peer's error is not ours. */
     while (bufferevent_get_openssl_error(c->bev) != 0)
         ;
+    if (c->state == C_HANDSHAKE)
+        linger_for_alert(bufferevent_getfd(c->bev));
     bufferevent_free(c->bev);
     tls_clear_errors();
     X509_free(c->cert);

@@ -38,6 +38,12 @@ for v in 1.0 1.1; do
     *) fail "TLS $v only: '$out' instead of the server's protocol_version alert" ;;
     esac
 done
+# A refused client reads why: the alert arrives before the connection closes.
+for i in 1 2 3; do
+    curl -sS --max-time 10 --cacert "$CERTS/ca.crt" --cert "$CERTS/school-a-foreign.crt" \
+        --key "$CERTS/school-a-foreign.key" "$URL/v1/health" >/dev/null 2>"$T/alert.err" || true
+    grep -q 'alert unknown ca' "$T/alert.err" && pass || fail "no alert for a foreign CA: $(cat "$T/alert.err")"
+done
 # The server's own certificate is not a client certificate.
 handshake_refused "server certificate as client" --cert "$CERTS/server.crt" --key "$CERTS/server.key"
 
