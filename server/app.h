@@ -47,7 +47,6 @@ struct app {
     struct loop *loops[MAX_LOOPS];
     int loop_count;
     struct counters counters;
-    long pending;  /* referrals neither acknowledged nor expired, last seen */
     bool stopping; /* atomic */
 };
 

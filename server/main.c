@@ -114,10 +114,8 @@ static void flush_rejections(struct daemon *d)
 static void sweep_done(struct op *op)
 {
     struct daemon *d = op->ctx;
-    if (!op->failed) {
+    if (!op->failed)
         COUNTER_ADD(d->app.counters.expired, (unsigned long)op->u.expire.expired);
-        d->app.pending = op->u.expire.pending;
-    }
     d->sweep_running = false;
     op_free(op);
 }

@@ -25,10 +25,8 @@ int op_execute(struct store *s, struct op *op)
         return store_status(s, op->u.status.sender, op->u.status.id, &op->u.status.st,
                             &op->u.status.found);
     case OP_EXPIRE:
-        if (store_expire(s, op->u.expire.cutoff, op->now, EXPIRE_BATCH,
-                         &op->u.expire.expired) < 0)
-            return -1;
-        return store_pending(s, &op->u.expire.pending);
+        return store_expire(s, op->u.expire.cutoff, op->now, EXPIRE_BATCH,
+                            &op->u.expire.expired);
     case OP_HEALTH: {
         long pending;
         return store_pending(s, &pending);

@@ -72,7 +72,6 @@ struct op {
         struct {
             time_t cutoff;
             int expired;
-            long pending;
         } expire;
         struct {
             unsigned counts[RG_CODE_COUNT];
