@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "gateway.h"
+#include "json.h"
 #include "ids.h"
 #include "referral.h"
 #include "report.h"
@@ -246,7 +247,7 @@ static int stats_run(struct cli *c, int argc, char **argv, struct cli_error *err
     if (gw_call(c, "GET", path, NULL, 0, false, &ans, err) < 0)
         return -1;
     const cJSON *mc = cJSON_GetObjectItemCaseSensitive(ans.doc, "min_count");
-    long long min_count = cJSON_IsNumber(mc) ? (long long)mc->valuedouble : 0;
+    long long min_count = cJSON_IsNumber(mc) ? rg_json_count(mc) : 0;
     int rc = 0;
     if (c->json)
         rc = gw_answer_print(&ans, stdout, err);

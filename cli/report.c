@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "ids.h"
+#include "json.h"
 #include "svg.h"
+
+#define REPORT_COUNT_MAX 1000000000000000LL /* far beyond any real count */
 
 const char *const report_events[REPORT_EVENTS] = {"accepted", "acknowledged",
                                                   "expired"};
@@ -122,7 +125,13 @@ static struct svg_bar *bars_of(const cJSON *answer, const char *d1, const char *
         b->suppressed =
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "suppressed")) ||
             !cJSON_IsNumber(c);
-        b->count = b->suppressed ? 0 : (long long)c->valuedouble;
+        b->count = b->suppressed ? 0 : rg_json_count(c);
+        /* A chart of a hostile answer must stay drawable: no negative bars,
+         * and no count so large that the axis arithmetic overflows. */
+        if (b->count < 0)
+            b->count = 0;
+        if (b->count > REPORT_COUNT_MAX)
+            b->count = REPORT_COUNT_MAX;
     }
     return bars;
 }
@@ -346,7 +355,7 @@ int report_write(FILE *out, const struct report_input *in)
 {
     const cJSON *mc =
         cJSON_GetObjectItemCaseSensitive(in->by_month_signal, "min_count");
-    long long min_count = cJSON_IsNumber(mc) ? (long long)mc->valuedouble : 0;
+    long long min_count = cJSON_IsNumber(mc) ? rg_json_count(mc) : 0;
     header(out, in, min_count);
     svg_defs(out);
     totals_section(out, in);

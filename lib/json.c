@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,6 +179,18 @@ cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error
         return NULL;
     }
     return root;
+}
+
+long long rg_json_count(const cJSON *number)
+{
+    double v = number != NULL ? number->valuedouble : 0;
+    if (!(v == v))
+        return 0;
+    if (v >= 9.2e18)
+        return LLONG_MAX;
+    if (v <= -9.2e18)
+        return LLONG_MIN;
+    return (long long)v;
 }
 
 char *rg_json_print(const cJSON *item)

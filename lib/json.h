@@ -22,6 +22,13 @@ cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error
 /* Whether s[0..len) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool rg_utf8_valid(const char *s, size_t len);
 
+/*
+ * A count from a JSON number, as a long long: NaN and fractions' parts are
+ * dropped, and values beyond the type's range are clamped (a plain cast
+ * would be undefined behaviour).
+ */
+long long rg_json_count(const cJSON *number);
+
 /* Prints compactly; the caller frees with cJSON_free. NULL on allocation failure. */
 char *rg_json_print(const cJSON *item);
 
