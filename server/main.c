@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,6 +245,23 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* Enough descriptors for max_connections, the listening socket and the store. */
+static void raise_descriptor_limit(int max_connections)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rlim_t want = (rlim_t)max_connections + 64;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < want)
+        log_line("max_connections: the descriptor limit is %lu; connections beyond it "
+                 "are refused",
+                 (unsigned long)rl.rlim_cur);
+}
+
 /* One loop per processor: TLS and HTTP scale with cores, the store has its own thread. */
 static int loop_count(void)
 {
@@ -294,6 +312,7 @@ static int start(struct daemon *d, const char *path)
         log_line("%s", err);
         return -1;
     }
+    raise_descriptor_limit(app->config->max_connections);
     if ((app->ratelimit = ratelimit_new()) == NULL) {
         log_line("out of memory");
         return -1;

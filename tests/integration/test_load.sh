@@ -134,9 +134,15 @@ rg_stop
 # ---- 4. out of descriptors before max_connections ----
 # cpu_ticks: the server's user + system time so far, in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
+# refgwd raises its own limit towards max_connections at start: lower it after.
 ulimit -Sn 256
 rg_start '{"rate_limit_per_minute": 1000000}'
 ulimit -Sn "$want"
+soft=$(awk '/^Max open files/ {print $4}' "/proc/$PID/limits")
+if [ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 10064 ]; then
+    expect_eq "$soft" 10064 "descriptor limit raised for max_connections (10,000 + 64)"
+fi
+prlimit --pid "$PID" --nofile=256:256
 python3 "$LOADCONN" hold "$PORT" "$CERTS" --orgs school-a,police-a --count 400 \
     --concurrency 400 --status "$T/fd.status" --release "$T/fd.release" --hold 60 \
     >"$T/fd.out" 2>"$T/fd.err" &
