@@ -139,11 +139,12 @@ static enum err_kind classify(struct conn *c, short what, char *text, size_t len
         snprintf(text, len, "%s", why);
         return ERR_CONNECT;
     }
-    if (c->answers == 0) {
+    if (c->answers == 0 && c->state == CS_BUSY) {
         /* TLS 1.3: the server judges the client certificate after the client
          * has finished its handshake; a refusal ends the connection before
          * the first answer, as an alert or, if the request crossed it, a
-         * reset. */
+         * reset. (A connection closed before it was ever used has merely
+         * been idle too long.) */
         snprintf(text, len, "%s before the first answer (certificate refused?)", why);
         return ERR_TLS;
     }
