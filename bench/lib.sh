@@ -23,6 +23,16 @@ SERVER_PORT=""
 say() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
+# One bench at a time on a machine: two would measure each other, and
+# share build-bench/. The lock is released when the script exits.
+bench_lock() {
+    exec 9>"${TMPDIR:-/tmp}/refgw-bench.lock"
+    if ! flock -n 9; then
+        say "another bench is running; waiting for it"
+        flock 9
+    fi
+}
+
 bench_cleanup() {
     server_stop
 }
