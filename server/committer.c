@@ -8,10 +8,12 @@
 #include "loop.h"
 
 #define MAX_BATCH 1024
+#define WRITER_CHECKPOINT_FRAMES (4 * CHECKPOINT_FRAMES)
 
 struct committer {
     struct store *store;
-    struct checkpointer *checkpointer; /* NULL if it could not start: TRUNCATE ones still run */
+    struct checkpointer
+        *checkpointer; /* NULL if it could not start: TRUNCATE ones still run */
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake_thread;
@@ -56,7 +58,13 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
     __atomic_store_n(&c->healthy, true, __ATOMIC_RELAXED);
     if (checkpoint && store_checkpoint(s) < 0)
         *error = store_error_class(s);
-    checkpointer_nudge(c->checkpointer, store_wal_frames(s));
+    /* Under a steady stream the checkpointer's passes never catch up with the
+     * writer, and the WAL restarts only once fully copied: past a bound the
+     * writer completes the checkpoint between batches itself. */
+    int frames = store_wal_frames(s);
+    checkpointer_nudge(c->checkpointer, frames);
+    if (frames > WRITER_CHECKPOINT_FRAMES && store_checkpoint_restart(s) < 0)
+        *error = store_error_class(s);
 }
 
 static void *thread_main(void *arg)

@@ -15,7 +15,6 @@
 
 #include "store_internal.h"
 
-
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
     /* Routing metadata and status; no content, no client_ref in clear. */
@@ -60,22 +59,24 @@ static const char *const stmt_sql[S_COUNT_STMTS] = {
     [S_RELEASE] = "RELEASE op",
     [S_ROLLBACK_TO] = "ROLLBACK TO op",
     [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE ref_key = ?1",
-    [S_INSERT_REFERRAL] =
-        "INSERT INTO referrals(id, sender, sender_type, recipient, recipient_type, signal,"
-        " urgency, state, created_at, ref_key, digest)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10)",
-    [S_INSERT_CONTENT] =
-        "INSERT INTO content(seq, age_band, gender, municipality, origin, socioeconomic,"
-        " education, housing, addiction, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_INSERT_REFERRAL] = "INSERT INTO referrals(id, sender, sender_type, recipient, "
+                          "recipient_type, signal,"
+                          " urgency, state, created_at, ref_key, digest)"
+                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10)",
+    [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
+                         "origin, socioeconomic,"
+                         " education, housing, addiction, body) VALUES(?1, ?2, ?3, ?4, "
+                         "?5, ?6, ?7, ?8, ?9, ?10)",
     [S_SELECT_PENDING] =
-        "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, r.urgency,"
-        " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, c.socioeconomic,"
+        "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, "
+        "r.urgency,"
+        " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, "
+        "c.socioeconomic,"
         " c.education, c.housing, c.addiction, c.body"
         " FROM referrals r JOIN content c ON c.seq = r.seq"
         " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
-    [S_MARK_DELIVERED] =
-        "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
-        " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
+    [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
+                         " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
     [S_SELECT_FOR_END] =
         "SELECT r.seq, r.state, r.sender, r.sender_type, r.recipient, r.recipient_type,"
         " r.signal, r.urgency, c.age_band, c.gender, c.municipality, c.origin,"
@@ -83,18 +84,20 @@ static const char *const stmt_sql[S_COUNT_STMTS] = {
         " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
         " WHERE r.id = ?1 AND r.recipient = ?2",
     [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
-    [S_MARK_ACKED] = "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2"
-                     " WHERE seq = ?1",
+    [S_MARK_ACKED] =
+        "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2"
+        " WHERE seq = ?1",
     [S_MARK_EXPIRED] = "UPDATE referrals SET state = 3, ended_at = ?2 WHERE seq = ?1",
     [S_SELECT_EXPIRED] =
         "SELECT r.id, r.recipient FROM referrals r"
         " WHERE r.state IN (0, 1) AND r.created_at < ?1 ORDER BY r.created_at LIMIT ?2",
     [S_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
                  " FROM referrals WHERE id = ?1 AND sender = ?2",
-    [S_COUNT] =
-        "INSERT INTO counts(month, event, sender, sender_type, recipient, recipient_type,"
-        " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-        " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    [S_COUNT] = "INSERT INTO counts(month, event, sender, sender_type, recipient, "
+                "recipient_type,"
+                " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                "?8, ?9, ?10, ?11)"
+                " ON CONFLICT DO UPDATE SET n = n + excluded.n",
     [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
                     " ON CONFLICT DO UPDATE SET n = n + excluded.n",
     [S_PENDING] = "SELECT count(*) FROM referrals WHERE state IN (0, 1)",
@@ -182,8 +185,8 @@ static int exec(struct store *s, const char *sql)
 static int load_secret(struct store *s)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'secret'", -1, &st,
-                                NULL);
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'secret'",
+                                -1, &st, NULL);
     if (rc != SQLITE_OK)
         return failed(s, rc);
     rc = sqlite3_step(st);
@@ -198,8 +201,8 @@ static int load_secret(struct store *s)
     /* First start: a fresh key for hashing client_refs and content. */
     if (rg_random_bytes(s->secret, SECRET_LEN) < 0)
         return failed(s, SQLITE_ERROR);
-    rc = sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES('secret', ?1)", -1,
-                            &st, NULL);
+    rc = sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES('secret', ?1)",
+                            -1, &st, NULL);
     if (rc != SQLITE_OK)
         return failed(s, rc);
     sqlite3_bind_blob(st, 1, s->secret, SECRET_LEN, SQLITE_STATIC);
@@ -214,8 +217,8 @@ static int check_integrity(struct store *s, char err[STORE_ERR_MAX])
     int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(st);
-    bool ok = rc == SQLITE_ROW &&
-              strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+    bool ok =
+        rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
     sqlite3_finalize(st);
     if (!ok) {
         snprintf(err, STORE_ERR_MAX, "the database failed its integrity check (%s)",
@@ -260,24 +263,23 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
-    int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                               SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+        NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, STORE_ERR_MAX, "cannot open %.180s: %s", path, sqlite3_errstr(rc));
+        snprintf(err, STORE_ERR_MAX, "cannot open %.180s: %s", path,
+                 sqlite3_errstr(rc));
         store_close(s);
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_wal_hook(s->db, on_wal_commit, s);
     sqlite3_busy_timeout(s->db, 5000);
     /* Durable across power loss; deleted content zeroed; no temp files outside. */
     static const char pragmas[] = "PRAGMA journal_mode=WAL;"
                                   "PRAGMA synchronous=FULL;"
                                   "PRAGMA secure_delete=ON;"
                                   "PRAGMA temp_store=MEMORY;"
-                                  "PRAGMA cell_size_check=ON;"
-                                  /* checkpoints run from their own thread */
-                                  "PRAGMA wal_autocheckpoint=0;";
+                                  "PRAGMA cell_size_check=ON;";
     if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
         load_secret(s) < 0) {
         if (err[0] == '\0' || s->last_error != 0)
@@ -286,12 +288,15 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
         store_close(s);
         return NULL;
     }
+    /* Our hook replaces SQLite's automatic checkpoints (which run inside the
+     * commit): see checkpointer.h. */
+    sqlite3_wal_hook(s->db, on_wal_commit, s);
     for (int i = 0; i < S_COUNT_STMTS; i++) {
         rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &s->stmt[i], NULL);
         if (rc != SQLITE_OK) {
-            snprintf(err, STORE_ERR_MAX, "cannot prepare statements in %.100s: %s", path,
-                     sqlite3_errmsg(s->db));
+            snprintf(err, STORE_ERR_MAX, "cannot prepare statements in %.100s: %s",
+                     path, sqlite3_errmsg(s->db));
             store_close(s);
             return NULL;
         }
@@ -309,9 +314,17 @@ const char *store_data_dir(const struct store *s)
     return s->data_dir;
 }
 
+int store_checkpoint_restart(struct store *s)
+{
+    int rc =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : failed(s, rc);
+}
+
 int store_checkpoint(struct store *s)
 {
-    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    int rc =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     return rc == SQLITE_OK ? 0 : failed(s, rc);
 }
 
@@ -397,8 +410,8 @@ void store_rollback_to(struct store *s)
 }
 
 /* HMAC-SHA256 over length-prefixed fields, so no two field lists hash alike. */
-static void keyed_hash(const struct store *s, const char *const *fields, const size_t *lens,
-                       size_t n, unsigned char out[DIGEST_LEN])
+static void keyed_hash(const struct store *s, const char *const *fields,
+                       const size_t *lens, size_t n, unsigned char out[DIGEST_LEN])
 {
     char digest_name[] = "SHA256";
     OSSL_PARAM params[] = {
@@ -447,9 +460,10 @@ static void content_digest(const struct store *s, const struct rg_referral *r,
 }
 
 /* One event into the counters: the key without subject, then one key per attribute. */
-static int count_event(struct store *s, time_t now, const char *event, const char *sender,
-                       const char *sender_type, const char *recipient,
-                       const char *recipient_type, const char *signal, const char *urgency,
+static int count_event(struct store *s, time_t now, const char *event,
+                       const char *sender, const char *sender_type,
+                       const char *recipient, const char *recipient_type,
+                       const char *signal, const char *urgency,
                        const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
 {
     struct count_key k;
@@ -511,8 +525,9 @@ int store_put(struct store *s, const struct rg_referral *r, const struct parties
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
             column_copy(st, 0, id, RG_ID_LEN + 1);
-            bool same = sqlite3_column_bytes(st, 1) == DIGEST_LEN &&
-                        CRYPTO_memcmp(sqlite3_column_blob(st, 1), digest, DIGEST_LEN) == 0;
+            bool same =
+                sqlite3_column_bytes(st, 1) == DIGEST_LEN &&
+                CRYPTO_memcmp(sqlite3_column_blob(st, 1), digest, DIGEST_LEN) == 0;
             *state = (enum referral_state)sqlite3_column_int(st, 2);
             sqlite3_reset(st);
             *outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
@@ -710,7 +725,8 @@ int store_ack(struct store *s, const char *recipient, const char *id, time_t now
 
 const char *referral_state_name(enum referral_state st)
 {
-    static const char *const names[] = {"queued", "delivered", "acknowledged", "expired"};
+    static const char *const names[] = {"queued", "delivered", "acknowledged",
+                                        "expired"};
     return (unsigned)st < 4 ? names[st] : "queued";
 }
 
@@ -770,7 +786,8 @@ int store_expire(struct store *s, time_t cutoff, time_t now, int max, int *expir
     return 0;
 }
 
-int store_add_rejections(struct store *s, time_t now, const unsigned counts[RG_CODE_COUNT])
+int store_add_rejections(struct store *s, time_t now,
+                         const unsigned counts[RG_CODE_COUNT])
 {
     char month[RG_MONTH_LEN];
     rg_month_format(now, month);

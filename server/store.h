@@ -46,6 +46,10 @@ void store_rollback_to(struct store *s);
 /* Truncates the WAL so old page images of erased content are gone. */
 int store_checkpoint(struct store *s);
 
+/* Copies the whole WAL into the database, waiting for a checkpoint running
+ * elsewhere to end, so that the next commit starts the WAL from its beginning. */
+int store_checkpoint_restart(struct store *s);
+
 /* Frames in the WAL after the last commit (the writer does not checkpoint by
  * itself: see checkpointer.h). */
 int store_wal_frames(const struct store *s);
