@@ -37,6 +37,7 @@ enum conn_state { C_HANDSHAKE, C_IDLE, C_READING, C_HANDLING, C_WRITING };
 struct listener {
     struct app *app;
     struct loop *loop;
+    unsigned next_loop; /* the loop that gets the next accepted connection */
     struct evconnlistener *evl;
     struct conn *conns;
     long count, busy;
@@ -53,7 +54,7 @@ struct request {
     char *content_type;
     char field[32]; /* the current header's name, lower case, truncated */
     size_t field_len;
-    char *value;    /* the current header's value */
+    char *value; /* the current header's value */
     size_t value_len;
     bool in_value;
     int content_types, content_lengths;
@@ -155,19 +156,32 @@ static void set_timer(struct conn *c, int seconds)
 static const char *reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
     }
 }
 
@@ -194,8 +208,8 @@ static void write_response(struct conn *c, int status, const char *content_type,
     bufferevent_enable(c->bev, EV_WRITE);
 }
 
-void call_reply(struct call *call, int status, const char *content_type, const char *body,
-                size_t len, const char *extra_headers)
+void call_reply(struct call *call, int status, const char *content_type,
+                const char *body, size_t len, const char *extra_headers)
 {
     struct conn *c = call->conn;
     if (c != NULL) {
@@ -216,12 +230,13 @@ static void refuse(struct conn *c, enum rg_code code, const char *message)
     COUNTER_ADD(n->rejections[code], 1);
     COUNTER_ADD(n->pending_rejections[code], 1);
     char body[320];
-    int len = snprintf(body, sizeof(body),
-                       "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                       rg_code_name(code), err.message);
+    int len =
+        snprintf(body, sizeof(body), "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                 rg_code_name(code), err.message);
     c->close_after = true;
     bufferevent_disable(c->bev, EV_READ);
-    write_response(c, rg_code_status(code), "application/json", body, (size_t)len, NULL);
+    write_response(c, rg_code_status(code), "application/json", body, (size_t)len,
+                   NULL);
 }
 
 /* ---- reading ---- */
@@ -429,7 +444,8 @@ static void feed(struct conn *c)
         struct evbuffer_iovec v;
         if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
             return;
-        size_t n = http_parser_execute(&c->parser, &parser_settings, v.iov_base, v.iov_len);
+        size_t n =
+            http_parser_execute(&c->parser, &parser_settings, v.iov_base, v.iov_len);
         evbuffer_drain(in, n);
         enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
         if (e == HPE_PAUSED) {
@@ -527,16 +543,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
-                      int salen, void *arg)
+void listener_adopt(struct listener *l, int fd)
 {
-    struct listener *l = arg;
     struct app *app = l->app;
-    /* Beyond the limit, refuse at once; those already open keep being served. */
-    struct config *config = app_config(app);
-    int max = config->max_connections;
-    config_unref(config);
-    if (COUNTER_ADD(app->counters.connections, 1) > max || app_stopping(app)) {
+    if (app_stopping(app)) {
         COUNTER_ADD(app->counters.connections, -1);
         evutil_closesocket(fd);
         return;
@@ -586,6 +596,28 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     bufferevent_setcb(bev, on_read, on_write, on_event, c);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     set_timer(c, HANDSHAKE_SECONDS);
+}
+
+static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
+                      struct sockaddr *sa, int salen, void *arg)
+{
+    struct listener *l = arg;
+    struct app *app = l->app;
+    /* Beyond the limit, refuse at once; those already open keep being served. */
+    struct config *config = app_config(app);
+    int max = config->max_connections;
+    config_unref(config);
+    if (COUNTER_ADD(app->counters.connections, 1) > max || app_stopping(app)) {
+        COUNTER_ADD(app->counters.connections, -1);
+        evutil_closesocket(fd);
+        return;
+    }
+    /* Spread connections over the loops in turn; the handshake happens there. */
+    struct loop *target = app->loops[l->next_loop++ % (unsigned)app->loop_count];
+    if (target == l->loop)
+        listener_adopt(l, fd);
+    else
+        loop_adopt(target, fd);
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)
@@ -647,10 +679,12 @@ int listener_bind(const char *host, int port, int *bound_port, char err[LISTEN_E
                  evutil_gai_strerror(rc));
         return -1;
     }
-    evutil_socket_t fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    evutil_socket_t fd =
+        socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-        bind(fd, res->ai_addr, (socklen_t)res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+        bind(fd, res->ai_addr, (socklen_t)res->ai_addrlen) < 0 ||
+        listen(fd, 1024) < 0) {
         snprintf(err, LISTEN_ERR_MAX, "listen: cannot bind %s:%d: %s", host, port,
                  strerror(errno));
         if (fd >= 0)
@@ -682,6 +716,9 @@ struct listener *listener_new(struct app *app, struct loop *loop, int fd,
     }
     l->app = app;
     l->loop = loop;
+    l->spare_fd = -1;
+    if (fd < 0)
+        return l; /* this loop is handed connections by the accepting one */
     l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     l->resume = evtimer_new(loop_base(loop), on_resume, l);
     l->evl = l->resume ? evconnlistener_new(loop_base(loop), on_accept, l,
@@ -744,7 +781,8 @@ void listener_free(struct listener *l)
     listener_stop_accepting(l);
     while (l->conns != NULL)
         conn_close(l->conns);
-    event_free(l->resume);
+    if (l->resume != NULL)
+        event_free(l->resume);
     if (l->spare_fd >= 0)
         close(l->spare_fd);
     free(l);

@@ -24,12 +24,17 @@ struct listener;
 struct loop;
 
 /* Binds and listens on host:port; returns the socket, *bound_port the port bound. */
-int listener_bind(const char *host, int port, int *bound_port, char err[LISTEN_ERR_MAX]);
+int listener_bind(const char *host, int port, int *bound_port,
+                  char err[LISTEN_ERR_MAX]);
 
-/* Accepts on fd (taking it) in loop. Every loop gets its own descriptor of
- * the one socket; whichever loop wakes first accepts the connection. */
+/* The connections of loop. With fd >= 0 (taken) it also accepts there and
+ * hands each connection to the loops in turn; with -1 it only adopts. */
 struct listener *listener_new(struct app *app, struct loop *loop, int fd,
                               char err[LISTEN_ERR_MAX]);
+
+/* Starts the TLS handshake of an accepted socket on this listener's loop
+ * (its thread only); the connection is already counted. */
+void listener_adopt(struct listener *l, int fd);
 
 /* Stops accepting new connections (shutdown). */
 void listener_stop_accepting(struct listener *l);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -27,6 +28,8 @@ struct loop {
     pthread_mutex_t lock; /* guards the mailbox */
     struct op *done, **done_tail;
     struct wake *wakes;
+    int *fds; /* accepted sockets handed to this loop */
+    size_t fd_count, fd_cap;
     bool recheck, stop;
     time_t deadline;
     struct event *mail;
@@ -41,6 +44,10 @@ static void read_mail(struct loop *l)
     struct op *done = l->done;
     struct wake *wakes = l->wakes;
     bool recheck = l->recheck;
+    int *fds = l->fds;
+    size_t fd_count = l->fd_count;
+    l->fds = NULL;
+    l->fd_count = l->fd_cap = 0;
     l->done = NULL;
     l->done_tail = &l->done;
     l->wakes = NULL;
@@ -61,6 +68,9 @@ static void read_mail(struct loop *l)
     }
     if (recheck && l->listener != NULL)
         listener_recheck(l->listener);
+    for (size_t i = 0; i < fd_count; i++)
+        listener_adopt(l->listener, fds[i]);
+    free(fds);
 }
 
 static void on_drain(evutil_socket_t fd, short what, void *arg)
@@ -140,7 +150,8 @@ int loop_start_thread(struct loop *l)
 
 void loop_run(struct loop *l)
 {
-    event_base_dispatch(l->base);
+    /* A loop that only adopts has no event of its own until mail comes. */
+    event_base_loop(l->base, EVLOOP_NO_EXIT_ON_EMPTY);
 }
 
 void loop_join(struct loop *l)
@@ -203,6 +214,26 @@ void loop_wake(struct loop *l, const char *org_id)
     pthread_mutex_lock(&l->lock);
     w->next = l->wakes;
     l->wakes = w;
+    pthread_mutex_unlock(&l->lock);
+    post(l);
+}
+
+void loop_adopt(struct loop *l, int fd)
+{
+    pthread_mutex_lock(&l->lock);
+    if (l->fd_count == l->fd_cap) {
+        size_t cap = l->fd_cap ? l->fd_cap * 2 : 16;
+        int *grown = realloc(l->fds, cap * sizeof(*grown));
+        if (grown == NULL) {
+            pthread_mutex_unlock(&l->lock);
+            COUNTER_ADD(l->app->counters.connections, -1);
+            close(fd); /* refused, as beyond max_connections */
+            return;
+        }
+        l->fds = grown;
+        l->fd_cap = cap;
+    }
+    l->fds[l->fd_count++] = fd;
     pthread_mutex_unlock(&l->lock);
     post(l);
 }

@@ -1,6 +1,7 @@
 /*
- * loop.h - one event loop thread and what it owns: its descriptor of the
- * listening socket, the connections it accepted and its parked long-polls.
+ * loop.h - one event loop thread and what it owns: its connections and its
+ * parked long-polls. The first loop also accepts, and hands connections to
+ * the loops in turn.
  *
  * Other threads talk to a loop only through its mailbox: completed store ops
  * (their done() then runs on the loop), organisations whose long-polls to
@@ -38,6 +39,8 @@ struct listener *loop_listener(struct loop *l);
 /* Thread-safe. */
 void loop_deliver(struct loop *l, struct op *op);
 void loop_wake(struct loop *l, const char *org_id);
+/* An accepted, counted socket for this loop to serve. */
+void loop_adopt(struct loop *l, int fd);
 void loop_recheck(struct loop *l);
 /* Stop accepting, answer parked long-polls, and end once no request is in
  * flight or at deadline. */

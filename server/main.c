@@ -42,13 +42,14 @@ struct daemon {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: refgwd --config FILE\n"
-                 "       refgwd --check-config FILE\n"
-                 "\n"
-                 "Runs the referral gateway with the configuration in FILE (see\n"
-                 "docs/configuration.md), or checks FILE and its certificates and exits.\n"
-                 "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the configuration,\n"
-                 "certificates and CRL.\n");
+    fprintf(out,
+            "usage: refgwd --config FILE\n"
+            "       refgwd --check-config FILE\n"
+            "\n"
+            "Runs the referral gateway with the configuration in FILE (see\n"
+            "docs/configuration.md), or checks FILE and its certificates and exits.\n"
+            "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the configuration,\n"
+            "certificates and CRL.\n");
 }
 
 static int drop_privileges(const char *user, char err[CONFIG_ERR_MAX])
@@ -78,7 +79,8 @@ static void op_done_free(struct op *op)
     op_free(op);
 }
 
-static struct op *daemon_op(struct daemon *d, enum op_kind kind, void (*done)(struct op *))
+static struct op *daemon_op(struct daemon *d, enum op_kind kind,
+                            void (*done)(struct op *))
 {
     struct op *op = calloc(1, sizeof(*op));
     if (op == NULL)
@@ -100,8 +102,8 @@ static void flush_rejections(struct daemon *d)
     bool any = false;
     pthread_mutex_lock(&app->lock); /* ordered against /metrics snapshots */
     for (int i = 0; i < RG_CODE_COUNT; i++) {
-        unsigned long n =
-            __atomic_exchange_n(&app->counters.pending_rejections[i], 0, __ATOMIC_RELAXED);
+        unsigned long n = __atomic_exchange_n(&app->counters.pending_rejections[i], 0,
+                                              __ATOMIC_RELAXED);
         op->u.rejections.counts[i] = (unsigned)n;
         any |= n > 0;
     }
@@ -146,10 +148,11 @@ static void log_counts(struct daemon *d)
         now.rejected == o->rejected && now.connections == o->connections &&
         now.handshake_failures == o->handshake_failures)
         return;
-    log_line("counts accepted=%lu delivered=%lu acknowledged=%lu expired=%lu rejected=%lu "
-             "connections=%ld handshake_failures=%lu",
-             now.accepted, now.delivered, now.acknowledged, now.expired, now.rejected,
-             now.connections, now.handshake_failures);
+    log_line(
+        "counts accepted=%lu delivered=%lu acknowledged=%lu expired=%lu rejected=%lu "
+        "connections=%ld handshake_failures=%lu",
+        now.accepted, now.delivered, now.acknowledged, now.expired, now.rejected,
+        now.connections, now.handshake_failures);
     *o = now;
 }
 
@@ -169,7 +172,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     /* Expire often enough that a short retention (tests) is honoured closely. */
     double retention = c->retention_days * 86400.0;
     double sweep_every = retention / 10 < 60 ? retention / 10 : 60;
-    if (!d->sweep_running && now - d->last_sweep >= (sweep_every < 1 ? 1 : sweep_every)) {
+    if (!d->sweep_running &&
+        now - d->last_sweep >= (sweep_every < 1 ? 1 : sweep_every)) {
         d->last_sweep = now;
         sweep(d, now, c->retention_days);
     }
@@ -254,7 +258,8 @@ static void raise_descriptor_limit(int max_connections)
     rlim_t want = (rlim_t)max_connections + 64;
     if (rl.rlim_cur >= want)
         return;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    rl.rlim_cur =
+        rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
     if (rl.rlim_cur < want)
         log_line("max_connections: the descriptor limit is %lu; connections beyond it "
@@ -262,7 +267,8 @@ static void raise_descriptor_limit(int max_connections)
                  (unsigned long)rl.rlim_cur);
 }
 
-/* One loop per processor: TLS and HTTP scale with cores, the store has its own thread. */
+/* One loop per processor: TLS and HTTP scale with cores, the store has its own thread.
+ */
 static int loop_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -271,28 +277,23 @@ static int loop_count(void)
 
 static int start_loops(struct app *app, int *port, char err[LISTEN_ERR_MAX])
 {
-    int fd = listener_bind(app->config->listen_host, app->config->listen_port, port, err);
+    int fd =
+        listener_bind(app->config->listen_host, app->config->listen_port, port, err);
     if (fd < 0)
         return -1;
     int want = loop_count();
     for (int i = 0; i < want; i++) {
         struct loop *l = loop_new(app);
-        int own = i == want - 1 ? fd : dup(fd);
-        if (l == NULL || own < 0) {
+        if (l == NULL) {
             snprintf(err, LISTEN_ERR_MAX, "cannot set up event loop %d", i);
-            if (own >= 0)
-                close(own);
-            if (own != fd)
+            if (i == 0)
                 close(fd);
-            loop_free(l);
             return -1;
         }
         app->loops[app->loop_count++] = l;
-        if (loop_listen(l, own, err) < 0) {
-            if (own != fd)
-                close(fd);
+        /* Loop 0 accepts (taking fd); the others are handed connections. */
+        if (loop_listen(l, i == 0 ? fd : -1, err) < 0)
             return -1;
-        }
     }
     return 0;
 }
@@ -344,9 +345,10 @@ static int start(struct daemon *d, const char *path)
     d->sigint = evsignal_new(base, SIGINT, on_stop, d);
     d->sighup = evsignal_new(base, SIGHUP, on_reload, d);
     struct timeval tick = {TICK_SECONDS, 0};
-    if (d->tick == NULL || d->sigterm == NULL || d->sigint == NULL || d->sighup == NULL ||
-        event_add(d->tick, &tick) < 0 || event_add(d->sigterm, NULL) < 0 ||
-        event_add(d->sigint, NULL) < 0 || event_add(d->sighup, NULL) < 0) {
+    if (d->tick == NULL || d->sigterm == NULL || d->sigint == NULL ||
+        d->sighup == NULL || event_add(d->tick, &tick) < 0 ||
+        event_add(d->sigterm, NULL) < 0 || event_add(d->sigint, NULL) < 0 ||
+        event_add(d->sighup, NULL) < 0) {
         log_line("cannot set up signals and timers");
         return -1;
     }
