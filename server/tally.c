@@ -9,18 +9,33 @@ struct slot {
     bool used;
 };
 
+/*
+ * Open addressing; `order` lists the used slots, so that clearing, merging
+ * and writing cost what is used, not the table's capacity (the committer
+ * clears a tally for every op).
+ */
 struct tally {
     struct slot *slots;
     size_t capacity, used;
+    size_t *order;
 };
+
+static unsigned long hash_str(unsigned long h, const char *s)
+{
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ul;
+    return (h ^ 0xff) *
+           1099511628211ul; /* a separator, so fields cannot run together */
+}
 
 static unsigned long hash_key(const struct count_key *k)
 {
-    /* FNV-1a over the whole struct: unused bytes are zero (keys are built zeroed). */
-    const unsigned char *p = (const unsigned char *)k;
-    unsigned long h = 1469598103934665603ul;
-    for (size_t i = 0; i < sizeof(*k); i++)
-        h = (h ^ p[i]) * 1099511628211ul;
+    unsigned long h = 1469598103934665603ul; /* FNV-1a */
+    const char *fields[] = {k->month,     k->event,          k->sender, k->sender_type,
+                            k->recipient, k->recipient_type, k->signal, k->urgency,
+                            k->attr,      k->value};
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        h = hash_str(h, fields[i]);
     return h;
 }
 
@@ -34,28 +49,38 @@ void tally_free(struct tally *t)
     if (t == NULL)
         return;
     free(t->slots);
+    free(t->order);
     free(t);
 }
 
-static struct slot *find(struct slot *slots, size_t capacity, const struct count_key *k)
+/* Keys are built zeroed, so comparing the whole struct compares the fields. */
+static size_t find(const struct slot *slots, size_t capacity, const struct count_key *k)
 {
     size_t i = hash_key(k) & (capacity - 1);
     while (slots[i].used && memcmp(&slots[i].key, k, sizeof(*k)) != 0)
         i = (i + 1) & (capacity - 1);
-    return &slots[i];
+    return i;
 }
 
 static int grow(struct tally *t)
 {
     size_t capacity = t->capacity ? t->capacity * 2 : 64;
     struct slot *slots = calloc(capacity, sizeof(*slots));
-    if (slots == NULL)
+    size_t *order = malloc(capacity / 2 * sizeof(*order));
+    if (slots == NULL || order == NULL) {
+        free(slots);
+        free(order);
         return -1;
-    for (size_t i = 0; i < t->capacity; i++)
-        if (t->slots[i].used)
-            *find(slots, capacity, &t->slots[i].key) = t->slots[i];
+    }
+    for (size_t u = 0; u < t->used; u++) {
+        size_t i = find(slots, capacity, &t->slots[t->order[u]].key);
+        slots[i] = t->slots[t->order[u]];
+        order[u] = i;
+    }
     free(t->slots);
+    free(t->order);
     t->slots = slots;
+    t->order = order;
     t->capacity = capacity;
     return 0;
 }
@@ -64,11 +89,12 @@ int tally_add(struct tally *t, const struct count_key *key, long n)
 {
     if ((t->used + 1) * 2 > t->capacity && grow(t) < 0)
         return -1;
-    struct slot *s = find(t->slots, t->capacity, key);
+    size_t i = find(t->slots, t->capacity, key);
+    struct slot *s = &t->slots[i];
     if (!s->used) {
         s->used = true;
         s->key = *key;
-        t->used++;
+        t->order[t->used++] = i;
     }
     s->n += n;
     return 0;
@@ -76,28 +102,28 @@ int tally_add(struct tally *t, const struct count_key *key, long n)
 
 int tally_merge(struct tally *into, struct tally *from)
 {
-    for (size_t i = 0; i < from->capacity; i++)
-        if (from->slots[i].used &&
-            tally_add(into, &from->slots[i].key, from->slots[i].n) < 0)
+    for (size_t u = 0; u < from->used; u++) {
+        const struct slot *s = &from->slots[from->order[u]];
+        if (tally_add(into, &s->key, s->n) < 0)
             return -1;
+    }
     tally_clear(from);
     return 0;
 }
 
 void tally_clear(struct tally *t)
 {
-    if (t->used > 0)
-        memset(t->slots, 0, t->capacity * sizeof(*t->slots));
+    for (size_t u = 0; u < t->used; u++)
+        memset(&t->slots[t->order[u]], 0, sizeof(struct slot));
     t->used = 0;
 }
 
 int tally_each(const struct tally *t,
                int (*fn)(void *arg, const struct count_key *key, long n), void *arg)
 {
-    for (size_t i = 0; i < t->capacity; i++) {
-        if (!t->slots[i].used)
-            continue;
-        int rc = fn(arg, &t->slots[i].key, t->slots[i].n);
+    for (size_t u = 0; u < t->used; u++) {
+        const struct slot *s = &t->slots[t->order[u]];
+        int rc = fn(arg, &s->key, s->n);
         if (rc != 0)
             return rc;
     }
