@@ -104,8 +104,9 @@ void api_dispatch(struct call *call)
         return;
     }
     int retry_after;
-    if (!ratelimit_take(app->ratelimit, call->org->id, call->config->rate_limit_per_minute,
-                        call->started, &retry_after)) {
+    if (!ratelimit_take(app->ratelimit, call->org->id,
+                        call->config->rate_limit_per_minute, call->started,
+                        &retry_after)) {
         struct rg_error err;
         char header[48];
         rg_fail(&err, RG_RATE_LIMITED, NULL, NULL);
@@ -170,6 +171,18 @@ struct call *api_op_call(struct op *op)
     return call;
 }
 
+struct call *api_op_result(struct op *op)
+{
+    struct call *call = api_op_call(op);
+    if (call != NULL && op->failed) {
+        call_fail(call, RG_UNAVAILABLE, NULL);
+        call = NULL;
+    }
+    if (call == NULL)
+        op_free(op);
+    return call;
+}
+
 static void add_time(cJSON *doc, const char *name, time_t t)
 {
     char buf[RG_TIME_LEN];
@@ -210,8 +223,8 @@ static void send_done(struct op *op)
         bool created = op->u.put.outcome == PUT_CREATED;
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "id", op->u.put.id);
-        cJSON_AddStringToObject(doc, "status",
-                                created ? "queued" : referral_state_name(op->u.put.state));
+        cJSON_AddStringToObject(
+            doc, "status", created ? "queued" : referral_state_name(op->u.put.state));
         if (!created)
             cJSON_AddBoolToObject(doc, "duplicate", 1);
         if (created) {
@@ -300,15 +313,11 @@ static void inbox_woken(struct call *call, bool timed_out)
 
 static void inbox_done(struct op *op)
 {
-    struct call *call = api_op_call(op);
-    if (call == NULL) {
-        op_free(op);
+    struct call *call = api_op_result(op);
+    if (call == NULL)
         return;
-    }
     double left = call->started + call->wait_seconds - monotonic_now();
-    if (op->failed) {
-        call_fail(call, RG_UNAVAILABLE, NULL);
-    } else if (op->u.inbox.count > 0 || left <= 0 || app_stopping(call->app)) {
+    if (op->u.inbox.count > 0 || left <= 0 || app_stopping(call->app)) {
         reply_items(call, op->u.inbox.items, op->u.inbox.count);
     } else if (waiters_park(loop_waiters(call->loop), call, left, inbox_woken) < 0) {
         call_fail(call, RG_UNAVAILABLE, NULL);
@@ -335,7 +344,8 @@ static void handle_inbox(struct call *call, const char *unused)
     call->wait_seconds = 0;
     call->limit = 50;
     if (query_parse(call->query, params, 2, &err) < 0 ||
-        (params[0].present && query_int(&params[0], 0, 60, &call->wait_seconds, &err) < 0) ||
+        (params[0].present &&
+         query_int(&params[0], 0, 60, &call->wait_seconds, &err) < 0) ||
         (params[1].present && query_int(&params[1], 1, 500, &call->limit, &err) < 0)) {
         call_reply_error(call, &err, NULL);
         return;
@@ -347,14 +357,10 @@ static void handle_inbox(struct call *call, const char *unused)
 
 static void ack_done(struct op *op)
 {
-    struct call *call = api_op_call(op);
-    if (call == NULL) {
-        op_free(op);
+    struct call *call = api_op_result(op);
+    if (call == NULL)
         return;
-    }
-    if (op->failed) {
-        call_fail(call, RG_UNAVAILABLE, NULL);
-    } else if (!op->u.ack.found) {
+    if (!op->u.ack.found) {
         call_fail(call, RG_NOT_FOUND, NULL);
     } else {
         cJSON *doc = cJSON_CreateObject();
@@ -382,15 +388,11 @@ static void handle_ack(struct call *call, const char *id)
 
 static void status_done(struct op *op)
 {
-    struct call *call = api_op_call(op);
-    if (call == NULL) {
-        op_free(op);
+    struct call *call = api_op_result(op);
+    if (call == NULL)
         return;
-    }
     const struct referral_status *st = &op->u.status.st;
-    if (op->failed) {
-        call_fail(call, RG_UNAVAILABLE, NULL);
-    } else if (!op->u.status.found) {
+    if (!op->u.status.found) {
         call_fail(call, RG_NOT_FOUND, NULL);
     } else {
         cJSON *doc = cJSON_CreateObject();
@@ -428,7 +430,8 @@ static void handle_directory(struct call *call, const char *unused)
     cJSON *list = cJSON_AddArrayToObject(doc, "organisations");
     for (size_t i = 0; i < c->org_count; i++) {
         const struct org *o = &c->orgs[i];
-        if (o->disabled || o == call->org || !config_route_allows(c, call->org->type, o->type))
+        if (o->disabled || o == call->org ||
+            !config_route_allows(c, call->org->type, o->type))
             continue;
         cJSON *item = cJSON_CreateObject();
         cJSON_AddStringToObject(item, "id", o->id);

@@ -19,4 +19,8 @@ struct op *api_new_op(struct call *call, enum op_kind kind, void (*done)(struct 
 /* The op's call, or NULL (and the call freed) when its connection has gone. */
 struct call *api_op_call(struct op *op);
 
+/* The op's call when its connection is there and the store did its part;
+ * otherwise NULL, with the call answered 503 or freed, and the op freed. */
+struct call *api_op_result(struct op *op);
+
 #endif

@@ -17,16 +17,9 @@
 
 static void stats_done(struct op *op)
 {
-    struct call *call = api_op_call(op);
-    if (call == NULL) {
-        op_free(op);
+    struct call *call = api_op_result(op);
+    if (call == NULL)
         return;
-    }
-    if (op->failed) {
-        call_fail(call, RG_UNAVAILABLE, NULL);
-        op_free(op);
-        return;
-    }
     const struct stats_request *req = op->u.stats.req;
     struct stats_table *t = op->u.stats.table;
     long long min_count = call->config->stats_min_count;
@@ -76,16 +69,9 @@ void api_stats(struct call *call, const char *unused)
 
 static void metrics_done(struct op *op)
 {
-    struct call *call = api_op_call(op);
-    if (call == NULL) {
-        op_free(op);
+    struct call *call = api_op_result(op);
+    if (call == NULL)
         return;
-    }
-    if (op->failed) {
-        call_fail(call, RG_UNAVAILABLE, NULL);
-        op_free(op);
-        return;
-    }
     struct metrics_snapshot *m = op->u.metrics.snap;
     m->handshake_failures = COUNTER_GET(call->app->counters.handshake_failures);
     m->connections = COUNTER_GET(call->app->counters.connections);
@@ -123,7 +109,8 @@ void api_metrics(struct call *call, const char *unused)
     op->u.metrics.snap = m;
     pthread_mutex_lock(&app->lock); /* the flush of rejections takes it too */
     for (int i = 0; i < RG_CODE_COUNT; i++)
-        m->unflushed_rejections[i] = (unsigned)COUNTER_GET(app->counters.pending_rejections[i]);
+        m->unflushed_rejections[i] =
+            (unsigned)COUNTER_GET(app->counters.pending_rejections[i]);
     committer_submit(app->committer, op);
     pthread_mutex_unlock(&app->lock);
 }
