@@ -27,10 +27,8 @@ int op_execute(struct store *s, struct op *op)
     case OP_EXPIRE:
         return store_expire(s, op->u.expire.cutoff, op->now, EXPIRE_BATCH,
                             &op->u.expire.expired);
-    case OP_HEALTH: {
-        long pending;
-        return store_pending(s, &pending);
-    }
+    case OP_HEALTH:
+        return store_ping(s);
     case OP_REJECTIONS:
         return store_add_rejections(s, op->now, op->u.rejections.counts);
     case OP_CHECKPOINT:

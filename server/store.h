@@ -117,7 +117,7 @@ int store_expire(struct store *s, time_t cutoff, time_t now, int max, int *expir
 /* Adds rejections by code (counts[code]) to the month's counters. */
 int store_add_rejections(struct store *s, time_t now, const unsigned counts[RG_CODE_COUNT]);
 
-/* Referrals not yet acknowledged or expired (a cheap query for health). */
-int store_pending(struct store *s, long *pending);
+/* A read whose cost does not grow with the store: can it answer at all? */
+int store_ping(struct store *s);
 
 #endif
