@@ -40,7 +40,7 @@ struct listener {
     unsigned next_loop; /* the loop that gets the next accepted connection */
     struct evconnlistener *evl;
     struct conn *conns;
-    long count, busy;
+    long busy;            /* connections with a request being handled */
     int spare_fd;         /* held so that a connection can be refused at EMFILE */
     struct event *resume; /* re-enables accepting after a failure */
 };
@@ -129,7 +129,6 @@ static void conn_close(struct conn *c)
         l->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    l->count--;
     COUNTER_ADD(l->app->counters.connections, -1);
     event_free(c->timer);
     /* Drain what OpenSSL queued for this connection; a peer's error is not ours. */
@@ -590,7 +589,6 @@ void listener_adopt(struct listener *l, int fd)
     if (c->next != NULL)
         c->next->prev = c;
     l->conns = c;
-    l->count++;
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     bufferevent_setwatermark(bev, EV_READ, 0, READ_HIGH_WATER);
     bufferevent_setcb(bev, on_read, on_write, on_event, c);
@@ -762,11 +760,6 @@ void listener_recheck(struct listener *l)
     }
     tls_server_unref(tls);
     config_unref(config);
-}
-
-long listener_connections(const struct listener *l)
-{
-    return l->count;
 }
 
 long listener_busy(const struct listener *l)

@@ -43,8 +43,7 @@ void listener_stop_accepting(struct listener *l);
  * organisation the current configuration no longer admits (after a reload). */
 void listener_recheck(struct listener *l);
 
-/* Open connections, and those with a request being handled. */
-long listener_connections(const struct listener *l);
+/* Connections with a request being handled (the shutdown drain waits for 0). */
 long listener_busy(const struct listener *l);
 
 /* Closes every connection and the socket. */

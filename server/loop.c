@@ -190,11 +190,6 @@ struct waiters *loop_waiters(struct loop *l)
     return l->waiters;
 }
 
-struct listener *loop_listener(struct loop *l)
-{
-    return l->listener;
-}
-
 void loop_deliver(struct loop *l, struct op *op)
 {
     pthread_mutex_lock(&l->lock);

@@ -34,7 +34,6 @@ void loop_free(struct loop *l);
 
 struct event_base *loop_base(struct loop *l);
 struct waiters *loop_waiters(struct loop *l);
-struct listener *loop_listener(struct loop *l);
 
 /* Thread-safe. */
 void loop_deliver(struct loop *l, struct op *op);

@@ -19,7 +19,6 @@ struct parked {
 struct waiters {
     struct event_base *base;
     struct parked *buckets[BUCKETS];
-    long count;
 };
 
 static unsigned hash(const char *s)
@@ -39,7 +38,6 @@ static void unlink_parked(struct parked *p)
         w->buckets[p->bucket] = p->next;
     if (p->next != NULL)
         p->next->prev = p->prev;
-    w->count--;
     event_free(p->timer);
     p->call->cancel = NULL;
     p->call->park = NULL;
@@ -94,7 +92,8 @@ int waiters_park(struct waiters *w, struct call *call, double seconds, waiter_fn
     }
     if (seconds < 0)
         seconds = 0;
-    struct timeval tv = {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
+    struct timeval tv = {(time_t)seconds,
+                         (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
     evtimer_add(p->timer, &tv);
     p->owner = w;
     p->call = call;
@@ -104,7 +103,6 @@ int waiters_park(struct waiters *w, struct call *call, double seconds, waiter_fn
     if (p->next != NULL)
         p->next->prev = p;
     w->buckets[p->bucket] = p;
-    w->count++;
     call->park = p;
     call->cancel = cancel;
     return 0;
@@ -127,9 +125,4 @@ void waiters_wake_all(struct waiters *w)
     for (unsigned b = 0; b < BUCKETS; b++)
         while (w->buckets[b] != NULL)
             fire(w->buckets[b], true);
-}
-
-long waiters_count(const struct waiters *w)
-{
-    return w->count;
 }

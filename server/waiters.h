@@ -29,7 +29,4 @@ void waiters_wake(struct waiters *w, const char *org_id);
 /* Times out every parked call (shutdown). */
 void waiters_wake_all(struct waiters *w);
 
-/* Parked calls, for metrics. */
-long waiters_count(const struct waiters *w);
-
 #endif
