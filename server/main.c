@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <sqlite3.h>
 
 #include "app.h"
 #include "committer.h"
@@ -423,6 +424,9 @@ int main(int argc, char **argv)
     if (check != NULL)
         return check_config(check);
 
+    /* Each SQLite connection has one owner thread: no global memory
+     * statistics (a mutex on every allocation) are needed. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     signal(SIGPIPE, SIG_IGN);
     umask(077); /* the store and its WAL are for refgwd alone */
     if (evthread_use_pthreads() < 0) {
