@@ -43,7 +43,8 @@ int store_savepoint(struct store *s);
 int store_release(struct store *s);
 void store_rollback_to(struct store *s);
 
-/* Truncates the WAL so old page images of erased content are gone. */
+/* Truncates the WAL so old page images of erased content are gone (a busy
+ * checkpoint is not a failure: it is tried again later). */
 int store_checkpoint(struct store *s);
 
 /* Copies the whole WAL into the database, waiting for a checkpoint running
