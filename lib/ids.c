@@ -1,11 +1,15 @@
 #include "ids.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/random.h>
 
+/* base64url's 64 characters in ASCII order: encoded ids sort as their bits do. */
 static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+#define ID_TIME_CHARS 7
 
 int rg_random_bytes(void *buf, size_t len)
 {
@@ -25,22 +29,22 @@ int rg_random_bytes(void *buf, size_t len)
 
 int rg_id_new(char out[RG_ID_LEN + 1])
 {
-    unsigned char raw[17]; /* 16 random bytes, one zero byte to make 6-bit groups even */
-    if (rg_random_bytes(raw, 16) < 0)
+    /* The time in milliseconds, 6 bits a character, most significant first
+     * (42 bits last until 2109; today's first character is a letter, so no
+     * id starts with '-' and reads as an option on a command line). */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    for (int i = 0; i < ID_TIME_CHARS; i++)
+        out[i] = b64url[(ms >> (6 * (ID_TIME_CHARS - 1 - i))) & 63];
+
+    /* Then one random byte a character: 64 divides 256, so each is uniform. */
+    unsigned char raw[RG_ID_LEN - ID_TIME_CHARS];
+    if (rg_random_bytes(raw, sizeof(raw)) < 0)
         return -1;
-    raw[16] = 0;
-    size_t o = 0;
-    for (size_t i = 0; i < 15; i += 3) {
-        unsigned v = (unsigned)raw[i] << 16 | (unsigned)raw[i + 1] << 8 | raw[i + 2];
-        out[o++] = b64url[(v >> 18) & 63];
-        out[o++] = b64url[(v >> 12) & 63];
-        out[o++] = b64url[(v >> 6) & 63];
-        out[o++] = b64url[v & 63];
-    }
-    /* The 16th byte: 8 bits in two characters. */
-    out[o++] = b64url[raw[15] >> 2];
-    out[o++] = b64url[(raw[15] & 3) << 4];
-    out[o] = '\0';
+    for (size_t i = 0; i < sizeof(raw); i++)
+        out[ID_TIME_CHARS + i] = b64url[raw[i] & 63];
+    out[RG_ID_LEN] = '\0';
     return 0;
 }
 

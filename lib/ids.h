@@ -1,8 +1,13 @@
 /*
  * ids.h - random identifiers and the time formats of the API.
  *
- * Referral ids are 128 random bits from the kernel, base64url without padding
- * (22 characters): URL-safe, never sequential, revealing nothing of volumes.
+ * Referral ids are 24 characters of the base64url alphabet (URL-safe), 6 bits
+ * each: the creation time in milliseconds (7 characters, 42 bits) and 102
+ * random bits from the kernel. The alphabet is taken in ASCII order, so ids sort by the
+ * time they were made and the store's index on them grows at one end instead
+ * of touching a random page per referral. They reveal when a referral was
+ * made, which its sender and recipient know anyway, and nothing of volumes:
+ * no counter, and 102 bits no one can guess.
  */
 #ifndef REFGW_IDS_H
 #define REFGW_IDS_H
@@ -11,9 +16,10 @@
 #include <stddef.h>
 #include <time.h>
 
-#define RG_ID_LEN 22
+#define RG_ID_LEN 24
 
-/* Fills out (RG_ID_LEN + 1 bytes) with a fresh id. Returns 0, or -1 if the kernel fails. */
+/* Fills out (RG_ID_LEN + 1 bytes) with a fresh id made now. Returns 0, or -1
+ * if the kernel fails. */
 int rg_id_new(char out[RG_ID_LEN + 1]);
 
 /* Whether s has the shape of an id this gateway issues. */

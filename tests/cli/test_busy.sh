@@ -25,7 +25,7 @@ took=$(($(date +%s) - start))
 expect_rc 0 "send with retries while limited"
 expect_err "rate_limited" "the wait is explained"
 expect_err "retrying in" "the retry is said"
-[[ $(cat "$OUT") =~ ^[A-Za-z0-9_-]{22}$ ]] && pass || fail "no id: $(cat "$OUT")"
+[[ $(cat "$OUT") =~ ^[A-Za-z0-9_-]{24}$ ]] && pass || fail "no id: $(cat "$OUT")"
 ((took <= 20)) && pass || fail "waited $took s for a 5 s bucket"
 as ecmj --json inbox
 expect_eq "$(jq '[.referrals[] | select(.body == "busy")] | length' "$OUT")" 1 "exactly one referral"

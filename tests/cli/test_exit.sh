@@ -179,7 +179,7 @@ expect_rc 3 "send with the gateway away"
 expect_eq "$(grep -c 'retrying in' "$ERR")" 2 "two retries"
 ((took >= 3 && took < 20)) && pass || fail "retries 1 + 2 s apart took $took s"
 REF=$(sed -n 's/.*use --client-ref \([A-Za-z0-9_-]*\).*/\1/p' "$ERR")
-[[ $REF =~ ^[A-Za-z0-9_-]{22}$ ]] && pass || fail "no client_ref to retry with: $(cat "$ERR")"
+[[ $REF =~ ^[A-Za-z0-9_-]{24}$ ]] && pass || fail "no client_ref to retry with: $(cat "$ERR")"
 as school-a --gateway "https://localhost:$DEAD" send --to ecmj --signal other --body retry --retries 0
 expect_rc 3 "--retries 0"
 grep -q 'retrying' "$ERR" && fail "--retries 0 retried" || pass

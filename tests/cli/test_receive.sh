@@ -106,10 +106,10 @@ expect_rc 2 "ack by someone else"
 expect_err "not_found" "ack by someone else: not_found"
 send_one other
 C=$ID
-as ecmj ack AAAAAAAAAAAAAAAAAAAAAA "$C"
+as ecmj ack AAAAAAAAAAAAAAAAAAAAAAAA "$C"
 expect_rc 2 "ack of an unknown id with a good one"
 expect_out "$C" "the good one is acknowledged"
-expect_err "AAAAAAAAAAAAAAAAAAAAAA: the gateway refused (HTTP 404): not_found" "the unknown one is named"
+expect_err "AAAAAAAAAAAAAAAAAAAAAAAA: the gateway refused (HTTP 404): not_found" "the unknown one is named"
 expect_eq "$(status_of "$C")" "acknowledged" "the good one, acknowledged"
 as ecmj --verbose ack "$C" 'not-an-id'
 expect_rc 1 "ack of something that is not an id"

@@ -6,7 +6,7 @@ source "$(dirname "$0")/cli_common.sh"
 rg_setup
 rg_start
 
-ID_RE='^[A-Za-z0-9_-]{22}$'
+ID_RE='^[A-Za-z0-9_-]{24}$'
 
 # expect_id WHAT: stdout is one line, a referral id; sets ID.
 expect_id() {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -14,6 +15,7 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define MANY 10000
+#define ID_TIME_CHARS 7 /* 42 bits of milliseconds */
 
 static bool url_safe(char c)
 {
@@ -34,7 +36,7 @@ static bool id_valid(const char *s, size_t len)
 static void test_new_id_shape(void **state)
 {
     char id[RG_ID_LEN + 1];
-    assert_int_equal(RG_ID_LEN, 22); /* 128 bits of base64url, unpadded */
+    assert_int_equal(RG_ID_LEN, 24); /* 7 characters of time, 17 random */
     for (int i = 0; i < 100; i++) {
         memset(id, '#', sizeof(id));
         assert_int_equal(rg_id_new(id), 0);
@@ -43,6 +45,9 @@ static void test_new_id_shape(void **state)
             if (!url_safe(id[k]))
                 fail_msg("id \"%s\" has character %zu not URL-safe", id, k);
         assert_true(rg_id_valid(id, RG_ID_LEN));
+        /* `refgw ack ID` must not read an id as an option. */
+        if (id[0] == '-')
+            fail_msg("id \"%s\" starts with '-'", id);
     }
 }
 
@@ -58,8 +63,8 @@ static void test_new_ids_are_distinct_and_random(void **state)
     for (int i = 0; i < MANY; i++)
         assert_int_equal(rg_id_new(ids[i]), 0);
 
-    /* Every position but the last (which holds the last 2 bits) varies widely. */
-    for (size_t k = 0; k + 1 < RG_ID_LEN; k++) {
+    /* The 102 random bits (every position after the time) vary widely. */
+    for (size_t k = ID_TIME_CHARS; k < RG_ID_LEN; k++) {
         bool seen[256] = {false};
         int distinct = 0;
         for (int i = 0; i < MANY; i++) {
@@ -70,17 +75,56 @@ static void test_new_ids_are_distinct_and_random(void **state)
         if (distinct < 60)
             fail_msg("position %zu takes only %d values in %d ids", k, distinct, MANY);
     }
-    /* Not sequential: consecutive ids share no long common prefix. */
-    int long_prefix = 0;
+    /* No counter: ids made in the same millisecond share the time and nothing more. */
+    int same_tail_start = 0;
     for (int i = 1; i < MANY; i++)
-        long_prefix += memcmp(ids[i - 1], ids[i], 4) == 0;
-    assert_true(long_prefix < 5);
+        same_tail_start +=
+            memcmp(ids[i - 1] + ID_TIME_CHARS, ids[i] + ID_TIME_CHARS, 3) == 0;
+    assert_true(same_tail_start < 5);
 
     qsort(ids, MANY, sizeof(*ids), compare_ids);
     for (int i = 1; i < MANY; i++)
         if (memcmp(ids[i - 1], ids[i], RG_ID_LEN) == 0)
             fail_msg("id %s issued twice", ids[i]);
     free(ids);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* The 7 characters an id made at ms starts with: 42 bits, 6 per character, in
+ * the base64url alphabet taken in ASCII order. */
+static void time_prefix(uint64_t ms, char out[ID_TIME_CHARS + 1])
+{
+    static const char ordered[] =
+        "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    for (int i = 0; i < ID_TIME_CHARS; i++)
+        out[i] = ordered[(ms >> (6 * (ID_TIME_CHARS - 1 - i))) & 63];
+    out[ID_TIME_CHARS] = '\0';
+}
+
+/* Ids sort by the time they were made (the store's index grows at one end),
+ * and their first characters are that time, to the millisecond. */
+static void test_ids_sort_by_creation_time(void **state)
+{
+    char previous[RG_ID_LEN + 1] = "";
+    for (int i = 0; i < 20; i++) {
+        char id[RG_ID_LEN + 1], lo[ID_TIME_CHARS + 1], hi[ID_TIME_CHARS + 1];
+        time_prefix(now_ms(), lo);
+        assert_int_equal(rg_id_new(id), 0);
+        time_prefix(now_ms(), hi);
+        if (memcmp(id, lo, ID_TIME_CHARS) < 0 || memcmp(id, hi, ID_TIME_CHARS) > 0)
+            fail_msg("id %s does not start with its time (%s..%s)", id, lo, hi);
+        if (previous[0] != '\0' && strcmp(previous, id) >= 0)
+            fail_msg("id %s made 2 ms after %s sorts before it", id, previous);
+        memcpy(previous, id, sizeof(id));
+        struct timespec pause = {0, 2 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
 }
 
 static void test_random_bytes(void **state)
@@ -108,8 +152,9 @@ static void test_random_bytes(void **state)
 static void test_id_valid(void **state)
 {
     static const char *const good[] = {
-        "AAAAAAAAAAAAAAAAAAAAAA", "abcdefghijklmnopqrstuv", "0123456789-_ABCDEFGHIJ",
-        "______________________", "----------------------", "zZ09-_zZ09-_zZ09-_zZ0A",
+        "AAAAAAAAAAAAAAAAAAAAAAAA", "abcdefghijklmnopqrstuvwx",
+        "0123456789-_ABCDEFGHIJKL", "________________________",
+        "------------------------", "zZ09-_zZ09-_zZ09-_zZ09-_",
     };
     for (size_t i = 0; i < COUNT(good); i++) {
         assert_int_equal(strlen(good[i]), RG_ID_LEN);
@@ -117,7 +162,11 @@ static void test_id_valid(void **state)
             fail_msg("\"%s\" refused", good[i]);
     }
     static const char *const bad_length[] = {
-        "", "A", "AAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAAAA",
+        "",
+        "A",
+        "AAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAAAAAAAAA", /* the length of 128-bit ids */
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < COUNT(bad_length); i++)
         if (id_valid(bad_length[i], strlen(bad_length[i])))
@@ -140,11 +189,11 @@ static void test_id_valid(void **state)
         assert_false(id_valid(id, RG_ID_LEN));
     }
     /* Path tricks. */
-    assert_false(id_valid("..AAAAAAAAAAAAAAAAAAAA", RG_ID_LEN));
-    assert_false(id_valid("AAAAAAAAAAAAAAAAAAA%2F", RG_ID_LEN));
+    assert_false(id_valid("..AAAAAAAAAAAAAAAAAAAAAA", RG_ID_LEN));
+    assert_false(id_valid("AAAAAAAAAAAAAAAAAAAAA%2F", RG_ID_LEN));
     /* The length decides, not a terminator. */
-    assert_true(rg_id_valid("AAAAAAAAAAAAAAAAAAAAAA/junk", RG_ID_LEN));
-    assert_false(rg_id_valid("AAAAAAAAAAAAAAAAAAAAAA", RG_ID_LEN - 1));
+    assert_true(rg_id_valid("AAAAAAAAAAAAAAAAAAAAAAAA/junk", RG_ID_LEN));
+    assert_false(rg_id_valid("AAAAAAAAAAAAAAAAAAAAAAAA", RG_ID_LEN - 1));
 }
 
 struct when {
@@ -251,6 +300,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_id_shape),
         cmocka_unit_test(test_new_ids_are_distinct_and_random),
+        cmocka_unit_test(test_ids_sort_by_creation_time),
         cmocka_unit_test(test_random_bytes),
         cmocka_unit_test(test_id_valid),
         cmocka_unit_test(test_time_formats),
