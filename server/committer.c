@@ -3,12 +3,19 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "checkpointer.h"
 #include "loop.h"
 
 #define MAX_BATCH 1024
 #define WRITER_CHECKPOINT_FRAMES (4 * CHECKPOINT_FRAMES)
+
+/* Sends are counted as accepted in bulk (store.h) once this many wait or a
+ * second has passed since the last counting. More per counting writes fewer
+ * counter rows per send, but makes that batch slower and the tally larger. */
+#define COUNT_AFTER_SENDS 512
+#define COUNT_AFTER_NS 1000000000LL
 
 struct committer {
     struct store *store;
@@ -21,7 +28,39 @@ struct committer {
     const char *error;              /* guarded by lock */
     bool stopping;                  /* guarded by lock */
     bool healthy;                   /* the last batch committed; atomic */
+    long long counted_at;           /* CLOCK_MONOTONIC ns; the thread's own */
 };
+
+static long long monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Runs op in its own savepoint: a failure undoes it alone. */
+static void run_op(struct store *s, struct op *op, const char **error)
+{
+    if (store_savepoint(s) < 0 || op_execute(s, op) < 0 || store_release(s) < 0) {
+        *error = store_error_class(s);
+        op->failed = true;
+        store_rollback_to(s);
+    }
+}
+
+/* Counts the waiting sends when enough wait or enough time has passed. */
+static void count_sends_if_due(struct committer *c, const char **error)
+{
+    long waiting = store_uncounted(c->store);
+    if (waiting == 0)
+        return;
+    long long now = monotonic_ns();
+    if (waiting < COUNT_AFTER_SENDS && now - c->counted_at < COUNT_AFTER_NS)
+        return;
+    c->counted_at = now;
+    struct op count = {.kind = OP_COUNT};
+    run_op(c->store, &count, error);
+}
 
 /* Runs one batch in one transaction; marks ops failed as the store dictates. */
 static void run_batch(struct committer *c, struct op *batch, const char **error)
@@ -37,16 +76,9 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
     }
     for (struct op *op = batch; op != NULL; op = op->next) {
         checkpoint |= op->kind == OP_CHECKPOINT;
-        if (store_savepoint(s) < 0 || op_execute(s, op) < 0) {
-            *error = store_error_class(s);
-            op->failed = true;
-            store_rollback_to(s);
-        } else if (store_release(s) < 0) {
-            *error = store_error_class(s);
-            op->failed = true;
-            store_rollback_to(s);
-        }
+        run_op(s, op, error);
     }
+    count_sends_if_due(c, error);
     if (store_commit(s) < 0) {
         *error = store_error_class(s);
         store_rollback(s);

@@ -20,7 +20,8 @@ int op_execute(struct store *s, struct op *op)
         return store_inbox(s, op->u.inbox.recipient, op->u.inbox.limit, INBOX_MAX_BYTES,
                            op->now, &op->u.inbox.items, &op->u.inbox.count);
     case OP_ACK:
-        return store_ack(s, op->u.ack.recipient, op->u.ack.id, op->now, &op->u.ack.found);
+        return store_ack(s, op->u.ack.recipient, op->u.ack.id, op->now,
+                         &op->u.ack.found);
     case OP_STATUS:
         return store_status(s, op->u.status.sender, op->u.status.id, &op->u.status.st,
                             &op->u.status.found);
@@ -37,14 +38,10 @@ int op_execute(struct store *s, struct op *op)
         return store_stats(s, op->u.stats.req, op->u.stats.table);
     case OP_METRICS:
         return store_metrics(s, op->now, &op->u.metrics.snap->store);
+    case OP_COUNT:
+        return store_count_accepted(s);
     }
     return -1;
-}
-
-bool op_writes(const struct op *op)
-{
-    return op->kind != OP_STATUS && op->kind != OP_HEALTH && op->kind != OP_STATS &&
-           op->kind != OP_METRICS;
 }
 
 void op_free(struct op *op)

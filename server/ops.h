@@ -24,8 +24,9 @@ enum op_kind {
     OP_HEALTH,
     OP_REJECTIONS,
     OP_CHECKPOINT,
-    OP_STATS,   /* GET /v1/stats: read-only (store_stats.h) */
-    OP_METRICS, /* GET /metrics: read-only (store_stats.h) */
+    OP_STATS,   /* GET /v1/stats (store_stats.h) */
+    OP_METRICS, /* GET /metrics (store_stats.h) */
+    OP_COUNT,   /* the committer's own: count sends as accepted (store.h) */
 };
 
 struct stats_request;
@@ -40,7 +41,7 @@ struct op {
     void (*done)(struct op *op);
     void *ctx;
     struct loop *loop; /* where done() runs */
-    struct op *next; /* the committer's queue */
+    struct op *next;   /* the committer's queue */
     time_t now;
     union {
         struct {
@@ -88,9 +89,6 @@ struct op {
 
 /* Runs op against the store (inside the caller's transaction); 0 or -1. */
 int op_execute(struct store *s, struct op *op);
-
-/* Whether op changes the store (read-only ops need no fsync of their own). */
-bool op_writes(const struct op *op);
 
 /* Frees what op owns and op itself. */
 void op_free(struct op *op);

@@ -49,7 +49,11 @@ static const char schema[] =
     ") WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS rejections("
     "  month TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,"
-    "  PRIMARY KEY(month, code)) WITHOUT ROWID;";
+    "  PRIMARY KEY(month, code)) WITHOUT ROWID;"
+    /* The last referral counted as accepted. A store without the mark was
+     * written when sends were counted as they were stored: all are counted. */
+    "INSERT OR IGNORE INTO meta(key, value)"
+    "  SELECT 'counted_seq', coalesce(max(seq), 0) FROM referrals;";
 
 static const char *const stmt_sql[S_COUNT_STMTS] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -101,6 +105,18 @@ static const char *const stmt_sql[S_COUNT_STMTS] = {
     [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
                     " ON CONFLICT DO UPDATE SET n = n + excluded.n",
     [S_PING] = "SELECT value FROM meta WHERE key = 'secret'",
+    /* The same columns as S_SELECT_FOR_END, with the creation time for the state. */
+    [S_SELECT_UNCOUNTED] =
+        "SELECT r.seq, r.created_at, r.sender, r.sender_type, r.recipient,"
+        " r.recipient_type, r.signal, r.urgency, c.age_band, c.gender, c.municipality,"
+        " c.origin, c.socioeconomic, c.education, c.housing, c.addiction"
+        " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
+        " WHERE r.seq > (SELECT value FROM meta WHERE key = 'counted_seq')"
+        " ORDER BY r.seq",
+    [S_SET_COUNTED] = "UPDATE meta SET value = ?1 WHERE key = 'counted_seq'",
+    [S_COUNT_UNCOUNTED] =
+        "SELECT count(*) FROM referrals"
+        " WHERE seq > (SELECT value FROM meta WHERE key = 'counted_seq')",
 };
 
 /* A referral's routing and content as read back for counting its end. */
@@ -301,6 +317,16 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
             return NULL;
         }
     }
+    sqlite3_stmt *st = s->stmt[S_COUNT_UNCOUNTED];
+    rc = sqlite3_step(st);
+    s->uncounted = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        snprintf(err, STORE_ERR_MAX, "cannot read %.180s: %s", path,
+                 sqlite3_errstr(rc));
+        store_close(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -377,10 +403,18 @@ int store_commit(struct store *s)
     return run(s, S_COMMIT);
 }
 
+/* A rollback may undo a counting of sends: some may wait again. */
+static void may_be_uncounted(struct store *s)
+{
+    if (s->uncounted == 0)
+        s->uncounted = 1;
+}
+
 void store_rollback(struct store *s)
 {
     tally_clear(s->op_counts);
     tally_clear(s->batch_counts);
+    may_be_uncounted(s);
     s->in_savepoint = false;
     if (!sqlite3_get_autocommit(s->db))
         run(s, S_ROLLBACK);
@@ -406,6 +440,7 @@ int store_release(struct store *s)
 void store_rollback_to(struct store *s)
 {
     tally_clear(s->op_counts);
+    may_be_uncounted(s);
     s->in_savepoint = false;
     run(s, S_ROLLBACK_TO);
     run(s, S_RELEASE);
@@ -461,6 +496,12 @@ static void content_digest(const struct store *s, const struct rg_referral *r,
     keyed_hash(s, f, l, n, out);
 }
 
+/* Where counts go: the op's (inside a savepoint, undone with it) or the batch's. */
+static struct tally *current_tally(struct store *s)
+{
+    return s->in_savepoint ? s->op_counts : s->batch_counts;
+}
+
 /* One event into the counters: the key without subject, then one key per attribute. */
 static int count_event(struct store *s, time_t now, const char *event,
                        const char *sender, const char *sender_type,
@@ -478,7 +519,7 @@ static int count_event(struct store *s, time_t now, const char *event,
     snprintf(k.recipient_type, sizeof(k.recipient_type), "%s", recipient_type);
     snprintf(k.signal, sizeof(k.signal), "%s", signal);
     snprintf(k.urgency, sizeof(k.urgency), "%s", urgency);
-    struct tally *t = s->in_savepoint ? s->op_counts : s->batch_counts;
+    struct tally *t = current_tally(s);
     for (int i = -1; i < RG_SUBJECT_ATTRS; i++) {
         memset(k.attr, 0, sizeof(k.attr));
         memset(k.value, 0, sizeof(k.value));
@@ -573,9 +614,7 @@ int store_put(struct store *s, const struct rg_referral *r, const struct parties
     if (rc != SQLITE_DONE)
         return failed(s, rc);
 
-    if (count_event(s, now, "accepted", p->sender, p->sender_type, p->recipient,
-                    p->recipient_type, r->signal, r->urgency, r->subject) < 0)
-        return -1;
+    s->uncounted++; /* counted as accepted later: store_count_accepted() */
     *outcome = PUT_CREATED;
     return 0;
 }
@@ -665,6 +704,21 @@ void store_items_free(struct inbox_item *items, size_t count)
     free(items);
 }
 
+/* Columns 0 and 2-15 of S_SELECT_FOR_END and S_SELECT_UNCOUNTED (column 1
+ * differs: the state or the creation time). */
+static void read_ending(sqlite3_stmt *st, struct ending *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    column_copy(st, 2, e->sender, sizeof(e->sender));
+    column_copy(st, 3, e->sender_type, sizeof(e->sender_type));
+    column_copy(st, 4, e->recipient, sizeof(e->recipient));
+    column_copy(st, 5, e->recipient_type, sizeof(e->recipient_type));
+    column_copy(st, 6, e->signal, sizeof(e->signal));
+    column_copy(st, 7, e->urgency, sizeof(e->urgency));
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        column_copy(st, 8 + i, e->subject[i], sizeof(e->subject[i]));
+}
+
 /* Reads what counting the end of a referral needs; found=false if not recipient's. */
 static int load_ending(struct store *s, const char *id, const char *recipient,
                        struct ending *e, bool *found)
@@ -675,25 +729,68 @@ static int load_ending(struct store *s, const char *id, const char *recipient,
     int rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
-        e->seq = sqlite3_column_int64(st, 0);
+        read_ending(st, e);
         e->state = sqlite3_column_int(st, 1);
-        column_copy(st, 2, e->sender, sizeof(e->sender));
-        column_copy(st, 3, e->sender_type, sizeof(e->sender_type));
-        column_copy(st, 4, e->recipient, sizeof(e->recipient));
-        column_copy(st, 5, e->recipient_type, sizeof(e->recipient_type));
-        column_copy(st, 6, e->signal, sizeof(e->signal));
-        column_copy(st, 7, e->urgency, sizeof(e->urgency));
-        for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-            column_copy(st, 8 + i, e->subject[i], sizeof(e->subject[i]));
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
+int store_count_accepted(struct store *s)
+{
+    if (s->uncounted == 0)
+        return 0;
+    sqlite3_stmt *st = prepared(s, S_SELECT_UNCOUNTED);
+    sqlite3_int64 last = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct ending e;
+        read_ending(st, &e);
+        time_t created = (time_t)sqlite3_column_int64(st, 1);
+        if (count_event(s, created, "accepted", e.sender, e.sender_type, e.recipient,
+                        e.recipient_type, e.signal, e.urgency, e.subject) < 0) {
+            sqlite3_reset(st);
+            return -1;
+        }
+        last = e.seq;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return failed(s, rc);
+    if (last > 0) {
+        st = prepared(s, S_SET_COUNTED);
+        sqlite3_bind_int64(st, 1, last);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return failed(s, rc);
+    }
+    s->uncounted = 0;
+    return 0;
+}
+
+long store_uncounted(const struct store *s)
+{
+    return s->uncounted;
+}
+
+int store_counts_settle(struct store *s)
+{
+    if (store_count_accepted(s) < 0)
+        return -1;
+    struct tally *t = current_tally(s);
+    int rc = tally_each(t, write_count, s);
+    tally_clear(t);
+    return rc == 0 ? 0 : -1;
 }
 
 /* Erases the content of a pending referral, moves it to its end state and counts. */
 static int end_referral(struct store *s, const struct ending *e, enum stmt_id mark,
                         const char *event, time_t now)
 {
+    /* Counting a send as accepted needs the subject this erases. */
+    if (store_count_accepted(s) < 0)
+        return -1;
     sqlite3_stmt *st = prepared(s, S_DELETE_CONTENT);
     sqlite3_bind_int64(st, 1, e->seq);
     int rc = sqlite3_step(st);

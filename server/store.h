@@ -10,7 +10,16 @@
  * long as the gateway runs; its content (subject attributes and body) only
  * until it is acknowledged or expires, then deleted with secure_delete so the
  * bytes are zeroed. client_ref is never stored: only a keyed hash of it, for
- * idempotency. Counters (SPEC §6) change in the same transaction as the event.
+ * idempotency.
+ *
+ * Counters (SPEC §6): an acknowledgement or expiry is counted in the same
+ * transaction as the event. A send is counted as accepted later, in bulk,
+ * from its stored row, by store_count_accepted(): counting a thousand sends
+ * at once writes each distinct counter once instead of once per batch. A
+ * mark kept in the store and moved in the same transaction says which sends
+ * are counted, so after a crash the others are counted once. Whatever erases
+ * content (ack, expiry) or reads counters (store_stats.h) first counts the
+ * sends still waiting: no attribute is lost and no reader misses a send.
  */
 #ifndef REFGW_STORE_H
 #define REFGW_STORE_H
@@ -117,6 +126,13 @@ int store_expire(struct store *s, time_t cutoff, time_t now, int max, int *expir
 
 /* Adds rejections by code (counts[code]) to the month's counters. */
 int store_add_rejections(struct store *s, time_t now, const unsigned counts[RG_CODE_COUNT]);
+
+/* Counts as accepted, each in the month it was stored, the sends not yet
+ * counted, and moves the mark past them. */
+int store_count_accepted(struct store *s);
+
+/* How many sends wait to be counted (at least; after a rollback, 1 if unsure). */
+long store_uncounted(const struct store *s);
 
 /* A read whose cost does not grow with the store: can it answer at all? */
 int store_ping(struct store *s);

@@ -15,11 +15,29 @@
 #define DIGEST_LEN 32
 
 enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
-    S_FIND_REF, S_INSERT_REFERRAL, S_INSERT_CONTENT,
-    S_SELECT_PENDING, S_MARK_DELIVERED,
-    S_SELECT_FOR_END, S_DELETE_CONTENT, S_MARK_ACKED, S_MARK_EXPIRED,
-    S_SELECT_EXPIRED, S_STATUS, S_COUNT, S_REJECTION, S_PING,
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
+    S_FIND_REF,
+    S_INSERT_REFERRAL,
+    S_INSERT_CONTENT,
+    S_SELECT_PENDING,
+    S_MARK_DELIVERED,
+    S_SELECT_FOR_END,
+    S_DELETE_CONTENT,
+    S_MARK_ACKED,
+    S_MARK_EXPIRED,
+    S_SELECT_EXPIRED,
+    S_STATUS,
+    S_COUNT,
+    S_REJECTION,
+    S_PING,
+    S_SELECT_UNCOUNTED,
+    S_SET_COUNTED,
+    S_COUNT_UNCOUNTED,
     S_COUNT_STMTS
 };
 
@@ -35,9 +53,18 @@ struct store {
     struct tally *op_counts, *batch_counts;
     bool in_savepoint;
     int wal_frames; /* after the last commit */
+    /* Sends stored since sends were last counted; never fewer than wait: a
+     * put undone by a rollback stays in it, and a rollback that may have
+     * undone a counting makes it at least 1. */
+    long uncounted;
 };
 
 /* Records a failed SQLite call's code for store_error_class(); returns -1. */
 int store_failed(struct store *s, int rc);
+
+/* Counts the sends waiting to be counted and writes the current tally (the
+ * op's inside a savepoint, else the batch's) to the counts table, so that a
+ * query of the counts that follows sees every event. */
+int store_counts_settle(struct store *s);
 
 #endif

@@ -70,6 +70,8 @@ int store_stats(struct store *s, const struct stats_request *req,
                               i ? ", " : " ORDER BY ", i + 1);
     if (n >= sizeof(sql))
         return store_failed(s, SQLITE_TOOBIG);
+    if (store_counts_settle(s) < 0)
+        return -1;
 
     sqlite3_stmt *st;
     if (prepare(s, sql, &st) < 0)
@@ -169,8 +171,8 @@ static int metrics_pending(struct store *s, time_t now, struct store_metrics *m)
 int store_metrics(struct store *s, time_t now, struct store_metrics *m)
 {
     memset(m, 0, sizeof(*m));
-    if (metrics_series(s, m) < 0 || metrics_rejections(s, m) < 0 ||
-        metrics_pending(s, now, m) < 0)
+    if (store_counts_settle(s) < 0 || metrics_series(s, m) < 0 ||
+        metrics_rejections(s, m) < 0 || metrics_pending(s, now, m) < 0)
         return -1;
     return 0;
 }

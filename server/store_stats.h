@@ -1,10 +1,12 @@
 /*
- * store_stats.h - read-only queries over the store's counters, for
- * GET /v1/stats and GET /metrics. Like store.h, each runs inside the
- * committer's transaction and returns 0, or -1 when the store failed.
+ * store_stats.h - queries over the store's counters, for GET /v1/stats and
+ * GET /metrics. Like store.h, each runs inside the committer's transaction
+ * and returns 0, or -1 when the store failed.
  *
  * Nothing here reads content: only the counts and rejections tables and the
  * routing columns (recipient type, creation time, state) of pending referrals.
+ * Both first count the sends waiting to be counted (store.h), so they see
+ * every event committed before them; that is all they write.
  */
 #ifndef REFGW_STORE_STATS_H
 #define REFGW_STORE_STATS_H

@@ -2,7 +2,8 @@
 # A 202 means committed: senders stream referrals, refgwd is killed with
 # SIGKILL mid-stream and restarted on the same data_dir. Every referral that
 # got 202 is delivered; a retry of an unanswered send never makes a second
-# referral; nothing acknowledged is delivered again.
+# referral; nothing acknowledged is delivered again; every referral is counted
+# once, though sends are counted in bulk after their 202.
 source "$(dirname "$0")/common.sh"
 rg_setup
 rg_start '{"rate_limit_per_minute": 1000000}'
@@ -37,6 +38,12 @@ grep -vE ' 202$' "$T/sent" | awk '{print $1}' | while read -r ref; do
     case $STATUS in 200|202) echo "$ref $(jqb .id)" >>"$T/retried" ;; *) echo "retry $ref: $STATUS" >>"$T/bad" ;; esac
 done
 [ ! -s "$T/bad" ] && pass || fail "retries failed: $(head -3 "$T/bad")"
+referrals=$(cat "$T/accepted" "$T/retried" 2>/dev/null | awk '{print $2}' | sort -u | wc -l)
+
+# Each referral counted as accepted once: those the kill caught before their
+# counting are counted after the restart, the others are not counted again.
+req audit GET "/v1/stats?event=accepted"
+expect_eq "$(jqb .total)" "$referrals" "referrals counted as accepted after the crash"
 
 # Everything accepted (and retried) is in the inbox, each exactly once.
 : >"$T/delivered"
@@ -60,5 +67,9 @@ rg_kill9
 rg_start '{"rate_limit_per_minute": 1000000}'
 req ecmj GET "/v1/inbox?limit=500"
 expect_eq "$(jqb '.referrals | length')" 0 "acknowledged referrals delivered again after restart"
+req audit GET "/v1/stats?event=acknowledged"
+expect_eq "$(jqb .total)" "$referrals" "acknowledgements counted once across the crash"
+req audit GET "/v1/stats?event=accepted"
+expect_eq "$(jqb .total)" "$referrals" "sends counted once across two crashes"
 rg_stop
 finish

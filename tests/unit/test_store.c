@@ -1,0 +1,258 @@
+/*
+ * test_store.c - the store's counting of accepted referrals (store.h): done
+ * after the send, in bulk, yet seen by every reader of counts, never lost to
+ * an erasure, and never counted twice across crashes and restarts.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_stats.h"
+
+/* 2026-11-28T07:15:02Z */
+#define NOW ((time_t)1795850102)
+
+struct fixture {
+    char dir[64];
+    struct store *store;
+};
+
+static struct store *open_store(const char *dir)
+{
+    char err[STORE_ERR_MAX] = "";
+    struct store *s = store_open(dir, err);
+    if (s == NULL)
+        fail_msg("store_open: %s", err);
+    return s;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/refgw-test-store.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->store = open_store(f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static const struct parties school_to_care = {"school-a", "school", "care-a",
+                                              "care_coordination"};
+
+/* Stores one referral with the given age band; returns its id in id. */
+static void put(struct store *s, const char *age_band, char id[RG_ID_LEN + 1])
+{
+    struct rg_referral r;
+    memset(&r, 0, sizeof(r));
+    snprintf(r.to, sizeof(r.to), "care-a");
+    snprintf(r.signal, sizeof(r.signal), "loverboy");
+    snprintf(r.urgency, sizeof(r.urgency), "normal");
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        snprintf(r.subject[i], sizeof(r.subject[i]), "unknown");
+    snprintf(r.subject[0], sizeof(r.subject[0]), "%s", age_band);
+    char body[] = "a body";
+    r.body = body;
+    r.body_len = strlen(body);
+    enum put_outcome outcome;
+    enum referral_state state;
+    assert_int_equal(store_put(s, &r, &school_to_care, NOW, id, &outcome, &state), 0);
+    assert_int_equal(outcome, PUT_CREATED);
+}
+
+static void put_batch(struct store *s, int n)
+{
+    char id[RG_ID_LEN + 1];
+    assert_int_equal(store_begin(s), 0);
+    for (int i = 0; i < n; i++)
+        put(s, "16_17", id);
+    assert_int_equal(store_commit(s), 0);
+}
+
+/* The count of event this month, split by `by` ("" for none) as "value=n ..." */
+static const char *count_of(struct store *s, const char *query)
+{
+    static char out[512];
+    struct stats_request req;
+    struct rg_error err;
+    assert_int_equal(stats_request_parse(query, NOW, &req, &err), 0);
+    struct stats_table *t = stats_table_new(req.by_count);
+    assert_non_null(t);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_stats(s, &req, t), 0);
+    assert_int_equal(store_commit(s), 0);
+    size_t o = (size_t)snprintf(out, sizeof(out), "%lld", t->total);
+    for (size_t i = 0; req.by_count > 0 && i < t->count && o < sizeof(out); i++)
+        o += (size_t)snprintf(out + o, sizeof(out) - o, " %s=%lld",
+                              t->rows[i].values[0], t->rows[i].count);
+    stats_table_free(t);
+    return out;
+}
+
+/* A send is counted by the first read of the counts after it. */
+static void test_read_sees_every_send(void **state)
+{
+    struct fixture *f = *state;
+    assert_string_equal(count_of(f->store, "event=accepted"), "0");
+    put_batch(f->store, 3);
+    assert_string_equal(count_of(f->store, "event=accepted"), "3");
+    put_batch(f->store, 2);
+    assert_string_equal(count_of(f->store, "event=accepted&by=age_band"), "5 16_17=5");
+    /* Reading again counts nothing twice. */
+    assert_string_equal(count_of(f->store, "event=accepted"), "5");
+}
+
+/* An ack erases the subject attributes: the send is counted with them first,
+ * even when both are in one transaction. */
+static void test_ack_after_send_keeps_its_attributes(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    char first[RG_ID_LEN + 1], second[RG_ID_LEN + 1];
+    bool found = false;
+    assert_int_equal(store_begin(s), 0);
+    put(s, "12_15", first);
+    assert_int_equal(store_ack(s, "care-a", first, NOW, &found), 0);
+    assert_true(found);
+    put(s, "18_22", second);
+    assert_int_equal(store_commit(s), 0);
+
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_ack(s, "care-a", second, NOW, &found), 0);
+    assert_true(found);
+    assert_int_equal(store_commit(s), 0);
+
+    assert_string_equal(count_of(s, "event=accepted&by=age_band"), "2 12_15=1 18_22=1");
+    assert_string_equal(count_of(s, "event=acknowledged&by=age_band"),
+                        "2 12_15=1 18_22=1");
+}
+
+/* The committer's periodic counting, then an op rolled back to its
+ * savepoint: what it counted is undone with it and counted again later. */
+static void test_counting_rolls_back_with_its_op(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    char id[RG_ID_LEN + 1];
+    assert_int_equal(store_begin(s), 0);
+    put(s, "16_17", id);
+    put(s, "16_17", id);
+    assert_true(store_uncounted(s) > 0);
+    assert_int_equal(store_count_accepted(s), 0);
+    assert_int_equal(store_uncounted(s), 0);
+    put(s, "12_15", id);
+    assert_int_equal(store_savepoint(s), 0);
+    bool found;
+    assert_int_equal(store_ack(s, "care-a", id, NOW, &found), 0); /* counts id */
+    store_rollback_to(s);
+    assert_true(store_uncounted(s) > 0);
+    assert_int_equal(store_commit(s), 0);
+    assert_string_equal(count_of(s, "event=accepted&by=age_band"), "3 12_15=1 16_17=2");
+    assert_string_equal(count_of(s, "event=acknowledged"), "0");
+}
+
+/* A transaction that fails takes its counting with it. */
+static void test_rollback_leaves_sends_to_count(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    put_batch(s, 2);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_count_accepted(s), 0);
+    store_rollback(s);
+    assert_true(store_uncounted(s) > 0);
+    assert_string_equal(count_of(s, "event=accepted"), "2");
+}
+
+/* Killed after the commit of the sends and before any counting: the next
+ * start counts them, once, however often it restarts. */
+static void test_crash_before_counting(void **state)
+{
+    struct fixture *f = *state;
+    put_batch(f->store, 1);
+    assert_string_equal(count_of(f->store, "event=accepted"), "1");
+    store_close(f->store);
+    f->store = NULL;
+
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        struct store *s = open_store(f->dir);
+        put_batch(s, 4);
+        _exit(store_uncounted(s) == 4 ? 0 : 1); /* no close, no counting */
+    }
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    for (int start = 0; start < 3; start++) {
+        f->store = open_store(f->dir);
+        assert_string_equal(count_of(f->store, "event=accepted"), "5");
+        store_close(f->store);
+    }
+    f->store = open_store(f->dir);
+}
+
+/* A store written before counting was deferred counted every send at once
+ * and has no mark of where counting stopped: those sends are not counted again. */
+static void test_store_without_mark_is_fully_counted(void **state)
+{
+    struct fixture *f = *state;
+    put_batch(f->store, 3);
+    assert_string_equal(count_of(f->store, "event=accepted"), "3");
+    store_close(f->store);
+
+    char path[128];
+    snprintf(path, sizeof(path), "%s/refgw.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM meta WHERE key = 'counted_seq'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+
+    f->store = open_store(f->dir);
+    assert_int_equal(store_uncounted(f->store), 0);
+    assert_string_equal(count_of(f->store, "event=accepted"), "3");
+    put_batch(f->store, 1);
+    assert_string_equal(count_of(f->store, "event=accepted"), "4");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_read_sees_every_send, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_after_send_keeps_its_attributes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_counting_rolls_back_with_its_op, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_sends_to_count, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_crash_before_counting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_without_mark_is_fully_counted, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
