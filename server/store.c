@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <sqlite3.h>
@@ -198,6 +199,23 @@ static int exec(struct store *s, const char *sql)
     return rc == SQLITE_OK ? 0 : failed(s, rc);
 }
 
+/* The HMAC-SHA256 context, keyed once with the secret: each hash only
+ * re-initialises it (fetching the digest and keying cost more than hashing). */
+static int key_mac(struct store *s)
+{
+    char digest_name[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    s->mac = EVP_MAC_CTX_new(s->hmac);
+    if (s->mac == NULL || EVP_MAC_init(s->mac, s->secret, SECRET_LEN, params) != 1) {
+        ERR_clear_error();
+        return failed(s, SQLITE_ERROR);
+    }
+    return 0;
+}
+
 static int load_secret(struct store *s)
 {
     sqlite3_stmt *st;
@@ -297,7 +315,7 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
                                   "PRAGMA temp_store=MEMORY;"
                                   "PRAGMA cell_size_check=ON;";
     if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
-        load_secret(s) < 0) {
+        load_secret(s) < 0 || key_mac(s) < 0) {
         if (err[0] == '\0' || s->last_error != 0)
             snprintf(err, STORE_ERR_MAX, "cannot use %.180s: %s", path,
                      sqlite3_errstr(s->last_error));
@@ -367,6 +385,7 @@ void store_close(struct store *s)
         sqlite3_close(s->db);
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    EVP_MAC_CTX_free(s->mac); /* cleanses its key material */
     EVP_MAC_free(s->hmac);
     free(s->data_dir);
     tally_free(s->op_counts);
@@ -446,43 +465,39 @@ void store_rollback_to(struct store *s)
     run(s, S_RELEASE);
 }
 
-/* HMAC-SHA256 over length-prefixed fields, so no two field lists hash alike. */
-static void keyed_hash(const struct store *s, const char *const *fields,
-                       const size_t *lens, size_t n, unsigned char out[DIGEST_LEN])
+/* HMAC-SHA256 over length-prefixed fields, so no two field lists hash alike.
+ * 0, or -1 (a store failure: a digest we could not make never stands in). */
+static int keyed_hash(struct store *s, const char *const *fields, const size_t *lens,
+                      size_t n, unsigned char out[DIGEST_LEN])
 {
-    char digest_name[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(s->hmac);
-    size_t len = 0;
-    if (ctx == NULL || !EVP_MAC_init(ctx, s->secret, SECRET_LEN, params)) {
-        memset(out, 0, DIGEST_LEN); /* unreachable in practice; never a weak key */
-        EVP_MAC_CTX_free(ctx);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
+    /* A NULL key re-initialises the context with the key it has. */
+    bool ok = EVP_MAC_init(s->mac, NULL, 0, NULL) == 1;
+    for (size_t i = 0; ok && i < n; i++) {
         unsigned char prefix[8];
         for (int b = 0; b < 8; b++)
             prefix[b] = (unsigned char)((uint64_t)lens[i] >> (8 * b));
-        EVP_MAC_update(ctx, prefix, sizeof(prefix));
-        EVP_MAC_update(ctx, (const unsigned char *)fields[i], lens[i]);
+        ok = EVP_MAC_update(s->mac, prefix, sizeof(prefix)) == 1 &&
+             EVP_MAC_update(s->mac, (const unsigned char *)fields[i], lens[i]) == 1;
     }
-    EVP_MAC_final(ctx, out, &len, DIGEST_LEN);
-    EVP_MAC_CTX_free(ctx);
+    size_t len = 0;
+    ok = ok && EVP_MAC_final(s->mac, out, &len, DIGEST_LEN) == 1 && len == DIGEST_LEN;
+    if (!ok) {
+        ERR_clear_error();
+        return failed(s, SQLITE_ERROR);
+    }
+    return 0;
 }
 
-static void ref_key(const struct store *s, const char *sender, const char *client_ref,
-                    unsigned char out[DIGEST_LEN])
+static int ref_key(struct store *s, const char *sender, const char *client_ref,
+                   unsigned char out[DIGEST_LEN])
 {
     const char *f[] = {"ref", sender, client_ref};
     const size_t l[] = {3, strlen(sender), strlen(client_ref)};
-    keyed_hash(s, f, l, 3, out);
+    return keyed_hash(s, f, l, 3, out);
 }
 
-static void content_digest(const struct store *s, const struct rg_referral *r,
-                           unsigned char out[DIGEST_LEN])
+static int content_digest(struct store *s, const struct rg_referral *r,
+                          unsigned char out[DIGEST_LEN])
 {
     const char *f[4 + RG_SUBJECT_ATTRS];
     size_t l[4 + RG_SUBJECT_ATTRS];
@@ -493,7 +508,7 @@ static void content_digest(const struct store *s, const struct rg_referral *r,
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         f[n] = r->subject[i], l[n] = strlen(r->subject[i]), n++;
     f[n] = r->body, l[n] = r->body_len, n++;
-    keyed_hash(s, f, l, n, out);
+    return keyed_hash(s, f, l, n, out);
 }
 
 /* Where counts go: the op's (inside a savepoint, undone with it) or the batch's. */
@@ -560,9 +575,11 @@ int store_put(struct store *s, const struct rg_referral *r, const struct parties
 {
     unsigned char key[DIGEST_LEN], digest[DIGEST_LEN];
     bool has_ref = r->client_ref[0] != '\0';
-    content_digest(s, r, digest);
+    if (content_digest(s, r, digest) < 0)
+        return -1;
     if (has_ref) {
-        ref_key(s, p->sender, r->client_ref, key);
+        if (ref_key(s, p->sender, r->client_ref, key) < 0)
+            return -1;
         sqlite3_stmt *st = prepared(s, S_FIND_REF);
         sqlite3_bind_blob(st, 1, key, DIGEST_LEN, SQLITE_STATIC);
         int rc = sqlite3_step(st);

@@ -46,6 +46,7 @@ struct store {
     sqlite3_stmt *stmt[S_COUNT_STMTS];
     unsigned char secret[SECRET_LEN];
     EVP_MAC *hmac;
+    EVP_MAC_CTX *mac; /* HMAC-SHA256 keyed with secret (store.c: key_mac) */
     int last_error;
     char *data_dir; /* for the free-space check */
     /* Counter increments of the current op (inside a savepoint) and of the
