@@ -395,6 +395,7 @@ void store_close(struct store *s)
 
 int store_begin(struct store *s)
 {
+    s->room_checked = false;
     return run(s, S_BEGIN);
 }
 
@@ -554,7 +555,7 @@ static int count_event(struct store *s, time_t now, const char *event,
  * needs to write (WAL frames) even to delete. The reserve is 5% of the
  * filesystem, at least 1 MiB and at most 256 MiB.
  */
-static bool has_room(const struct store *s)
+static bool free_space_above_reserve(const struct store *s)
 {
     struct statvfs v;
     if (s->data_dir == NULL || statvfs(s->data_dir, &v) < 0)
@@ -567,6 +568,22 @@ static bool has_room(const struct store *s)
     if (reserve > 256.0 * 1024 * 1024)
         reserve = 256.0 * 1024 * 1024;
     return free_bytes >= reserve;
+}
+
+/* The filesystem is asked once per transaction, and again after every MiB of
+ * bodies: until SQLite spills or commits, the puts of a transaction do not
+ * change what it would answer. */
+#define ROOM_RECHECK_BYTES (1024 * 1024)
+
+static bool has_room(struct store *s, size_t body_len)
+{
+    if (!s->room_checked || s->bytes_since_room_check >= ROOM_RECHECK_BYTES) {
+        s->room = free_space_above_reserve(s);
+        s->room_checked = true;
+        s->bytes_since_room_check = 0;
+    }
+    s->bytes_since_room_check += body_len;
+    return s->room;
 }
 
 int store_put(struct store *s, const struct rg_referral *r, const struct parties *p,
@@ -597,7 +614,7 @@ int store_put(struct store *s, const struct rg_referral *r, const struct parties
         if (rc != SQLITE_DONE)
             return failed(s, rc);
     }
-    if (!has_room(s))
+    if (!has_room(s, r->body_len))
         return failed(s, SQLITE_FULL);
     if (rg_id_new(id) < 0)
         return failed(s, SQLITE_ERROR);

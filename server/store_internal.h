@@ -48,7 +48,9 @@ struct store {
     EVP_MAC *hmac;
     EVP_MAC_CTX *mac; /* HMAC-SHA256 keyed with secret (store.c: key_mac) */
     int last_error;
-    char *data_dir; /* for the free-space check */
+    char *data_dir;          /* for the free-space check */
+    bool room, room_checked; /* its answer, and whether this transaction has one */
+    size_t bytes_since_room_check;
     /* Counter increments of the current op (inside a savepoint) and of the
      * batch; written by store_commit(). */
     struct tally *op_counts, *batch_counts;
