@@ -215,7 +215,7 @@ http {
         location = /v1/health { return 200 '{"status":"ok"}'; }
         location / {
             if (\$request_method = POST) {
-                return 202 '{"id":"AAAAAAAAAAAAAAAAAAAAAA","status":"queued"}';
+                return 202 '{"id":"AAAAAAAAAAAAAAAAAAAAAAAA","status":"queued"}';
             }
             return 404 '{"error":{"code":"not_found","message":"no such resource"}}';
         }
