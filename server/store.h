@@ -14,7 +14,7 @@
  *
  * Counters (SPEC §6): an acknowledgement or expiry is counted in the same
  * transaction as the event. A send is counted as accepted later, in bulk,
- * from its stored row, by store_count_accepted(): counting a thousand sends
+ * from its stored row, by store_count_accepted(): counting hundreds of sends
  * at once writes each distinct counter once instead of once per batch. A
  * mark kept in the store and moved in the same transaction says which sends
  * are counted, so after a crash the others are counted once. Whatever erases
