@@ -50,7 +50,7 @@ int rg_id_new(char out[RG_ID_LEN + 1])
 
 bool rg_id_valid(const char *s, size_t len)
 {
-    if (len != RG_ID_LEN)
+    if (len != RG_ID_LEN && len != RG_ID_LEN_OLD)
         return false;
     for (size_t i = 0; i < len; i++)
         if (s[i] == '\0' || strchr(b64url, s[i]) == NULL)

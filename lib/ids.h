@@ -17,12 +17,15 @@
 #include <time.h>
 
 #define RG_ID_LEN 24
+/* Ids made before they led with their time: 22 random characters. A store
+ * may still hold such referrals, so their ids stay valid. */
+#define RG_ID_LEN_OLD 22
 
 /* Fills out (RG_ID_LEN + 1 bytes) with a fresh id made now. Returns 0, or -1
  * if the kernel fails. */
 int rg_id_new(char out[RG_ID_LEN + 1]);
 
-/* Whether s has the shape of an id this gateway issues. */
+/* Whether s has the shape of an id this gateway issues or issued. */
 bool rg_id_valid(const char *s, size_t len);
 
 /* Fills buf with len random bytes from the kernel; 0 or -1. */

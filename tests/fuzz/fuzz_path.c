@@ -22,7 +22,7 @@ static const char id_alphabet[] =
 static void check_id(const char *s, size_t len)
 {
     bool valid = rg_id_valid(s, len);
-    bool shape = len == RG_ID_LEN;
+    bool shape = len == RG_ID_LEN || len == RG_ID_LEN_OLD;
     for (size_t i = 0; shape && i < len; i++)
         shape = s[i] != '\0' && strchr(id_alphabet, s[i]) != NULL;
     FUZZ_CHECK(valid == shape);

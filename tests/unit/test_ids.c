@@ -166,7 +166,7 @@ static void test_id_valid(void **state)
         "A",
         "AAAAAAAAAAAAAAAAAAAAAAA",
         "AAAAAAAAAAAAAAAAAAAAAAAAA",
-        "AAAAAAAAAAAAAAAAAAAAAA", /* the length of 128-bit ids */
+        "AAAAAAAAAAAAAAAAAAAAA",
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
     for (size_t i = 0; i < COUNT(bad_length); i++)
         if (id_valid(bad_length[i], strlen(bad_length[i])))
@@ -188,6 +188,13 @@ static void test_id_valid(void **state)
         id[RG_ID_LEN - 1] = bad_chars[c];
         assert_false(id_valid(id, RG_ID_LEN));
     }
+    /* Ids issued before ids led with their time (22 random characters) can
+     * still be in a store: they stay valid, with the same alphabet. */
+    assert_int_equal(RG_ID_LEN_OLD, 22);
+    assert_true(id_valid("ATQxe6Y75SdGgTDKu5zJpQ", RG_ID_LEN_OLD));
+    assert_true(id_valid("-_zZ09-_zZ09-_zZ09-_zZ", RG_ID_LEN_OLD));
+    assert_false(id_valid("ATQxe6Y75SdGgTDKu5zJp/", RG_ID_LEN_OLD));
+
     /* Path tricks. */
     assert_false(id_valid("..AAAAAAAAAAAAAAAAAAAAAA", RG_ID_LEN));
     assert_false(id_valid("AAAAAAAAAAAAAAAAAAAAA%2F", RG_ID_LEN));
