@@ -201,6 +201,31 @@ curl -sS --http1.0 -H 'Connection: keep-alive' --cacert "$CERTS/ca.crt" --cert "
     --key "$CERTS/school-a.key" -o /dev/null -o /dev/null -w '%{num_connects}\n' \
     "$URL/v1/health" "$URL/v1/health" >"$T/connects"
 expect_eq "$(paste -sd, "$T/connects")" "1,0" "HTTP/1.0 keep-alive"
+rg_stop
 
+# ---- a store written by an earlier gateway: ids of 22 random characters ----
+OLD_ID=ATQxe6Y75SdGgTDKu5zJpQ
+python3 - "$T/var/refgw.db" "$OLD_ID" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+cur = db.execute(
+    "INSERT INTO referrals(id, sender, sender_type, recipient, recipient_type, signal,"
+    " urgency, state, created_at, digest) VALUES(?, 'school-a', 'school', 'ecmj',"
+    " 'expertise_centre', 'other', 'normal', 0, ?, zeroblob(32))",
+    (sys.argv[2], int(time.time())))
+db.execute("INSERT INTO content(seq, age_band, gender, municipality, origin, socioeconomic,"
+           " education, housing, addiction, body) VALUES(?, 'unknown', 'unknown', 'unknown',"
+           " 'unknown', 'unknown', 'unknown', 'unknown', 'unknown', 'an older referral')",
+           (cur.lastrowid,))
+db.commit()
+PY
+rg_start
+req ecmj GET "/v1/inbox?limit=500"
+expect_eq "$(jq --arg id "$OLD_ID" '[.referrals[] | select(.id == $id)] | length' "$BODY_FILE")" 1 \
+    "a referral with an older id is delivered"
+req ecmj POST "/v1/inbox/$OLD_ID/ack"
+expect_status 200 "a referral with an older id is acknowledged"
+req school-a GET "/v1/referrals/$OLD_ID"
+expect_eq "$(jqb .status)" acknowledged "its sender sees it acknowledged"
 rg_stop
 finish
