@@ -39,7 +39,8 @@ void idtab_free(struct idtab *t)
     free(t);
 }
 
-/* FNV-1a: ids are random already, this only has to spread them. */
+/* FNV-1a over the whole id: ids share their leading time characters, their
+ * random tail spreads them. */
 static size_t hash(const char *s, size_t len)
 {
     uint64_t h = 1469598103934665603ull;

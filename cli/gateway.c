@@ -67,9 +67,11 @@ int gw_check_id(const char *id, struct cli_error *err)
         return 0;
     char shown[64];
     gw_printable(id, shown, sizeof(shown));
-    return cli_fail(err, CLI_USAGE,
-                    "'%s' is not a referral id (%d characters of A-Z a-z 0-9 - _)",
-                    shown, RG_ID_LEN);
+    return cli_fail(
+        err, CLI_USAGE,
+        "'%s' is not a referral id (%d characters of A-Z a-z 0-9 - _, or %d "
+        "for ids of older gateways)",
+        shown, RG_ID_LEN, RG_ID_LEN_OLD);
 }
 
 const char *gw_string(const cJSON *obj, const char *name)
