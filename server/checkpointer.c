@@ -14,6 +14,9 @@ struct checkpointer {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool due, stopping; /* guarded by lock */
+    /* Of the WAL as it is now: its frames at the last nudge, and how many of
+     * them the last pass copied. A WAL that started again has fewer frames. */
+    int frames, copied; /* guarded by lock */
 };
 
 static void *thread_main(void *arg)
@@ -32,8 +35,14 @@ static void *thread_main(void *arg)
         c->due = false;
         pthread_mutex_unlock(&c->lock);
         /* A failure here is harmless: the next one, or the writer's, retries. */
-        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int log = -1, copied = -1;
+        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                  &copied);
         pthread_mutex_lock(&c->lock);
+        /* Only a pass over the WAL the writer last reported (not an older
+         * one it has since started again) tells how far that one is copied. */
+        if (copied >= 0 && copied <= c->frames)
+            c->copied = copied;
     }
     pthread_mutex_unlock(&c->lock);
     return NULL;
@@ -70,12 +79,35 @@ struct checkpointer *checkpointer_start(const char *data_dir)
 
 void checkpointer_nudge(struct checkpointer *c, int frames)
 {
-    if (c == NULL || frames < CHECKPOINT_FRAMES)
+    if (c == NULL)
         return;
     pthread_mutex_lock(&c->lock);
-    c->due = true;
-    pthread_cond_signal(&c->wake);
+    if (frames < c->frames)
+        c->copied = 0; /* the WAL started again */
+    c->frames = frames;
+    int uncopied = frames - c->copied;
+    bool catching_up = frames >= CHECKPOINT_STEP_FRAMES;
+    if (uncopied >= CHECKPOINT_STEP_FRAMES ||
+        (catching_up && uncopied > CHECKPOINT_SLACK_FRAMES)) {
+        c->due = true;
+        pthread_cond_signal(&c->wake);
+    }
     pthread_mutex_unlock(&c->lock);
+}
+
+bool checkpointer_restart_due(struct checkpointer *c, int frames)
+{
+    if (frames > CHECKPOINT_MAX_FRAMES)
+        return true;
+    if (frames < CHECKPOINT_STEP_FRAMES)
+        return false;
+    if (c == NULL)
+        return true;
+    pthread_mutex_lock(&c->lock);
+    bool close_behind = c->frames == frames && c->copied > 0 &&
+                        frames - c->copied <= CHECKPOINT_SLACK_FRAMES;
+    pthread_mutex_unlock(&c->lock);
+    return close_behind;
 }
 
 void checkpointer_stop(struct checkpointer *c)

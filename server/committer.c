@@ -9,7 +9,6 @@
 #include "loop.h"
 
 #define MAX_BATCH 1024
-#define WRITER_CHECKPOINT_FRAMES (4 * CHECKPOINT_FRAMES)
 
 /* Sends are counted as accepted in bulk (store.h) once this many wait or a
  * second has passed since the last counting. More per counting writes fewer
@@ -90,12 +89,13 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
     __atomic_store_n(&c->healthy, true, __ATOMIC_RELAXED);
     if (checkpoint && store_checkpoint(s) < 0)
         *error = store_error_class(s);
-    /* Under a steady stream the checkpointer's passes never catch up with the
-     * writer, and the WAL restarts only once fully copied: past a bound the
-     * writer completes the checkpoint between batches itself. */
+    /* Under a steady stream the checkpointer's passes never quite catch up
+     * with the writer, and the WAL restarts only once fully copied: the
+     * writer completes the checkpoint between batches (checkpointer.h). */
     int frames = store_wal_frames(s);
     checkpointer_nudge(c->checkpointer, frames);
-    if (frames > WRITER_CHECKPOINT_FRAMES && store_checkpoint_restart(s) < 0)
+    if (checkpointer_restart_due(c->checkpointer, frames) &&
+        store_checkpoint_restart(s) < 0)
         *error = store_error_class(s);
 }
 

@@ -17,46 +17,11 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_fixture.h"
 #include "store_stats.h"
 
 /* 2026-11-28T07:15:02Z */
 #define NOW ((time_t)1795850102)
-
-struct fixture {
-    char dir[64];
-    struct store *store;
-};
-
-static struct store *open_store(const char *dir)
-{
-    char err[STORE_ERR_MAX] = "";
-    struct store *s = store_open(dir, err);
-    if (s == NULL)
-        fail_msg("store_open: %s", err);
-    return s;
-}
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    snprintf(f->dir, sizeof(f->dir), "/tmp/refgw-test-store.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->store = open_store(f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
-    free(f);
-    return 0;
-}
 
 static const struct parties school_to_care = {"school-a", "school", "care-a",
                                               "care_coordination"};

@@ -1,0 +1,50 @@
+/*
+ * store_fixture.h - a store in a fresh temporary folder for each cmocka test
+ * of the store's modules, removed afterwards. Include after <cmocka.h>.
+ */
+#ifndef REFGW_STORE_FIXTURE_H
+#define REFGW_STORE_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct fixture {
+    char dir[64];
+    struct store *store;
+};
+
+static inline struct store *open_store(const char *dir)
+{
+    char err[STORE_ERR_MAX] = "";
+    struct store *s = store_open(dir, err);
+    if (s == NULL)
+        fail_msg("store_open: %s", err);
+    return s;
+}
+
+static inline int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    snprintf(f->dir, sizeof(f->dir), "/tmp/refgw-test-store.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->store = open_store(f->dir);
+    *state = f;
+    return 0;
+}
+
+static inline int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->store);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+#endif

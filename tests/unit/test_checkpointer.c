@@ -1,0 +1,124 @@
+/*
+ * test_checkpointer.c - the WAL under a steady stream of sends
+ * (checkpointer.h): the thread copies it back in steps and catches up, so
+ * the writer starts it again with only a few frames left to copy, long
+ * before the bound; nothing committed is lost on the way.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "checkpointer.h"
+#include "store.h"
+#include "store_fixture.h"
+#include "store_internal.h"
+
+/* 2026-11-28T07:15:02Z */
+#define NOW ((time_t)1795850102)
+#define BATCH 50
+
+static const struct parties school_to_care = {"school-a", "school", "care-a",
+                                              "care_coordination"};
+
+/* One batch of sends with 3 KiB bodies, as the committer would run it. */
+static void put_batch(struct store *s)
+{
+    static char body[3 * 1024 + 1];
+    memset(body, 'b', sizeof(body) - 1);
+    assert_int_equal(store_begin(s), 0);
+    for (int i = 0; i < BATCH; i++) {
+        struct rg_referral r;
+        memset(&r, 0, sizeof(r));
+        snprintf(r.to, sizeof(r.to), "care-a");
+        snprintf(r.signal, sizeof(r.signal), "loverboy");
+        snprintf(r.urgency, sizeof(r.urgency), "normal");
+        for (int a = 0; a < RG_SUBJECT_ATTRS; a++)
+            snprintf(r.subject[a], sizeof(r.subject[a]), "unknown");
+        r.body = body;
+        r.body_len = sizeof(body) - 1;
+        char id[RG_ID_LEN + 1];
+        enum put_outcome outcome;
+        enum referral_state state;
+        assert_int_equal(store_put(s, &r, &school_to_care, NOW, id, &outcome, &state),
+                         0);
+        assert_int_equal(outcome, PUT_CREATED);
+    }
+    assert_int_equal(store_commit(s), 0);
+}
+
+static long long referrals_in(struct store *s)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(s->db, "SELECT count(*) FROM referrals", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* When the writer completes a checkpoint itself. */
+static void test_restart_due(void **state)
+{
+    (void)state;
+    /* A small WAL is never the writer's business. */
+    assert_false(checkpointer_restart_due(NULL, 0));
+    assert_false(checkpointer_restart_due(NULL, CHECKPOINT_STEP_FRAMES - 1));
+    /* Without the thread, the writer copies each step itself. */
+    assert_true(checkpointer_restart_due(NULL, CHECKPOINT_STEP_FRAMES));
+    /* Past the bound, whatever the thread has done. */
+    assert_true(checkpointer_restart_due(NULL, CHECKPOINT_MAX_FRAMES + 1));
+}
+
+/* Sends keep coming while the thread copies; the writer restarts the WAL
+ * only once the thread is close behind, and so long before the bound. */
+static void test_steady_stream(void **state)
+{
+    struct fixture *f = *state;
+    struct checkpointer *c = checkpointer_start(f->dir);
+    assert_non_null(c);
+    /* Before the thread copied anything, a WAL of a step is not yet due. */
+    assert_false(checkpointer_restart_due(c, CHECKPOINT_STEP_FRAMES));
+
+    int restarts = 0, largest = 0, batches = 0;
+    long long written = 0;
+    while (written < 4LL * CHECKPOINT_STEP_FRAMES) {
+        put_batch(f->store);
+        batches++;
+        int frames = store_wal_frames(f->store);
+        if (frames > largest)
+            largest = frames;
+        checkpointer_nudge(c, frames);
+        if (checkpointer_restart_due(c, frames)) {
+            assert_true(frames < CHECKPOINT_MAX_FRAMES);
+            assert_int_equal(store_checkpoint_restart(f->store), 0);
+            restarts++;
+            written += frames;
+        }
+    }
+    checkpointer_stop(c);
+    assert_true(restarts >= 2);
+    assert_true(largest < CHECKPOINT_MAX_FRAMES);
+
+    /* Every committed send is there after the store closes and opens again. */
+    store_close(f->store);
+    f->store = open_store(f->dir);
+    assert_int_equal(referrals_in(f->store), (long long)batches * BATCH);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_restart_due),
+        cmocka_unit_test_setup_teardown(test_steady_stream, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
