@@ -15,6 +15,7 @@ struct cfile {
     sqlite3_file *real;
     unsigned char *durable;
     sqlite3_int64 durable_size;
+    bool wal;
     struct cfile *next_open;
 };
 
@@ -28,6 +29,7 @@ static struct {
     unsigned seed;
     bool crashed;
     long long quota; /* <0: none */
+    long wal_writes, wal_largest_write;
 } g;
 
 /* Reads or writes size bytes from offset 0 in chunks: the unix VFS moves at
@@ -126,6 +128,11 @@ static int c_write(sqlite3_file *file, const void *buf, int amt, sqlite3_int64 o
         if (growth > g.quota)
             return SQLITE_FULL;
         g.quota -= growth;
+    }
+    if (f->wal) {
+        g.wal_writes++;
+        if (amt > g.wal_largest_write)
+            g.wal_largest_write = amt;
     }
     return f->real->pMethods->xWrite(f->real, buf, amt, off);
 }
@@ -228,6 +235,7 @@ static int c_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
         return rc;
     }
     f->base.pMethods = &io_methods;
+    f->wal = (flags & SQLITE_OPEN_WAL) != 0;
     rc = snapshot(f); /* what is there at open is on the disk */
     if (rc != SQLITE_OK) {
         f->real->pMethods->xClose(f->real);
@@ -347,4 +355,12 @@ void crashvfs_reset(void)
 void crashvfs_set_quota(long long bytes)
 {
     g.quota = bytes;
+}
+
+void crashvfs_wal_writes(long *calls, long *largest)
+{
+    *calls = g.wal_writes;
+    *largest = g.wal_largest_write;
+    g.wal_writes = 0;
+    g.wal_largest_write = 0;
 }

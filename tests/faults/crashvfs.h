@@ -37,4 +37,8 @@ void crashvfs_reset(void);
 /* Bytes that writes may add beyond the files' current sizes; <0: no limit. */
 void crashvfs_set_quota(long long bytes);
 
+/* Write calls that reached WAL files, and the largest in bytes, since the
+ * last call (which starts the counts again). */
+void crashvfs_wal_writes(long *calls, long *largest);
+
 #endif

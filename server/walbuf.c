@@ -1,0 +1,284 @@
+#include "walbuf.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+struct wfile {
+    sqlite3_file base;
+    sqlite3_file *real; /* the wrapped VFS's file, allocated to its size */
+    bool is_wal;
+    unsigned char *buf; /* WAL files, once written: WALBUF_BYTES */
+    size_t len;
+    sqlite3_int64 off; /* the file offset of buf[0] */
+};
+
+/* The default VFS now, not at registration: a test may install its own. */
+static sqlite3_vfs *parent(void)
+{
+    return sqlite3_vfs_find(NULL);
+}
+
+/* Writes the buffer out; its bytes are dropped whatever the outcome. */
+static int flush(struct wfile *f)
+{
+    if (f->len == 0)
+        return SQLITE_OK;
+    int rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
+    f->len = 0;
+    return rc;
+}
+
+static int w_close(sqlite3_file *file)
+{
+    struct wfile *f = (struct wfile *)file;
+    int rc = flush(f);
+    int close_rc = f->real->pMethods->xClose(f->real);
+    free(f->real);
+    free(f->buf);
+    f->real = NULL;
+    f->buf = NULL;
+    return rc != SQLITE_OK ? rc : close_rc;
+}
+
+static int w_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
+{
+    struct wfile *f = (struct wfile *)file;
+    if (!f->is_wal || amt > WALBUF_BYTES)
+        goto through;
+    if (f->len > 0 && (off != f->off + (sqlite3_int64)f->len ||
+                       f->len + (size_t)amt > WALBUF_BYTES)) {
+        int rc = flush(f);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    if (f->buf == NULL && (f->buf = malloc(WALBUF_BYTES)) == NULL)
+        goto through;
+    if (f->len == 0)
+        f->off = off;
+    memcpy(f->buf + f->len, data, (size_t)amt);
+    f->len += (size_t)amt;
+    return SQLITE_OK;
+through:;
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xWrite(f->real, data, amt, off);
+}
+
+static int w_read(sqlite3_file *file, void *data, int amt, sqlite3_int64 off)
+{
+    struct wfile *f = (struct wfile *)file;
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xRead(f->real, data, amt, off);
+}
+
+static int w_truncate(sqlite3_file *file, sqlite3_int64 size)
+{
+    struct wfile *f = (struct wfile *)file;
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
+}
+
+static int w_sync(sqlite3_file *file, int flags)
+{
+    struct wfile *f = (struct wfile *)file;
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
+}
+
+static int w_size(sqlite3_file *file, sqlite3_int64 *size)
+{
+    struct wfile *f = (struct wfile *)file;
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xFileSize(f->real, size);
+}
+
+static int w_file_control(sqlite3_file *file, int op, void *arg)
+{
+    struct wfile *f = (struct wfile *)file;
+    int rc = flush(f);
+    return rc != SQLITE_OK ? rc : f->real->pMethods->xFileControl(f->real, op, arg);
+}
+
+/* Calls that neither read nor write the file's bytes go straight through. */
+#define FORWARD(name, sig, args)                                                       \
+    static int w_##name sig                                                            \
+    {                                                                                  \
+        struct wfile *f = (struct wfile *)file;                                        \
+        return f->real->pMethods->x##name args;                                        \
+    }
+
+FORWARD(Lock, (sqlite3_file * file, int level), (f->real, level))
+FORWARD(Unlock, (sqlite3_file * file, int level), (f->real, level))
+FORWARD(CheckReservedLock, (sqlite3_file * file, int *out), (f->real, out))
+FORWARD(SectorSize, (sqlite3_file * file), (f->real))
+FORWARD(DeviceCharacteristics, (sqlite3_file * file), (f->real))
+FORWARD(ShmMap,
+        (sqlite3_file * file, int page, int size, int extend, void volatile **pp),
+        (f->real, page, size, extend, pp))
+FORWARD(ShmLock, (sqlite3_file * file, int offset, int n, int flags),
+        (f->real, offset, n, flags))
+FORWARD(ShmUnmap, (sqlite3_file * file, int delete_flag), (f->real, delete_flag))
+
+static void w_shm_barrier(sqlite3_file *file)
+{
+    struct wfile *f = (struct wfile *)file;
+    f->real->pMethods->xShmBarrier(f->real);
+}
+
+static const sqlite3_io_methods io_methods = {
+    2, /* no xFetch: every read of the file's bytes goes through xRead */
+    w_close,
+    w_read,
+    w_write,
+    w_truncate,
+    w_sync,
+    w_size,
+    w_Lock,
+    w_Unlock,
+    w_CheckReservedLock,
+    w_file_control,
+    w_SectorSize,
+    w_DeviceCharacteristics,
+    w_ShmMap,
+    w_ShmLock,
+    w_shm_barrier,
+    w_ShmUnmap,
+    NULL,
+    NULL,
+};
+
+static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
+                  int *out_flags)
+{
+    (void)vfs;
+    sqlite3_vfs *p = parent();
+    struct wfile *f = (struct wfile *)file;
+    memset(f, 0, sizeof(*f));
+    f->real = calloc(1, (size_t)p->szOsFile);
+    if (f->real == NULL)
+        return SQLITE_NOMEM;
+    int rc = p->xOpen(p, name, f->real, flags, out_flags);
+    if (rc != SQLITE_OK) {
+        /* A failed xOpen may still have set pMethods: then close it. */
+        if (f->real->pMethods != NULL)
+            f->real->pMethods->xClose(f->real);
+        free(f->real);
+        f->real = NULL;
+        return rc;
+    }
+    f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+    f->base.pMethods = &io_methods;
+    return SQLITE_OK;
+}
+
+static int w_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
+{
+    (void)vfs;
+    return parent()->xDelete(parent(), name, sync_dir);
+}
+
+static int w_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
+{
+    (void)vfs;
+    return parent()->xAccess(parent(), name, flags, out);
+}
+
+static int w_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+    (void)vfs;
+    return parent()->xFullPathname(parent(), name, n, out);
+}
+
+static void *w_dl_open(sqlite3_vfs *vfs, const char *path)
+{
+    (void)vfs;
+    return parent()->xDlOpen(parent(), path);
+}
+
+static void w_dl_error(sqlite3_vfs *vfs, int n, char *out)
+{
+    (void)vfs;
+    parent()->xDlError(parent(), n, out);
+}
+
+static void (*w_dl_sym(sqlite3_vfs *vfs, void *handle, const char *symbol))(void)
+{
+    (void)vfs;
+    return parent()->xDlSym(parent(), handle, symbol);
+}
+
+static void w_dl_close(sqlite3_vfs *vfs, void *handle)
+{
+    (void)vfs;
+    parent()->xDlClose(parent(), handle);
+}
+
+static int w_randomness(sqlite3_vfs *vfs, int n, char *out)
+{
+    (void)vfs;
+    return parent()->xRandomness(parent(), n, out);
+}
+
+static int w_sleep(sqlite3_vfs *vfs, int microseconds)
+{
+    (void)vfs;
+    return parent()->xSleep(parent(), microseconds);
+}
+
+static int w_current_time(sqlite3_vfs *vfs, double *out)
+{
+    (void)vfs;
+    return parent()->xCurrentTime(parent(), out);
+}
+
+static int w_last_error(sqlite3_vfs *vfs, int n, char *out)
+{
+    (void)vfs;
+    return parent()->xGetLastError(parent(), n, out);
+}
+
+static int w_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out)
+{
+    (void)vfs;
+    sqlite3_vfs *p = parent();
+    if (p->iVersion >= 2 && p->xCurrentTimeInt64 != NULL)
+        return p->xCurrentTimeInt64(p, out);
+    double days;
+    int rc = p->xCurrentTime(p, &days);
+    *out = (sqlite3_int64)(days * 86400000.0);
+    return rc;
+}
+
+int walbuf_register(void)
+{
+    static sqlite3_vfs vfs;
+    if (vfs.zName != NULL)
+        return 0;
+    sqlite3_vfs *p = parent();
+    if (p == NULL)
+        return -1;
+    vfs.iVersion = 2;
+    vfs.szOsFile = (int)sizeof(struct wfile);
+    vfs.mxPathname = p->mxPathname;
+    vfs.zName = WALBUF_VFS;
+    vfs.xOpen = w_open;
+    vfs.xDelete = w_delete;
+    vfs.xAccess = w_access;
+    vfs.xFullPathname = w_full_pathname;
+    vfs.xDlOpen = w_dl_open;
+    vfs.xDlError = w_dl_error;
+    vfs.xDlSym = w_dl_sym;
+    vfs.xDlClose = w_dl_close;
+    vfs.xRandomness = w_randomness;
+    vfs.xSleep = w_sleep;
+    vfs.xCurrentTime = w_current_time;
+    vfs.xGetLastError = w_last_error;
+    vfs.xCurrentTimeInt64 = w_current_time_int64;
+    if (sqlite3_vfs_register(&vfs, 0) != SQLITE_OK) {
+        vfs.zName = NULL;
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,34 @@
+/*
+ * walbuf.h - a SQLite VFS that gathers a commit's writes to the write-ahead
+ * log into one system call.
+ *
+ * SQLite writes each WAL frame with two calls (the frame's header, then its
+ * page), so a batch of sends costs hundreds of pwrite calls before its one
+ * fsync; on a virtual machine each call is dear. This VFS wraps whatever VFS
+ * is the default when a file is opened. For WAL files only, it holds writes
+ * that continue one another in a buffer, and writes the buffer out in one
+ * call before anything else reaches the file: a sync, a read, a truncation,
+ * a size query, a file control, a close, or a write elsewhere in the file.
+ * Every other file, and every other call, goes straight through.
+ *
+ * Durability is unchanged. A sync writes the buffer out first, and a write
+ * still in the buffer has never been synced, so a crash loses nothing a crash
+ * would not lose anyway: frames of a transaction that had not committed.
+ * Other connections only read frames published after their sync. A failed
+ * write-out is reported by the call that caused it, and its bytes are dropped
+ * (the transaction they belong to then rolls back).
+ */
+#ifndef REFGW_WALBUF_H
+#define REFGW_WALBUF_H
+
+#define WALBUF_VFS "refgw-walbuf"
+/* SQLite's unix VFS writes less than 128 KiB per call (larger writes fail as
+ * a full disk): 64 KiB holds 15 frames of 4 KiB pages. */
+#define WALBUF_BYTES (64 * 1024)
+
+/* Registers the VFS under WALBUF_VFS (not as the default); once is enough,
+ * later calls do nothing. Not thread-safe: call it before opening stores in
+ * threads. 0 or -1. */
+int walbuf_register(void);
+
+#endif
