@@ -1,9 +1,11 @@
 #include "ids.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
 
 /* base64url's 64 characters in ASCII order: encoded ids sort as their bits do. */
 static const char b64url[] =
@@ -11,14 +13,16 @@ static const char b64url[] =
 
 #define ID_TIME_CHARS 7
 
+/* OpenSSL's generator, not a system call per id: it is seeded from the
+ * kernel, reseeds itself (and after a fork), and keeps a state per thread, so
+ * the store's writer does not pay a getrandom call for every referral. */
 int rg_random_bytes(void *buf, size_t len)
 {
     unsigned char *p = buf;
     while (len > 0) {
-        ssize_t n = getrandom(p, len, 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        int n = len > INT_MAX ? INT_MAX : (int)len;
+        if (RAND_bytes(p, n) != 1) {
+            ERR_clear_error();
             return -1;
         }
         p += n;

@@ -22,13 +22,14 @@
 #define RG_ID_LEN_OLD 22
 
 /* Fills out (RG_ID_LEN + 1 bytes) with a fresh id made now. Returns 0, or -1
- * if the kernel fails. */
+ * if the random generator fails. */
 int rg_id_new(char out[RG_ID_LEN + 1]);
 
 /* Whether s has the shape of an id this gateway issues or issued. */
 bool rg_id_valid(const char *s, size_t len);
 
-/* Fills buf with len random bytes from the kernel; 0 or -1. */
+/* Fills buf with len random bytes from OpenSSL's generator (seeded by the
+ * kernel); 0 or -1. */
 int rg_random_bytes(void *buf, size_t len);
 
 /* RFC 3339 UTC to the second: "2026-11-28T09:15:02Z" (21 bytes with NUL). */

@@ -137,7 +137,7 @@ static void test_random_bytes(void **state)
     assert_memory_not_equal(a, b, sizeof(a));
     assert_memory_not_equal(a, zero, sizeof(a));
     assert_int_equal(rg_random_bytes(a, 0), 0);
-    /* A large request is filled entirely (getrandom may return short). */
+    /* A large request is filled entirely. */
     size_t n = 1 << 20;
     unsigned char *big = calloc(1, n);
     assert_non_null(big);
