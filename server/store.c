@@ -369,6 +369,8 @@ int store_checkpoint_restart(struct store *s)
 {
     int rc =
         sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    if (rc == SQLITE_OK)
+        s->wal_frames = 0; /* all copied: the next commit starts the WAL again */
     return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : failed(s, rc);
 }
 
@@ -376,6 +378,8 @@ int store_checkpoint(struct store *s)
 {
     int rc =
         sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (rc == SQLITE_OK)
+        s->wal_frames = 0;
     /* Busy: the checkpointer thread holds the lock; the next minute retries.
      * At shutdown the checkpointer has stopped before the store closes. */
     return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : failed(s, rc);

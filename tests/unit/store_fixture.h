@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -15,6 +16,22 @@ struct fixture {
     char dir[64];
     struct store *store;
 };
+
+/* A referral from the fixture's tests' usual sender to care-a: every subject
+ * attribute "unknown" but the age band, and body (not copied) as its body. */
+static inline void make_referral(struct rg_referral *r, const char *age_band,
+                                 char *body, size_t body_len)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->to, sizeof(r->to), "care-a");
+    snprintf(r->signal, sizeof(r->signal), "loverboy");
+    snprintf(r->urgency, sizeof(r->urgency), "normal");
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        snprintf(r->subject[i], sizeof(r->subject[i]), "unknown");
+    snprintf(r->subject[0], sizeof(r->subject[0]), "%s", age_band);
+    r->body = body;
+    r->body_len = body_len;
+}
 
 static inline struct store *open_store(const char *dir)
 {

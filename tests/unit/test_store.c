@@ -30,16 +30,8 @@ static const struct parties school_to_care = {"school-a", "school", "care-a",
 static void put(struct store *s, const char *age_band, char id[RG_ID_LEN + 1])
 {
     struct rg_referral r;
-    memset(&r, 0, sizeof(r));
-    snprintf(r.to, sizeof(r.to), "care-a");
-    snprintf(r.signal, sizeof(r.signal), "loverboy");
-    snprintf(r.urgency, sizeof(r.urgency), "normal");
-    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        snprintf(r.subject[i], sizeof(r.subject[i]), "unknown");
-    snprintf(r.subject[0], sizeof(r.subject[0]), "%s", age_band);
     char body[] = "a body";
-    r.body = body;
-    r.body_len = strlen(body);
+    make_referral(&r, age_band, body, strlen(body));
     enum put_outcome outcome;
     enum referral_state state;
     assert_int_equal(store_put(s, &r, &school_to_care, NOW, id, &outcome, &state), 0);
