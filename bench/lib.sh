@@ -184,8 +184,9 @@ free_port() {
 nginx_config() {
     local dir=$1 port=$2
     cat <<CONF
-# The baseline: TLS and HTTP/1.1 alone, mutual TLS against the same CA, no
-# storage. Every POST gets 202 with a small JSON body, GET /v1/health 200.
+# The baseline: TLS and HTTP/1.1 alone, mutual TLS against the same CA and
+# the same CRL as refgwd (so both verify the same chain on every handshake),
+# no storage. Every POST gets 202 with a small JSON body, GET /v1/health 200.
 daemon off;
 master_process on;
 worker_processes auto;
@@ -209,6 +210,7 @@ http {
         ssl_certificate_key $CERTS/server.key;
         ssl_client_certificate $CERTS/ca.crt;
         ssl_verify_client on;
+        ssl_crl $CERTS/ca.crl;
         ssl_protocols TLSv1.2 TLSv1.3;
         ssl_session_tickets off;
         ssl_session_cache off;
