@@ -475,13 +475,28 @@ static void on_read(struct bufferevent *bev, void *arg)
     feed(arg);
 }
 
+/*
+ * Ends a connection whose answers are all written: close_notify first, as
+ * TLS asks, so that the client can tell the end from a truncation (without
+ * it, OpenSSL clients report an unexpected EOF and answer with an alert).
+ * The alert goes straight to the socket; if it does not fit, the close goes
+ * on without it.
+ */
+static void conn_end(struct conn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if (ssl != NULL && SSL_shutdown(ssl) < 0)
+        ERR_clear_error();
+    conn_close(c);
+}
+
 static void on_write(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
     if (c->state != C_WRITING)
         return;
     if (c->close_after) {
-        conn_close(c);
+        conn_end(c);
         return;
     }
     c->state = C_IDLE;
@@ -534,7 +549,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         refuse(c, RG_REQUEST_TIMEOUT, "the request did not arrive in time");
         break;
     case C_IDLE:
-    case C_WRITING:
+        conn_end(c);
+        break;
+    case C_WRITING: /* the client stopped reading: no room for an alert */
         conn_close(c);
         break;
     case C_HANDLING:

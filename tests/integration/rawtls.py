@@ -11,8 +11,10 @@ Writes JSON lines on stdout, one per event:
     {"event": "handshake", "ok": true, "version": "TLSv1.3", "t": 0.01}
     {"event": "interim", "status": 100, ...}          (1xx, no body)
     {"event": "response", "status": 413, "headers": {...}, "body": "...", "t": ...}
-    {"event": "end", "how": "eof"|"timeout"|"reset"|"error", "error": "...", "t": ...}
-"t" is seconds since the TCP connection was made.
+    {"event": "end", "how": "eof"|"ragged"|"timeout"|"reset"|"error", "error": "...", "t": ...}
+"t" is seconds since the TCP connection was made. "eof" is a clean end of TLS
+(the server's close_notify came before its FIN); "ragged" a TCP close without
+it, which a client cannot tell from a truncation.
 """
 import argparse
 import warnings
@@ -142,7 +144,8 @@ def main():
         ctx = client_context(a.certdir, a.org, a.tls_min, a.tls_max)
         try:
             raw.settimeout(20)
-            sock = ctx.wrap_socket(raw, server_hostname="localhost")
+            sock = ctx.wrap_socket(raw, server_hostname="localhost",
+                                   suppress_ragged_eofs=False)
             emit(event="handshake", ok=True, version=sock.version(), t=now())
         except (ssl.SSLError, OSError) as e:
             emit(event="handshake", ok=False, error=str(e), t=now())
@@ -165,6 +168,8 @@ def main():
                 chunk = sock.recv(65536)
             except socket.timeout:
                 return None
+            except ssl.SSLEOFError as e:
+                return ("ragged", str(e))
             except ssl.SSLError as e:
                 return ("error", str(e))
             except ConnectionResetError as e:
