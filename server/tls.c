@@ -86,8 +86,12 @@ static int configure(struct tls_server *t, const struct config *c, char err[TLS_
                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    /* Small buffers for idle connections, released when empty. */
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    /* Small buffers for idle connections, released when empty. The chain
+     * sent is tls.cert as written: without NO_AUTO_CHAIN, OpenSSL would
+     * complete it from the client CAs on every handshake (verifying our own
+     * certificate each time) and send the root, which clients must already
+     * hold, for each of them to decode. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 
     if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
         fail(err, "cannot load tls.cert", c->tls_cert);

@@ -56,6 +56,14 @@ expect_code 403 unknown_organisation "" "valid certificate, CN not configured"
 req school-closed GET /v1/health
 expect_code 403 unknown_organisation "" "disabled organisation"
 
+# The server sends the chain in tls.cert as it is (here the leaf alone), not
+# one OpenSSL completes from the client CAs: clients hold the root already.
+out=$(echo | openssl s_client -connect "127.0.0.1:$PORT" -cert "$CERTS/school-a.crt" \
+    -key "$CERTS/school-a.key" -CAfile "$CERTS/ca.crt" -showcerts 2>&1 || true)
+grep -q 'Verify return code: 0 (ok)' <<<"$out" && pass || fail "the server's certificate does not verify"
+expect_eq "$(grep -c 'BEGIN CERTIFICATE' <<<"$out")" \
+    "$(grep -c 'BEGIN CERTIFICATE' "$CERTS/server.crt")" "certificates the server sends"
+
 # No session resumption: a ticket would let a revoked client skip verification.
 out=$(echo | openssl s_client -connect "127.0.0.1:$PORT" -cert "$CERTS/school-a.crt" \
     -key "$CERTS/school-a.key" -CAfile "$CERTS/ca.crt" -tls1_2 -sess_out "$T/sess" 2>&1 || true)
