@@ -17,8 +17,8 @@ struct fixture {
     struct store *store;
 };
 
-/* A referral from the fixture's tests' usual sender to care-a: every subject
- * attribute "unknown" but the age band, and body (not copied) as its body. */
+/* A referral to care-a (loverboy, normal): every subject attribute "unknown"
+ * but the age band; body is used as it is, not copied. */
 static inline void make_referral(struct rg_referral *r, const char *age_band,
                                  char *body, size_t body_len)
 {
