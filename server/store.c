@@ -298,7 +298,8 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
     }
     char path[4096];
     snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
-    /* The WAL's writes are gathered into few large calls (walbuf.h). */
+    /* The WAL's writes are gathered into few large calls (walbuf.h; it relies
+     * on synchronous=FULL, set below). */
     int rc = walbuf_register() < 0
                  ? SQLITE_ERROR
                  : sqlite3_open_v2(path, &s->db,

@@ -1,6 +1,6 @@
 /*
- * walbuf.h - a SQLite VFS that gathers a commit's writes to the write-ahead
- * log into one system call.
+ * walbuf.h - a SQLite VFS that gathers the writes to a write-ahead log into
+ * few large system calls.
  *
  * SQLite writes each WAL frame with two calls (the frame's header, then its
  * page), so a batch of sends costs hundreds of pwrite calls before its one
@@ -13,10 +13,15 @@
  *
  * Durability is unchanged. A sync writes the buffer out first, and a write
  * still in the buffer has never been synced, so a crash loses nothing a crash
- * would not lose anyway: frames of a transaction that had not committed.
- * Other connections only read frames published after their sync. A failed
- * write-out is reported by the call that caused it, and its bytes are dropped
- * (the transaction they belong to then rolls back).
+ * would not lose anyway: frames of a transaction that had not committed. A
+ * failed write-out is reported by the call that caused it, and its bytes are
+ * dropped (the transaction they belong to then rolls back).
+ *
+ * It needs a sync at every commit (synchronous=FULL, which the store sets):
+ * SQLite publishes a commit's frames to other connections, such as the
+ * checkpointer's, right after writing them and, at FULL, syncing them. With
+ * no sync they would be published while still in the buffer, and another
+ * connection would read what the file held before.
  */
 #ifndef REFGW_WALBUF_H
 #define REFGW_WALBUF_H
