@@ -176,67 +176,78 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
 static int w_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
 {
     (void)vfs;
-    return parent()->xDelete(parent(), name, sync_dir);
+    sqlite3_vfs *p = parent();
+    return p->xDelete(p, name, sync_dir);
 }
 
 static int w_access(sqlite3_vfs *vfs, const char *name, int flags, int *out)
 {
     (void)vfs;
-    return parent()->xAccess(parent(), name, flags, out);
+    sqlite3_vfs *p = parent();
+    return p->xAccess(p, name, flags, out);
 }
 
 static int w_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
 {
     (void)vfs;
-    return parent()->xFullPathname(parent(), name, n, out);
+    sqlite3_vfs *p = parent();
+    return p->xFullPathname(p, name, n, out);
 }
 
 static void *w_dl_open(sqlite3_vfs *vfs, const char *path)
 {
     (void)vfs;
-    return parent()->xDlOpen(parent(), path);
+    sqlite3_vfs *p = parent();
+    return p->xDlOpen(p, path);
 }
 
 static void w_dl_error(sqlite3_vfs *vfs, int n, char *out)
 {
     (void)vfs;
-    parent()->xDlError(parent(), n, out);
+    sqlite3_vfs *p = parent();
+    p->xDlError(p, n, out);
 }
 
 static void (*w_dl_sym(sqlite3_vfs *vfs, void *handle, const char *symbol))(void)
 {
     (void)vfs;
-    return parent()->xDlSym(parent(), handle, symbol);
+    sqlite3_vfs *p = parent();
+    return p->xDlSym(p, handle, symbol);
 }
 
 static void w_dl_close(sqlite3_vfs *vfs, void *handle)
 {
     (void)vfs;
-    parent()->xDlClose(parent(), handle);
+    sqlite3_vfs *p = parent();
+    p->xDlClose(p, handle);
 }
 
 static int w_randomness(sqlite3_vfs *vfs, int n, char *out)
 {
     (void)vfs;
-    return parent()->xRandomness(parent(), n, out);
+    sqlite3_vfs *p = parent();
+    return p->xRandomness(p, n, out);
 }
 
 static int w_sleep(sqlite3_vfs *vfs, int microseconds)
 {
     (void)vfs;
-    return parent()->xSleep(parent(), microseconds);
+    sqlite3_vfs *p = parent();
+    return p->xSleep(p, microseconds);
 }
 
 static int w_current_time(sqlite3_vfs *vfs, double *out)
 {
     (void)vfs;
-    return parent()->xCurrentTime(parent(), out);
+    sqlite3_vfs *p = parent();
+    return p->xCurrentTime(p, out);
 }
 
 static int w_last_error(sqlite3_vfs *vfs, int n, char *out)
 {
     (void)vfs;
-    return parent()->xGetLastError(parent(), n, out);
+    sqlite3_vfs *p = parent();
+    return p->xGetLastError(p, n, out);
 }
 
 static int w_current_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out)
