@@ -105,6 +105,8 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
         begin_stop(l);
 }
 
+static void loop_free(struct loop *l);
+
 static void post(struct loop *l)
 {
     event_active(l->mail, EV_READ, 0);
@@ -162,12 +164,29 @@ void loop_join(struct loop *l)
     }
 }
 
-void loop_free(struct loop *l)
+/* Drops what the mailbox still holds once nothing will run it: wakes, and
+ * sockets handed over but never served. */
+static void drop_mail(struct loop *l)
+{
+    while (l->wakes != NULL) {
+        struct wake *w = l->wakes;
+        l->wakes = w->next;
+        free(w);
+    }
+    for (size_t i = 0; i < l->fd_count; i++) {
+        COUNTER_ADD(l->app->counters.connections, -1);
+        close(l->fds[i]);
+    }
+    free(l->fds);
+    l->fds = NULL;
+    l->fd_count = l->fd_cap = 0;
+}
+
+static void loop_free(struct loop *l)
 {
     if (l == NULL)
         return;
-    if (l->base != NULL)
-        read_mail(l); /* ops completed after the loop ended */
+    drop_mail(l);
     listener_free(l->listener);
     waiters_free(l->waiters);
     if (l->drain != NULL)
@@ -178,6 +197,15 @@ void loop_free(struct loop *l)
         event_base_free(l->base);
     pthread_mutex_destroy(&l->lock);
     free(l);
+}
+
+void loop_free_all(struct loop **loops, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (loops[i] != NULL && loops[i]->base != NULL)
+            read_mail(loops[i]);
+    for (int i = 0; i < count; i++)
+        loop_free(loops[i]);
 }
 
 struct event_base *loop_base(struct loop *l)

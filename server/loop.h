@@ -28,9 +28,13 @@ int loop_start_thread(struct loop *l);
 void loop_run(struct loop *l);
 void loop_join(struct loop *l);
 
-/* After the loop has ended and the committer is gone: completes what is in
- * the mailbox, closes the connections, frees the loop. */
-void loop_free(struct loop *l);
+/* After every loop has ended and the committer is gone: completes what each
+ * mailbox holds (ops the committer handed back late), and only then closes
+ * the connections and frees the loops. A late op may wake long-polls on
+ * every loop (app_referral_arrived), so no loop is freed while another's
+ * mail may still post to it; wakes posted then are dropped, as no one waits
+ * any more. */
+void loop_free_all(struct loop **loops, int count);
 
 struct event_base *loop_base(struct loop *l);
 struct waiters *loop_waiters(struct loop *l);

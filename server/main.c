@@ -384,8 +384,8 @@ static void stop(struct daemon *d)
         flush_rejections(d);
         committer_free(app->committer); /* runs what is queued, checkpoints, closes */
     }
-    for (int i = 0; i < app->loop_count; i++)
-        loop_free(app->loops[i]); /* completes what the committer handed back */
+    /* Completes what the committer handed back, then frees the loops. */
+    loop_free_all(app->loops, app->loop_count);
     ratelimit_free(app->ratelimit);
     tls_server_unref(app->tls);
     config_unref(app->config);
