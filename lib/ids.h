@@ -3,7 +3,8 @@
  *
  * Referral ids are 24 characters of the base64url alphabet (URL-safe), 6 bits
  * each: the creation time in milliseconds (7 characters, 42 bits, enough
- * until 2109) and 102 random bits (rg_random_bytes). The alphabet is taken in
+ * until 2109) and 102 random bits (OpenSSL's generator, drawn a pool at a
+ * time per thread). The alphabet is taken in
  * ASCII order, so ids sort by the time they were made and the store's index
  * on them grows at one end instead of touching a random page per referral.
  * They reveal when a referral was made, which its sender and recipient know
