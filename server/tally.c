@@ -5,6 +5,7 @@
 
 struct slot {
     struct count_key key;
+    unsigned long hash; /* of key: computed once, compared before the key */
     long n;
     bool used;
 };
@@ -54,10 +55,12 @@ void tally_free(struct tally *t)
 }
 
 /* Keys are built zeroed, so comparing the whole struct compares the fields. */
-static size_t find(const struct slot *slots, size_t capacity, const struct count_key *k)
+static size_t find(const struct slot *slots, size_t capacity, const struct count_key *k,
+                   unsigned long hash)
 {
-    size_t i = hash_key(k) & (capacity - 1);
-    while (slots[i].used && memcmp(&slots[i].key, k, sizeof(*k)) != 0)
+    size_t i = hash & (capacity - 1);
+    while (slots[i].used &&
+           (slots[i].hash != hash || memcmp(&slots[i].key, k, sizeof(*k)) != 0))
         i = (i + 1) & (capacity - 1);
     return i;
 }
@@ -73,8 +76,9 @@ static int grow(struct tally *t)
         return -1;
     }
     for (size_t u = 0; u < t->used; u++) {
-        size_t i = find(slots, capacity, &t->slots[t->order[u]].key);
-        slots[i] = t->slots[t->order[u]];
+        const struct slot *old = &t->slots[t->order[u]];
+        size_t i = find(slots, capacity, &old->key, old->hash);
+        slots[i] = *old;
         order[u] = i;
     }
     free(t->slots);
@@ -85,26 +89,33 @@ static int grow(struct tally *t)
     return 0;
 }
 
-int tally_add(struct tally *t, const struct count_key *key, long n)
+static int add_hashed(struct tally *t, const struct count_key *key, unsigned long hash,
+                      long n)
 {
     if ((t->used + 1) * 2 > t->capacity && grow(t) < 0)
         return -1;
-    size_t i = find(t->slots, t->capacity, key);
+    size_t i = find(t->slots, t->capacity, key, hash);
     struct slot *s = &t->slots[i];
     if (!s->used) {
         s->used = true;
         s->key = *key;
+        s->hash = hash;
         t->order[t->used++] = i;
     }
     s->n += n;
     return 0;
 }
 
+int tally_add(struct tally *t, const struct count_key *key, long n)
+{
+    return add_hashed(t, key, hash_key(key), n);
+}
+
 int tally_merge(struct tally *into, struct tally *from)
 {
     for (size_t u = 0; u < from->used; u++) {
         const struct slot *s = &from->slots[from->order[u]];
-        if (tally_add(into, &s->key, s->n) < 0)
+        if (add_hashed(into, &s->key, s->hash, s->n) < 0)
             return -1;
     }
     tally_clear(from);
