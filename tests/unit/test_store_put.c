@@ -1,0 +1,136 @@
+/*
+ * test_store_put.c - store_put's answers to a client_ref used again (SPEC §5):
+ * the same content is the earlier referral, other content a conflict, and
+ * neither stores anything; another sender's client_ref is its own.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "store_fixture.h"
+
+/* 2026-11-28T07:15:02Z */
+#define NOW ((time_t)1795850102)
+
+static const struct parties school_a = {"school-a", "school", "care-a",
+                                        "care_coordination"};
+static const struct parties school_b = {"school-b", "school", "care-a",
+                                        "care_coordination"};
+
+struct put_result {
+    int rc;
+    enum put_outcome outcome;
+    enum referral_state state;
+    char id[RG_ID_LEN + 1];
+};
+
+static struct put_result put_ref(struct store *s, const struct parties *p,
+                                 const char *client_ref, const char *body_text)
+{
+    static char body[64];
+    snprintf(body, sizeof(body), "%s", body_text);
+    struct rg_referral r;
+    make_referral(&r, "16_17", body, strlen(body));
+    snprintf(r.client_ref, sizeof(r.client_ref), "%s", client_ref);
+    struct put_result res;
+    memset(&res, 0, sizeof(res));
+    res.rc = store_put(s, &r, p, NOW, res.id, &res.outcome, &res.state);
+    return res;
+}
+
+/* How many referrals wait for care-a. */
+static size_t pending(struct store *s)
+{
+    struct inbox_item *items = NULL;
+    size_t count = 0;
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_inbox(s, "care-a", 100, 1 << 20, NOW, &items, &count), 0);
+    assert_int_equal(store_commit(s), 0);
+    store_items_free(items, count);
+    return count;
+}
+
+static void test_repeat_across_batches(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_begin(f->store), 0);
+    struct put_result first = put_ref(f->store, &school_a, "2026-000123", "first");
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(first.rc, 0);
+    assert_int_equal(first.outcome, PUT_CREATED);
+
+    assert_int_equal(store_begin(f->store), 0);
+    struct put_result again = put_ref(f->store, &school_a, "2026-000123", "first");
+    struct put_result other = put_ref(f->store, &school_a, "2026-000123", "changed");
+    struct put_result theirs = put_ref(f->store, &school_b, "2026-000123", "first");
+    assert_int_equal(store_commit(f->store), 0);
+
+    assert_int_equal(again.rc, 0);
+    assert_int_equal(again.outcome, PUT_DUPLICATE);
+    assert_string_equal(again.id, first.id);
+    assert_int_equal(again.state, STATE_QUEUED);
+    assert_int_equal(other.rc, 0);
+    assert_int_equal(other.outcome, PUT_CONFLICT);
+    assert_string_equal(other.id, first.id);
+    assert_int_equal(theirs.rc, 0);
+    assert_int_equal(theirs.outcome, PUT_CREATED);
+    assert_string_not_equal(theirs.id, first.id);
+    assert_int_equal(pending(f->store), 2); /* and delivers them */
+
+    assert_int_equal(store_begin(f->store), 0);
+    again = put_ref(f->store, &school_a, "2026-000123", "first");
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(again.outcome, PUT_DUPLICATE);
+    assert_int_equal(again.state, STATE_DELIVERED);
+}
+
+/* Within one transaction, as the committer batches concurrent sends. */
+static void test_repeat_within_a_batch(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_begin(f->store), 0);
+    struct put_result first = put_ref(f->store, &school_a, "ref-1", "text");
+    struct put_result again = put_ref(f->store, &school_a, "ref-1", "text");
+    struct put_result other = put_ref(f->store, &school_a, "ref-1", "other text");
+    struct put_result next = put_ref(f->store, &school_a, "ref-2", "text");
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(first.outcome, PUT_CREATED);
+    assert_int_equal(again.outcome, PUT_DUPLICATE);
+    assert_string_equal(again.id, first.id);
+    assert_int_equal(other.outcome, PUT_CONFLICT);
+    assert_int_equal(next.rc, 0);
+    assert_int_equal(next.outcome, PUT_CREATED);
+    assert_int_equal(pending(f->store), 2);
+}
+
+/* Without a client_ref, every send is a new referral. */
+static void test_no_client_ref_is_never_a_repeat(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_begin(f->store), 0);
+    struct put_result a = put_ref(f->store, &school_a, "", "text");
+    struct put_result b = put_ref(f->store, &school_a, "", "text");
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(a.outcome, PUT_CREATED);
+    assert_int_equal(b.outcome, PUT_CREATED);
+    assert_string_not_equal(a.id, b.id);
+    assert_int_equal(pending(f->store), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_repeat_across_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_within_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_client_ref_is_never_a_repeat, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
