@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,15 @@ bool rg_utf8_valid(const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* Runs of ASCII eight bytes at a time: bodies are mostly ASCII, and
+         * a byte-wise pass was a tenth of an event loop's time under load. */
+        for (uint64_t w; len - i >= 8; i += 8) {
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+        }
+        if (i == len)
+            break;
         unsigned c = p[i];
         size_t n;
         unsigned cp;
@@ -53,8 +63,8 @@ static bool bad_unicode_escape(const char *hex, size_t avail)
     bool zero = true;
     for (size_t k = 0; k < 4; k++) {
         char h = hex[k];
-        bool digit = (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') ||
-                     (h >= 'A' && h <= 'F');
+        bool digit =
+            (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F');
         if (!digit)
             return true;
         zero = zero && hex[k] == '0';
@@ -67,14 +77,33 @@ static bool bad_unicode_escape(const char *hex, size_t avail)
  * decode to NUL, raw control characters in strings, and control characters
  * between tokens (cJSON takes every byte below 0x20 for whitespace).
  */
+/* Whether eight bytes of a string hold no quote, backslash or control
+ * character (the SWAR tests of "has a zero byte" and "has a byte below n"). */
+static bool plain_string_word(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t w;
+    memcpy(&w, p, 8);
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+                       ((w - ones * 0x20) & ~w);
+    return (special & highs) == 0;
+}
+
 static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *err)
 {
     int depth = 0;
     bool in_string = false;
     for (size_t i = 0; i < len; i++) {
+        /* A string's plain bytes eight at a time: bodies are long strings. */
+        while (in_string && len - i >= 8 && plain_string_word(buf + i))
+            i += 8;
+        if (i == len)
+            break;
         char c = buf[i];
         if (c == '\0')
-            return rg_fail(err, RG_INVALID_JSON, NULL, "the document contains a NUL byte");
+            return rg_fail(err, RG_INVALID_JSON, NULL,
+                           "the document contains a NUL byte");
         if (in_string) {
             /* JSON forbids raw control characters in strings; cJSON allows them. */
             if ((unsigned char)c < 0x20)
@@ -108,7 +137,8 @@ static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *
 
 static int compare_keys(const void *a, const void *b)
 {
-    return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+    return strcmp((*(const cJSON *const *)a)->string,
+                  (*(const cJSON *const *)b)->string);
 }
 
 /* Whether an object has the same key twice; sorting keeps large objects cheap. */

@@ -244,6 +244,67 @@ static void test_utf8_valid_direct(void **state)
     assert_true(rg_utf8_valid("a\0b", 3));
 }
 
+/* ASCII runs are checked eight bytes at a time: every sequence, good or bad,
+ * is judged the same at every offset from a run's start and with ASCII
+ * after it, and at the very end of the text. */
+static void test_utf8_valid_at_every_offset(void **state)
+{
+    static const char *const good[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80"};
+    char buf[64];
+    for (size_t pad = 0; pad < 17; pad++) {
+        memset(buf, 'a', sizeof(buf));
+        for (size_t i = 0; i < COUNT(good); i++) {
+            size_t len = strlen(good[i]);
+            memcpy(buf + pad, good[i], len);
+            if (!rg_utf8_valid(buf, pad + len) || !rg_utf8_valid(buf, pad + len + 9))
+                fail_msg("good[%zu] after %zu ASCII bytes refused", i, pad);
+            memset(buf + pad, 'a', len);
+        }
+        for (size_t i = 0; i < COUNT(bad_utf8); i++) {
+            size_t len = strlen(bad_utf8[i].bytes);
+            memcpy(buf + pad, bad_utf8[i].bytes, len);
+            if (rg_utf8_valid(buf, pad + len) || rg_utf8_valid(buf, pad + len + 9))
+                fail_msg("%s after %zu ASCII bytes accepted", bad_utf8[i].what, pad);
+            memset(buf + pad, 'a', len);
+        }
+    }
+}
+
+/* The lexical pass skips a string's plain bytes eight at a time: what ends
+ * or breaks a string is found at every offset from the string's start. */
+static void test_string_checks_at_every_offset(void **state)
+{
+    static const struct {
+        const char *middle;
+        bool good;
+        const char *decoded; /* the middle as the value holds it */
+    } cases[] = {
+        {"\\\"", true, "\""},          {"\\\\", true, "\\"},
+        {"\\u00e9", true, "\xc3\xa9"}, {"\xc3\xa9", true, "\xc3\xa9"},
+        {"\x01", false, NULL},         {"\x1f", false, NULL},
+        {"\n", false, NULL},           {"\\u0000", false, NULL},
+        {"\\uZZZZ", false, NULL},
+    };
+    char doc[128], want[64];
+    for (size_t pad = 0; pad < 17; pad++) {
+        for (size_t i = 0; i < COUNT(cases); i++) {
+            int n = snprintf(doc, sizeof(doc), "{\"k\":\"%.*s%s%.*s\"}", (int)pad,
+                             "aaaaaaaaaaaaaaaaa", cases[i].middle, (int)pad,
+                             "bbbbbbbbbbbbbbbbb");
+            if (!cases[i].good) {
+                expect_refused(doc, (size_t)n, DEPTH);
+                continue;
+            }
+            cJSON *root = expect_accepted(doc, (size_t)n, DEPTH);
+            snprintf(want, sizeof(want), "%.*s%s%.*s", (int)pad, "aaaaaaaaaaaaaaaaa",
+                     cases[i].decoded, (int)pad, "bbbbbbbbbbbbbbbbb");
+            assert_string_equal(
+                cJSON_GetObjectItemCaseSensitive(root, "k")->valuestring, want);
+            cJSON_Delete(root);
+        }
+    }
+}
+
 static void test_refuses_invalid_utf8(void **state)
 {
     char doc[64];
@@ -547,6 +608,8 @@ int main(void)
         cmocka_unit_test(test_accepts_valid_documents),
         cmocka_unit_test(test_decodes_utf8_and_escapes),
         cmocka_unit_test(test_utf8_valid_direct),
+        cmocka_unit_test(test_utf8_valid_at_every_offset),
+        cmocka_unit_test(test_string_checks_at_every_offset),
         cmocka_unit_test(test_refuses_invalid_utf8),
         cmocka_unit_test(test_refuses_bad_escapes),
         cmocka_unit_test(test_refuses_non_hex_escapes),
