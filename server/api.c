@@ -350,6 +350,10 @@ static void handle_inbox(struct call *call, const char *unused)
         call_reply_error(call, &err, NULL);
         return;
     }
+    if (call->wait_seconds > 0) {
+        call->longpoll = true;
+        loop_longpolls_add(call->loop, 1);
+    }
     inbox_query(call);
 }
 

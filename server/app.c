@@ -40,5 +40,6 @@ bool app_stopping(struct app *app)
 void app_referral_arrived(struct app *app, const char *org_id)
 {
     for (int i = 0; i < app->loop_count; i++)
-        loop_wake(app->loops[i], org_id);
+        if (loop_has_longpolls(app->loops[i]))
+            loop_wake(app->loops[i], org_id);
 }

@@ -59,7 +59,8 @@ void app_swap(struct app *app, struct config *config, struct tls_server *tls);
 
 bool app_stopping(struct app *app);
 
-/* A referral was committed for org_id: wake its long-polls on every loop. */
+/* A referral was committed for org_id: wake its long-polls on every loop
+ * where a long-poll may wait (loop.h). */
 void app_referral_arrived(struct app *app, const char *org_id);
 
 #endif

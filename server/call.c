@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "json.h"
+#include "loop.h"
 
 void call_reply_json(struct call *call, int status, cJSON *doc)
 {
@@ -62,6 +63,8 @@ void call_free(struct call *call)
 {
     if (call == NULL)
         return;
+    if (call->longpoll)
+        loop_longpolls_add(call->loop, -1);
     config_unref(call->config);
     free(call->path);
     free(call->query);

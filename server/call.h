@@ -24,32 +24,33 @@ struct loop;
 
 struct call {
     struct app *app;
-    struct loop *loop;         /* the event loop that owns the connection */
-    struct config *config;     /* a reference, dropped when the call ends */
+    struct loop *loop;              /* the event loop that owns the connection */
+    struct config *config;          /* a reference, dropped when the call ends */
     char org_id[RG_ORG_ID_MAX + 1]; /* the certificate's CN */
-    const struct org *org;     /* the caller in config, once admitted */
+    const struct org *org;          /* the caller in config, once admitted */
 
-    const char *method;        /* "GET", "POST", ... */
-    char *path;                /* raw, without the query */
-    char *query;               /* raw, NULL without '?' */
-    char *content_type;        /* NULL when absent */
+    const char *method; /* "GET", "POST", ... */
+    char *path;         /* raw, without the query */
+    char *query;        /* raw, NULL without '?' */
+    char *content_type; /* NULL when absent */
     char *body;
     size_t body_len;
 
     void (*cancel)(struct call *call); /* set while parked */
-    void *park;                /* the parking module's record */
-    double started;            /* monotonic seconds */
-    int wait_seconds, limit;   /* inbox parameters */
+    void *park;                        /* the parking module's record */
+    double started;                    /* monotonic seconds */
+    int wait_seconds, limit;           /* inbox parameters */
+    bool longpoll; /* counted in its loop's long-polls until freed */
 
-    void *conn;                /* NULL once the connection is gone */
+    void *conn; /* NULL once the connection is gone */
 };
 
 /*
  * Sends the answer and ends the call. extra_headers is NULL or lines each
  * ending in "\r\n". Frees the call.
  */
-void call_reply(struct call *call, int status, const char *content_type, const char *body,
-                size_t len, const char *extra_headers);
+void call_reply(struct call *call, int status, const char *content_type,
+                const char *body, size_t len, const char *extra_headers);
 
 /* Answers with a JSON document (taken and freed). */
 void call_reply_json(struct call *call, int status, cJSON *doc);

@@ -25,6 +25,8 @@ struct loop {
     pthread_t thread;
     bool threaded;
 
+    long longpolls; /* atomic */
+
     pthread_mutex_t lock; /* guards the mailbox */
     struct op *done, **done_tail;
     struct wake *wakes;
@@ -239,6 +241,16 @@ void loop_wake(struct loop *l, const char *org_id)
     l->wakes = w;
     pthread_mutex_unlock(&l->lock);
     post(l);
+}
+
+void loop_longpolls_add(struct loop *l, long n)
+{
+    __atomic_add_fetch(&l->longpolls, n, __ATOMIC_RELAXED);
+}
+
+bool loop_has_longpolls(struct loop *l)
+{
+    return __atomic_load_n(&l->longpolls, __ATOMIC_RELAXED) > 0;
 }
 
 void loop_adopt(struct loop *l, int fd)

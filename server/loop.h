@@ -10,6 +10,7 @@
 #ifndef REFGW_LOOP_H
 #define REFGW_LOOP_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "app.h"
@@ -42,6 +43,16 @@ struct waiters *loop_waiters(struct loop *l);
 /* Thread-safe. */
 void loop_deliver(struct loop *l, struct op *op);
 void loop_wake(struct loop *l, const char *org_id);
+
+/*
+ * Long-polls alive on the loop: counted from the request until the call is
+ * freed, so that a referral's arrival wakes only loops where one may wait.
+ * Counted before the inbox op is queued, a poll is seen by every send the
+ * committer runs after that op (the committer's and the mailboxes' locks
+ * order them).
+ */
+void loop_longpolls_add(struct loop *l, long n);
+bool loop_has_longpolls(struct loop *l);
 /* An accepted, counted socket for this loop to serve. */
 void loop_adopt(struct loop *l, int fd);
 void loop_recheck(struct loop *l);
