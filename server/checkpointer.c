@@ -8,6 +8,8 @@
 
 #include <sqlite3.h>
 
+#include "priority.h"
+
 struct checkpointer {
     sqlite3 *db;
     pthread_t thread;
@@ -22,6 +24,7 @@ struct checkpointer {
 static void *thread_main(void *arg)
 {
     struct checkpointer *c = arg;
+    thread_role("checkpt", PRIORITY_CHECKPOINTER);
     pthread_mutex_lock(&c->lock);
     while (!c->stopping) {
         if (!c->due) {

@@ -7,6 +7,7 @@
 
 #include "checkpointer.h"
 #include "loop.h"
+#include "priority.h"
 
 #define MAX_BATCH 1024
 
@@ -102,6 +103,7 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
 static void *thread_main(void *arg)
 {
     struct committer *c = arg;
+    thread_role("commit", PRIORITY_COMMITTER); /* without the right, as it was */
     pthread_mutex_lock(&c->lock);
     for (;;) {
         while (c->queue == NULL && !c->stopping)

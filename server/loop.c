@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "ops.h"
+#include "priority.h"
 #include "referral.h"
 #include "waiters.h"
 
@@ -140,6 +141,7 @@ int loop_listen(struct loop *l, int fd, char err[LISTEN_ERR_MAX])
 
 static void *thread_main(void *arg)
 {
+    thread_role("loop", 0);
     loop_run(arg);
     return NULL;
 }

@@ -25,6 +25,21 @@ case $(ldd "$REFGWD" 2>/dev/null || true) in *libasan*) rss_bound_mib=1500 ;; es
 
 rg_setup
 rg_start '{"rate_limit_per_minute": 1000000}'
+
+# Under contention the committer runs first and the checkpointer last
+# (server/priority.h): nice values relative to the process's.
+thread_nice() { # role: the nice values of refgwd's threads named refgwd-ROLE
+    local t
+    for t in /proc/"$PID"/task/*; do
+        [ "$(cat "$t/comm")" = "refgwd-$1" ] && awk '{ print $19 }' "$t/stat"
+    done | sort -u
+}
+base=$(awk '{ print $19 }' "/proc/$PID/stat")
+expect_eq "$(thread_nice checkpt)" "$((base + 10 > 19 ? 19 : base + 10))" "checkpointer's priority"
+expect_eq "$(thread_nice loop)" "$base" "the other loops' priority"
+if [ "$(id -u)" -eq 0 ]; then
+    expect_eq "$(thread_nice commit)" "$((base - 5))" "committer's priority (as root)"
+fi
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status"; }
 # last_connections: the connections figure of the latest count line in the log
 last_connections() { sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$T/refgwd.err" | tail -n 1; }
