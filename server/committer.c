@@ -100,6 +100,30 @@ static void run_batch(struct committer *c, struct op *batch, const char **error)
         *error = store_error_class(s);
 }
 
+/* Hands each op of a batch back to the loop that sent it, in order: one
+ * lock and one wake-up per loop rather than per op. */
+static void deliver(struct op *batch)
+{
+    while (batch != NULL) {
+        struct loop *loop = batch->loop;
+        struct op *mine = NULL, **mine_tail = &mine;
+        struct op *rest = NULL, **rest_tail = &rest;
+        for (struct op *op = batch, *next; op != NULL; op = next) {
+            next = op->next;
+            op->next = NULL;
+            if (op->loop == loop) {
+                *mine_tail = op;
+                mine_tail = &op->next;
+            } else {
+                *rest_tail = op;
+                rest_tail = &op->next;
+            }
+        }
+        loop_deliver(loop, mine);
+        batch = rest;
+    }
+}
+
 static void *thread_main(void *arg)
 {
     struct committer *c = arg;
@@ -124,11 +148,7 @@ static void *thread_main(void *arg)
         run_batch(c, batch, &error);
 
         /* Committed (or failed): each op goes back to the loop that sent it. */
-        while (batch != NULL) {
-            struct op *op = batch;
-            batch = op->next;
-            loop_deliver(op->loop, op);
-        }
+        deliver(batch);
         pthread_mutex_lock(&c->lock);
         if (error != NULL)
             c->error = error;

@@ -222,12 +222,14 @@ struct waiters *loop_waiters(struct loop *l)
     return l->waiters;
 }
 
-void loop_deliver(struct loop *l, struct op *op)
+void loop_deliver(struct loop *l, struct op *ops)
 {
+    struct op **last = &ops;
+    while ((*last)->next != NULL)
+        last = &(*last)->next;
     pthread_mutex_lock(&l->lock);
-    op->next = NULL;
-    *l->done_tail = op;
-    l->done_tail = &op->next;
+    *l->done_tail = ops;
+    l->done_tail = &(*last)->next;
     pthread_mutex_unlock(&l->lock);
     post(l);
 }

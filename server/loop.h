@@ -40,8 +40,9 @@ void loop_free_all(struct loop **loops, int count);
 struct event_base *loop_base(struct loop *l);
 struct waiters *loop_waiters(struct loop *l);
 
-/* Thread-safe. */
-void loop_deliver(struct loop *l, struct op *op);
+/* Thread-safe. loop_deliver hands back ops linked through op->next, in
+ * order, with one lock and one wake-up for them all. */
+void loop_deliver(struct loop *l, struct op *ops);
 void loop_wake(struct loop *l, const char *org_id);
 
 /*

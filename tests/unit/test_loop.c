@@ -64,11 +64,46 @@ static void test_late_ops_run_before_any_loop_is_freed(void **state)
     pthread_mutex_destroy(&app.lock);
 }
 
+static int ran[8], ran_count;
+
+static void record_done(struct op *op)
+{
+    ran[ran_count++] = (int)op->now;
+    free(op);
+}
+
+/* A list handed back at once runs in its order, after what came before. */
+static void test_delivered_lists_run_in_order(void **state)
+{
+    struct app app;
+    start_app(&app, 1);
+    struct op *ops[5];
+    for (int i = 0; i < 5; i++) {
+        ops[i] = calloc(1, sizeof(*ops[i]));
+        assert_non_null(ops[i]);
+        ops[i]->done = record_done;
+        ops[i]->loop = app.loops[0];
+        ops[i]->now = i;
+    }
+    loop_deliver(app.loops[0], ops[0]);
+    ops[1]->next = ops[2];
+    ops[2]->next = ops[3];
+    loop_deliver(app.loops[0], ops[1]);
+    loop_deliver(app.loops[0], ops[4]);
+    ran_count = 0;
+    loop_free_all(app.loops, app.loop_count);
+    assert_int_equal(ran_count, 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ran[i], i);
+    pthread_mutex_destroy(&app.lock);
+}
+
 int main(void)
 {
     evthread_use_pthreads();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_late_ops_run_before_any_loop_is_freed),
+        cmocka_unit_test(test_delivered_lists_run_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
