@@ -72,11 +72,6 @@ static bool bad_unicode_escape(const char *hex, size_t avail)
     return zero;
 }
 
-/*
- * A lexical pass over the raw text: nesting depth, raw NULs, escapes that
- * decode to NUL, raw control characters in strings, and control characters
- * between tokens (cJSON takes every byte below 0x20 for whitespace).
- */
 /* Whether eight bytes of a string hold no quote, backslash or control
  * character (the SWAR tests of "has a zero byte" and "has a byte below n"). */
 static bool plain_string_word(const char *p)
@@ -90,6 +85,11 @@ static bool plain_string_word(const char *p)
     return (special & highs) == 0;
 }
 
+/*
+ * A lexical pass over the raw text: nesting depth, raw NULs, escapes that
+ * decode to NUL, raw control characters in strings, and control characters
+ * between tokens (cJSON takes every byte below 0x20 for whitespace).
+ */
 static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *err)
 {
     int depth = 0;
