@@ -33,8 +33,8 @@ void loop_join(struct loop *l);
  * mailbox holds (ops the committer handed back late), and only then closes
  * the connections and frees the loops. A late op may wake long-polls on
  * every loop (app_referral_arrived), so no loop is freed while another's
- * mail may still post to it; wakes posted then are dropped, as no one waits
- * any more. */
+ * mail may still post to it; wakes posted to a loop already done are
+ * dropped, as no one waits any more. */
 void loop_free_all(struct loop **loops, int count);
 
 struct event_base *loop_base(struct loop *l);
@@ -54,6 +54,7 @@ void loop_wake(struct loop *l, const char *org_id);
  */
 void loop_longpolls_add(struct loop *l, long n);
 bool loop_has_longpolls(struct loop *l);
+
 /* An accepted, counted socket for this loop to serve. */
 void loop_adopt(struct loop *l, int fd);
 void loop_recheck(struct loop *l);
