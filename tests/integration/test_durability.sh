@@ -20,9 +20,20 @@ sender() { # sender N: sends until killed, logs "client_ref id status" per answe
         echo "s$n-$i ${out}" >>"$T/sent.$n"
     done
 }
+# Until the senders have had N answers 202 between them (at most 60 s):
+# a fixed time is too short when other tests share the machine.
+wait_accepted() { # N
+    local i
+    for i in $(seq 1 600); do
+        [ "$(cat "$T"/sent.* 2>/dev/null | grep -c ' 202$')" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 pids=()
 for n in 1 2 3 4; do sender "$n" & pids+=($!); done
-sleep 3
+wait_accepted 20 || true      # the count is checked below
+sleep 0.3
 rg_kill9                      # mid-stream
 sleep 0.3
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -83,7 +94,8 @@ expect_eq "$(jqb .total)" "$referrals" "sends counted once across two crashes"
 rm -f "$T"/sent.*
 pids=()
 for n in 5 6 7 8; do sender "$n" & pids+=($!); done
-sleep 2
+wait_accepted 10 || true      # the count is checked below
+sleep 0.3
 rg_stop
 sleep 0.3
 for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
