@@ -168,29 +168,23 @@ void loop_join(struct loop *l)
     }
 }
 
-/* Drops what the mailbox still holds once nothing will run it: wakes, and
- * sockets handed over but never served. */
-static void drop_mail(struct loop *l)
+/* Drops the wakes posted to a loop whose mail has already run: no one
+ * waits any more. (Sockets are handed over only by a running loop 0, so
+ * none arrive once the loops have ended.) */
+static void drop_wakes(struct loop *l)
 {
     while (l->wakes != NULL) {
         struct wake *w = l->wakes;
         l->wakes = w->next;
         free(w);
     }
-    for (size_t i = 0; i < l->fd_count; i++) {
-        COUNTER_ADD(l->app->counters.connections, -1);
-        close(l->fds[i]);
-    }
-    free(l->fds);
-    l->fds = NULL;
-    l->fd_count = l->fd_cap = 0;
 }
 
 static void loop_free(struct loop *l)
 {
     if (l == NULL)
         return;
-    drop_mail(l);
+    drop_wakes(l);
     listener_free(l->listener);
     waiters_free(l->waiters);
     if (l->drain != NULL)
