@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
-#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <event2/thread.h>
 #include <sqlite3.h>
 
+#include "alloc.h"
 #include "app.h"
 #include "committer.h"
 #include "config.h"
@@ -428,11 +428,9 @@ int main(int argc, char **argv)
     /* Each SQLite connection has one owner thread: no global memory
      * statistics (a mutex on every allocation) are needed. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    /* Fixed malloc thresholds: glibc's adaptive ones rise after the first
-     * large free, and then the memory of every burst (inbox answers of up
-     * to 8 MiB after a backlog) stays with the process for good. */
-    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+    char alloc_err[128];
+    if (alloc_tune(alloc_err) < 0) /* the gateway works; bursts stay in RSS longer */
+        log_line("%s", alloc_err);
     signal(SIGPIPE, SIG_IGN);
     umask(077); /* the store and its WAL are for refgwd alone */
     if (evthread_use_pthreads() < 0) {
