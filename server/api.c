@@ -8,6 +8,7 @@
 #include "committer.h"
 #include "config.h"
 #include "counts_api.h"
+#include "digests.h"
 #include "ids.h"
 #include "json.h"
 #include "loop.h"
@@ -268,6 +269,12 @@ static void handle_send(struct call *call, const char *unused)
     strcpy(op->u.put.sender, call->org->id);
     strcpy(op->u.put.sender_type, rg_org_types.values[call->org->type]);
     strcpy(op->u.put.recipient_type, rg_org_types.values[to->type]);
+    if (digester_put(loop_digester(call->loop), call->org->id, r, &op->u.put.digests) <
+        0) {
+        op_free(op);
+        call_fail(call, RG_UNAVAILABLE, NULL);
+        return;
+    }
     committer_submit(call->app->committer, op);
 }
 

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "digests.h"
 #include "ops.h"
 #include "priority.h"
 #include "referral.h"
@@ -23,6 +24,7 @@ struct loop {
     struct event_base *base;
     struct listener *listener;
     struct waiters *waiters;
+    struct digester *digester; /* for the sends this loop parses */
     pthread_t thread;
     bool threaded;
 
@@ -185,6 +187,7 @@ static void loop_free(struct loop *l)
     if (l == NULL)
         return;
     drop_wakes(l);
+    digester_free(l->digester);
     listener_free(l->listener);
     waiters_free(l->waiters);
     if (l->drain != NULL)
@@ -209,6 +212,17 @@ void loop_free_all(struct loop **loops, int count)
 struct event_base *loop_base(struct loop *l)
 {
     return l->base;
+}
+
+void loop_set_digester(struct loop *l, struct digester *d)
+{
+    digester_free(l->digester);
+    l->digester = d;
+}
+
+struct digester *loop_digester(struct loop *l)
+{
+    return l->digester;
 }
 
 struct waiters *loop_waiters(struct loop *l)

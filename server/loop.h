@@ -16,6 +16,7 @@
 #include "app.h"
 #include "conn.h"
 
+struct digester;
 struct op;
 struct loop;
 
@@ -39,6 +40,11 @@ void loop_free_all(struct loop **loops, int count);
 
 struct event_base *loop_base(struct loop *l);
 struct waiters *loop_waiters(struct loop *l);
+
+/* The loop's own digester (digests.h), set before its thread starts; the
+ * loop takes ownership. */
+void loop_set_digester(struct loop *l, struct digester *d);
+struct digester *loop_digester(struct loop *l);
 
 /* Thread-safe. loop_deliver hands back ops linked through op->next, in
  * order, with one lock and one wake-up for them all. */

@@ -335,6 +335,15 @@ static int start(struct daemon *d, const char *path)
         log_line("store: %s", err);
         return -1;
     }
+    for (int i = 0; i < app->loop_count; i++) {
+        struct digester *dg = store_digester_new(store);
+        if (dg == NULL) {
+            store_close(store);
+            log_line("store: cannot use HMAC-SHA256 from OpenSSL");
+            return -1;
+        }
+        loop_set_digester(app->loops[i], dg);
+    }
     app->committer = committer_new(store);
     if (app->committer == NULL) {
         store_close(store);

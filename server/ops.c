@@ -13,8 +13,8 @@ int op_execute(struct store *s, struct op *op)
     case OP_PUT: {
         struct parties p = {op->u.put.sender, op->u.put.sender_type,
                             op->u.put.referral.to, op->u.put.recipient_type};
-        return store_put(s, &op->u.put.referral, &p, op->now, op->u.put.id,
-                         &op->u.put.outcome, &op->u.put.state);
+        return store_put(s, &op->u.put.referral, &p, &op->u.put.digests, op->now,
+                         op->u.put.id, &op->u.put.outcome, &op->u.put.state);
     }
     case OP_INBOX:
         return store_inbox(s, op->u.inbox.recipient, op->u.inbox.limit, INBOX_MAX_BYTES,

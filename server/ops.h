@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "digests.h"
 #include "store.h"
 
 struct loop;
@@ -49,6 +50,7 @@ struct op {
             char sender[RG_ORG_ID_MAX + 1];
             char sender_type[RG_VALUE_MAX];
             char recipient_type[RG_VALUE_MAX];
+            struct put_digests digests; /* made on the loop (digests.h) */
             char id[RG_ID_LEN + 1];
             enum put_outcome outcome;
             enum referral_state state; /* of the earlier one, for a duplicate */

@@ -9,9 +9,6 @@
 #include <sys/statvfs.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <sqlite3.h>
 
 #include "store_internal.h"
@@ -209,23 +206,6 @@ static int exec(struct store *s, const char *sql)
     return rc == SQLITE_OK ? 0 : failed(s, rc);
 }
 
-/* The HMAC-SHA256 context, keyed once with the secret: each hash only
- * re-initialises it (fetching the digest and keying cost more than hashing). */
-static int key_mac(struct store *s)
-{
-    char digest_name[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-        OSSL_PARAM_construct_end(),
-    };
-    s->mac = EVP_MAC_CTX_new(s->hmac);
-    if (s->mac == NULL || EVP_MAC_init(s->mac, s->secret, SECRET_LEN, params) != 1) {
-        ERR_clear_error();
-        return failed(s, SQLITE_ERROR);
-    }
-    return 0;
-}
-
 static int load_secret(struct store *s)
 {
     sqlite3_stmt *st;
@@ -291,12 +271,6 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
         snprintf(err, STORE_ERR_MAX, "out of memory");
         return NULL;
     }
-    s->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (s->hmac == NULL) {
-        snprintf(err, STORE_ERR_MAX, "cannot use HMAC from OpenSSL");
-        free(s);
-        return NULL;
-    }
     s->data_dir = strdup(data_dir);
     s->op_counts = tally_new();
     s->batch_counts = tally_new();
@@ -333,7 +307,7 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
                                   "PRAGMA cell_size_check=ON;"
                                   "PRAGMA cache_size=-8192;";
     if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
-        load_secret(s) < 0 || key_mac(s) < 0) {
+        load_secret(s) < 0) {
         if (err[0] == '\0' || s->last_error != 0)
             snprintf(err, STORE_ERR_MAX, "cannot use %.180s: %s", path,
                      sqlite3_errstr(s->last_error));
@@ -407,12 +381,15 @@ void store_close(struct store *s)
         sqlite3_close(s->db);
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
-    EVP_MAC_CTX_free(s->mac); /* cleanses its key material */
-    EVP_MAC_free(s->hmac);
     free(s->data_dir);
     tally_free(s->op_counts);
     tally_free(s->batch_counts);
     free(s);
+}
+
+struct digester *store_digester_new(const struct store *s)
+{
+    return digester_new(s->secret, SECRET_LEN);
 }
 
 int store_begin(struct store *s)
@@ -486,52 +463,6 @@ void store_rollback_to(struct store *s)
     s->in_savepoint = false;
     run(s, S_ROLLBACK_TO);
     run(s, S_RELEASE);
-}
-
-/* HMAC-SHA256 over length-prefixed fields, so no two field lists hash alike.
- * 0, or -1 (a store failure: a digest we could not make never stands in). */
-static int keyed_hash(struct store *s, const char *const *fields, const size_t *lens,
-                      size_t n, unsigned char out[DIGEST_LEN])
-{
-    /* A NULL key re-initialises the context with the key it has. */
-    bool ok = EVP_MAC_init(s->mac, NULL, 0, NULL) == 1;
-    for (size_t i = 0; ok && i < n; i++) {
-        unsigned char prefix[8];
-        for (int b = 0; b < 8; b++)
-            prefix[b] = (unsigned char)((uint64_t)lens[i] >> (8 * b));
-        ok = EVP_MAC_update(s->mac, prefix, sizeof(prefix)) == 1 &&
-             EVP_MAC_update(s->mac, (const unsigned char *)fields[i], lens[i]) == 1;
-    }
-    size_t len = 0;
-    ok = ok && EVP_MAC_final(s->mac, out, &len, DIGEST_LEN) == 1 && len == DIGEST_LEN;
-    if (!ok) {
-        ERR_clear_error();
-        return failed(s, SQLITE_ERROR);
-    }
-    return 0;
-}
-
-static int ref_key(struct store *s, const char *sender, const char *client_ref,
-                   unsigned char out[DIGEST_LEN])
-{
-    const char *f[] = {"ref", sender, client_ref};
-    const size_t l[] = {3, strlen(sender), strlen(client_ref)};
-    return keyed_hash(s, f, l, 3, out);
-}
-
-static int content_digest(struct store *s, const struct rg_referral *r,
-                          unsigned char out[DIGEST_LEN])
-{
-    const char *f[4 + RG_SUBJECT_ATTRS];
-    size_t l[4 + RG_SUBJECT_ATTRS];
-    size_t n = 0;
-    f[n] = r->to, l[n] = strlen(r->to), n++;
-    f[n] = r->signal, l[n] = strlen(r->signal), n++;
-    f[n] = r->urgency, l[n] = strlen(r->urgency), n++;
-    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        f[n] = r->subject[i], l[n] = strlen(r->subject[i]), n++;
-    f[n] = r->body, l[n] = r->body_len, n++;
-    return keyed_hash(s, f, l, n, out);
 }
 
 /* Where counts go: the op's (inside a savepoint, undone with it) or the batch's. */
@@ -631,15 +562,11 @@ static int find_ref(struct store *s, const unsigned char key[DIGEST_LEN],
 }
 
 int store_put(struct store *s, const struct rg_referral *r, const struct parties *p,
-              time_t now, char id[RG_ID_LEN + 1], enum put_outcome *outcome,
-              enum referral_state *state)
+              const struct put_digests *d, time_t now, char id[RG_ID_LEN + 1],
+              enum put_outcome *outcome, enum referral_state *state)
 {
-    unsigned char key[DIGEST_LEN], digest[DIGEST_LEN];
+    const unsigned char *key = d->ref_key, *digest = d->content;
     bool has_ref = r->client_ref[0] != '\0', found = false;
-    if (content_digest(s, r, digest) < 0)
-        return -1;
-    if (has_ref && ref_key(s, p->sender, r->client_ref, key) < 0)
-        return -1;
     if (!has_room(s, r->body_len)) {
         /* A repeated send is still answered: it stores nothing. */
         if (has_ref && find_ref(s, key, digest, id, outcome, state, &found) < 0)

@@ -32,6 +32,9 @@
 #include "ids.h"
 #include "referral.h"
 
+struct digester;
+struct put_digests;
+
 #define STORE_ERR_MAX 256
 
 struct store;
@@ -73,16 +76,29 @@ struct parties {
 enum put_outcome { PUT_CREATED, PUT_DUPLICATE, PUT_CONFLICT };
 
 struct referral_status;
-enum referral_state { STATE_QUEUED, STATE_DELIVERED, STATE_ACKNOWLEDGED, STATE_EXPIRED };
+enum referral_state {
+    STATE_QUEUED,
+    STATE_DELIVERED,
+    STATE_ACKNOWLEDGED,
+    STATE_EXPIRED
+};
+
+/*
+ * A digester keyed with this store's secret, for another thread to make the
+ * digests store_put needs (digests.h). The caller owns it; it does not need
+ * the store once made. NULL if OpenSSL cannot make one.
+ */
+struct digester *store_digester_new(const struct store *s);
 
 /*
  * Stores a new referral (PUT_CREATED), or finds the one this sender sent with
  * the same client_ref: PUT_DUPLICATE (same content; *state is its state now)
- * or PUT_CONFLICT. id is the new or earlier referral's.
+ * or PUT_CONFLICT. id is the new or earlier referral's. d holds r's digests
+ * as sent by p->sender (digester_put).
  */
 int store_put(struct store *s, const struct rg_referral *r, const struct parties *p,
-              time_t now, char id[RG_ID_LEN + 1], enum put_outcome *outcome,
-              enum referral_state *state);
+              const struct put_digests *d, time_t now, char id[RG_ID_LEN + 1],
+              enum put_outcome *outcome, enum referral_state *state);
 
 struct inbox_item {
     char id[RG_ID_LEN + 1];
@@ -125,7 +141,8 @@ int store_status(struct store *s, const char *sender, const char *id,
 int store_expire(struct store *s, time_t cutoff, time_t now, int max, int *expired);
 
 /* Adds rejections by code (counts[code]) to the month's counters. */
-int store_add_rejections(struct store *s, time_t now, const unsigned counts[RG_CODE_COUNT]);
+int store_add_rejections(struct store *s, time_t now,
+                         const unsigned counts[RG_CODE_COUNT]);
 
 /* Counts as accepted, each in the month it was stored, the sends not yet
  * counted, and moves the mark past them. */

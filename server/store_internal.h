@@ -5,14 +5,13 @@
 #ifndef REFGW_STORE_INTERNAL_H
 #define REFGW_STORE_INTERNAL_H
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "digests.h"
 #include "tally.h"
 
 #define SECRET_LEN 32
-#define DIGEST_LEN 32
 
 enum stmt_id {
     S_BEGIN,
@@ -44,9 +43,7 @@ enum stmt_id {
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_STMTS];
-    unsigned char secret[SECRET_LEN];
-    EVP_MAC *hmac;
-    EVP_MAC_CTX *mac; /* HMAC-SHA256 keyed with secret (store.c: key_mac) */
+    unsigned char secret[SECRET_LEN]; /* keys the digests (store_digester_new) */
     int last_error;
     char *data_dir;          /* for the free-space check */
     bool room, room_checked; /* its answer, and whether this transaction has one */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "crashvfs.h"
+#include "digests.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -69,6 +70,9 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
         fprintf(stderr, "cannot open the store: %s\n", err);
         _exit(2);
     }
+    struct digester *digester = store_digester_new(s);
+    if (digester == NULL)
+        _exit(2);
     char pragma[64];
     snprintf(pragma, sizeof(pragma), "PRAGMA synchronous=%s", synchronous);
     sqlite3_exec(s->db, pragma, NULL, NULL, NULL);
@@ -87,8 +91,11 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
             struct rg_referral r;
             enum put_outcome outcome;
             enum referral_state state;
+            struct put_digests digests;
             make_referral(&r, round, n++);
-            ok = store_put(s, &r, &p, time(NULL), ids[put], &outcome, &state) == 0 &&
+            ok = digester_put(digester, p.sender, &r, &digests) == 0 &&
+                 store_put(s, &r, &p, &digests, time(NULL), ids[put], &outcome,
+                           &state) == 0 &&
                  outcome == PUT_CREATED;
             rg_referral_clear(&r);
             put += ok;

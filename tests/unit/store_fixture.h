@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "digests.h"
 #include "store.h"
 
 struct fixture {
@@ -40,6 +41,21 @@ static inline struct store *open_store(const char *dir)
     if (s == NULL)
         fail_msg("store_open: %s", err);
     return s;
+}
+
+/* store_put as refgwd calls it, with the digests made by a digester of the
+ * store (an event loop's): a fresh one each time, as each loop has its own. */
+static inline int put_digested(struct store *s, const struct rg_referral *r,
+                               const struct parties *p, time_t now,
+                               char id[RG_ID_LEN + 1], enum put_outcome *outcome,
+                               enum referral_state *state)
+{
+    struct digester *d = store_digester_new(s);
+    assert_non_null(d);
+    struct put_digests digests;
+    assert_int_equal(digester_put(d, p->sender, r, &digests), 0);
+    digester_free(d);
+    return store_put(s, r, p, &digests, now, id, outcome, state);
 }
 
 static inline int setup(void **state)

@@ -41,8 +41,8 @@ static void put_batch(struct store *s)
         char id[RG_ID_LEN + 1];
         enum put_outcome outcome;
         enum referral_state state;
-        assert_int_equal(store_put(s, &r, &school_to_care, NOW, id, &outcome, &state),
-                         0);
+        assert_int_equal(
+            put_digested(s, &r, &school_to_care, NOW, id, &outcome, &state), 0);
         assert_int_equal(outcome, PUT_CREATED);
     }
     assert_int_equal(store_commit(s), 0);

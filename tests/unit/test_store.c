@@ -34,7 +34,8 @@ static void put(struct store *s, const char *age_band, char id[RG_ID_LEN + 1])
     make_referral(&r, age_band, body, strlen(body));
     enum put_outcome outcome;
     enum referral_state state;
-    assert_int_equal(store_put(s, &r, &school_to_care, NOW, id, &outcome, &state), 0);
+    assert_int_equal(put_digested(s, &r, &school_to_care, NOW, id, &outcome, &state),
+                     0);
     assert_int_equal(outcome, PUT_CREATED);
 }
 

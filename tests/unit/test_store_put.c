@@ -41,7 +41,7 @@ static struct put_result put_ref(struct store *s, const struct parties *p,
     snprintf(r.client_ref, sizeof(r.client_ref), "%s", client_ref);
     struct put_result res;
     memset(&res, 0, sizeof(res));
-    res.rc = store_put(s, &r, p, NOW, res.id, &res.outcome, &res.state);
+    res.rc = put_digested(s, &r, p, NOW, res.id, &res.outcome, &res.state);
     return res;
 }
 
@@ -110,6 +110,28 @@ static void test_repeat_within_a_batch(void **state)
     assert_int_equal(pending(f->store), 2);
 }
 
+/* The digests' key is the store's, kept in it: a repeat is still one after
+ * refgwd restarts. */
+static void test_repeat_after_reopening(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(store_begin(f->store), 0);
+    struct put_result first = put_ref(f->store, &school_a, "ref-1", "text");
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(first.outcome, PUT_CREATED);
+    store_close(f->store);
+    f->store = open_store(f->dir);
+
+    assert_int_equal(store_begin(f->store), 0);
+    struct put_result again = put_ref(f->store, &school_a, "ref-1", "text");
+    struct put_result other = put_ref(f->store, &school_a, "ref-1", "other text");
+    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(again.outcome, PUT_DUPLICATE);
+    assert_string_equal(again.id, first.id);
+    assert_int_equal(other.outcome, PUT_CONFLICT);
+    assert_int_equal(pending(f->store), 1);
+}
+
 /* Without a client_ref, every send is a new referral. */
 static void test_no_client_ref_is_never_a_repeat(void **state)
 {
@@ -129,6 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_repeat_across_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_within_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_after_reopening, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_client_ref_is_never_a_repeat, setup,
                                         teardown),
     };
