@@ -274,7 +274,10 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
     s->data_dir = strdup(data_dir);
     s->op_counts = tally_new();
     s->batch_counts = tally_new();
-    if (s->data_dir == NULL || s->op_counts == NULL || s->batch_counts == NULL) {
+    s->accepted = tally_new();
+    s->batch_accepted = tally_new();
+    if (s->data_dir == NULL || s->op_counts == NULL || s->batch_counts == NULL ||
+        s->accepted == NULL || s->batch_accepted == NULL) {
         snprintf(err, STORE_ERR_MAX, "out of memory");
         store_close(s);
         return NULL;
@@ -330,6 +333,7 @@ struct store *store_open(const char *data_dir, char err[STORE_ERR_MAX])
     sqlite3_stmt *st = s->stmt[S_COUNT_UNCOUNTED];
     rc = sqlite3_step(st);
     s->uncounted = sqlite3_column_int64(st, 0);
+    s->accepted_exact = s->uncounted == 0; /* else sends of an earlier run wait */
     sqlite3_reset(st);
     if (rc != SQLITE_ROW) {
         snprintf(err, STORE_ERR_MAX, "cannot read %.180s: %s", path,
@@ -384,6 +388,8 @@ void store_close(struct store *s)
     free(s->data_dir);
     tally_free(s->op_counts);
     tally_free(s->batch_counts);
+    tally_free(s->accepted);
+    tally_free(s->batch_accepted);
     free(s);
 }
 
@@ -417,16 +423,30 @@ int store_commit(struct store *s)
 {
     int rc = tally_each(s->batch_counts, write_count, s);
     tally_clear(s->batch_counts);
-    if (rc != 0)
+    if (rc != 0 || run(s, S_COMMIT) < 0)
         return -1; /* the caller rolls back: counts and events go together */
-    return run(s, S_COMMIT);
+    /* The committed sends that were counted leave the tally; this
+     * transaction's that were not join it. */
+    if (s->counted_in_tx) {
+        tally_clear(s->accepted);
+        s->accepted_exact = s->accepted_exact || s->exact_after_commit;
+    }
+    if (tally_merge(s->accepted, s->batch_accepted) < 0) {
+        tally_clear(s->batch_accepted);
+        s->accepted_exact = false;
+    }
+    s->counted_in_tx = s->exact_after_commit = false;
+    return 0;
 }
 
-/* A rollback may undo a counting of sends: some may wait again. */
+/* A rollback may undo a counting of sends: some may wait again, and the
+ * tally of those waiting is no longer known to be exact. */
 static void may_be_uncounted(struct store *s)
 {
     if (s->uncounted == 0)
         s->uncounted = 1;
+    s->accepted_exact = s->exact_after_commit = false;
+    s->counted_in_op = false;
 }
 
 void store_rollback(struct store *s)
@@ -434,6 +454,7 @@ void store_rollback(struct store *s)
     tally_clear(s->op_counts);
     tally_clear(s->batch_counts);
     may_be_uncounted(s);
+    s->counted_in_tx = false;
     s->in_savepoint = false;
     if (!sqlite3_get_autocommit(s->db))
         run(s, S_ROLLBACK);
@@ -443,6 +464,7 @@ int store_savepoint(struct store *s)
 {
     tally_clear(s->op_counts);
     s->in_savepoint = true;
+    s->counted_in_op = false;
     return run(s, S_SAVEPOINT);
 }
 
@@ -453,6 +475,8 @@ int store_release(struct store *s)
         tally_clear(s->op_counts);
         return failed(s, SQLITE_NOMEM);
     }
+    s->counted_in_tx = s->counted_in_tx || s->counted_in_op;
+    s->counted_in_op = false;
     return run(s, S_RELEASE);
 }
 
@@ -471,12 +495,12 @@ static struct tally *current_tally(struct store *s)
     return s->in_savepoint ? s->op_counts : s->batch_counts;
 }
 
-/* One event into the counters: the key without subject, then one key per attribute. */
-static int count_event(struct store *s, time_t now, const char *event,
-                       const char *sender, const char *sender_type,
-                       const char *recipient, const char *recipient_type,
-                       const char *signal, const char *urgency,
-                       const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+/* One event into tally t: the key without subject, then one key per attribute. */
+static int count_into(struct store *s, struct tally *t, time_t now, const char *event,
+                      const char *sender, const char *sender_type,
+                      const char *recipient, const char *recipient_type,
+                      const char *signal, const char *urgency,
+                      const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
 {
     struct count_key k;
     memset(&k, 0, sizeof(k)); /* the tally hashes the whole struct */
@@ -488,7 +512,6 @@ static int count_event(struct store *s, time_t now, const char *event,
     copy_str(k.recipient_type, sizeof(k.recipient_type), recipient_type);
     copy_str(k.signal, sizeof(k.signal), signal);
     copy_str(k.urgency, sizeof(k.urgency), urgency);
-    struct tally *t = current_tally(s);
     for (int i = -1; i < RG_SUBJECT_ATTRS; i++) {
         memset(k.attr, 0, sizeof(k.attr));
         memset(k.value, 0, sizeof(k.value));
@@ -500,6 +523,17 @@ static int count_event(struct store *s, time_t now, const char *event,
             return failed(s, SQLITE_NOMEM);
     }
     return 0;
+}
+
+/* One event into the counters written with this op or transaction. */
+static int count_event(struct store *s, time_t now, const char *event,
+                       const char *sender, const char *sender_type,
+                       const char *recipient, const char *recipient_type,
+                       const char *signal, const char *urgency,
+                       const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+{
+    return count_into(s, current_tally(s), now, event, sender, sender_type, recipient,
+                      recipient_type, signal, urgency, subject);
 }
 
 /*
@@ -613,7 +647,13 @@ int store_put(struct store *s, const struct rg_referral *r, const struct parties
     if (rc != SQLITE_DONE)
         return failed(s, rc);
 
-    s->uncounted++; /* counted as accepted later: store_count_accepted() */
+    /* Counted as accepted later (store_count_accepted), from this tally. */
+    if (count_into(s, s->batch_accepted, now, "accepted", p->sender, p->sender_type,
+                   p->recipient, p->recipient_type, r->signal, r->urgency,
+                   r->subject) < 0)
+        return -1;
+    s->uncounted++;
+    s->last_put_seq = seq;
     *outcome = PUT_CREATED;
     return 0;
 }
@@ -735,12 +775,26 @@ static int load_ending(struct store *s, const char *id, const char *recipient,
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : failed(s, rc);
 }
 
-int store_count_accepted(struct store *s)
+static int add_to_tally(void *arg, const struct count_key *k, long n)
 {
-    if (s->uncounted == 0)
-        return 0;
+    return tally_add(arg, k, n);
+}
+
+/* The waiting sends from their tally: 0 or -1; *last is the last one's seq. */
+static int count_from_tally(struct store *s, sqlite3_int64 *last)
+{
+    struct tally *t = current_tally(s);
+    if (tally_each(s->accepted, add_to_tally, t) != 0 ||
+        tally_each(s->batch_accepted, add_to_tally, t) != 0)
+        return failed(s, SQLITE_NOMEM);
+    *last = s->last_put_seq;
+    return 0;
+}
+
+/* The waiting sends read back from the table, past the mark. */
+static int count_from_table(struct store *s, sqlite3_int64 *last)
+{
     sqlite3_stmt *st = prepared(s, S_SELECT_UNCOUNTED);
-    sqlite3_int64 last = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct ending e;
@@ -751,19 +805,36 @@ int store_count_accepted(struct store *s)
             sqlite3_reset(st);
             return -1;
         }
-        last = e.seq;
+        *last = e.seq;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return failed(s, rc);
+    return rc == SQLITE_DONE ? 0 : failed(s, rc);
+}
+
+int store_count_accepted(struct store *s)
+{
+    if (s->uncounted == 0)
+        return 0;
+    sqlite3_int64 last = 0;
+    bool exact = s->accepted_exact;
+    if ((exact ? count_from_tally(s, &last) : count_from_table(s, &last)) < 0)
+        return -1;
     if (last > 0) {
-        st = prepared(s, S_SET_COUNTED);
+        sqlite3_stmt *st = prepared(s, S_SET_COUNTED);
         sqlite3_bind_int64(st, 1, last);
-        rc = sqlite3_step(st);
+        int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             return failed(s, rc);
     }
+    /* This transaction's sends so far are counted now; the committed ones
+     * leave the tally when this commits (store_commit). */
+    tally_clear(s->batch_accepted);
+    if (s->in_savepoint)
+        s->counted_in_op = true;
+    else
+        s->counted_in_tx = true;
+    s->exact_after_commit = s->exact_after_commit || !exact;
     s->uncounted = 0;
     return 0;
 }

@@ -14,10 +14,12 @@
  *
  * Counters (SPEC §6): an acknowledgement or expiry is counted in the same
  * transaction as the event. A send is counted as accepted later, in bulk,
- * from its stored row, by store_count_accepted(): counting hundreds of sends
- * at once writes each distinct counter once instead of once per batch. A
- * mark kept in the store and moved in the same transaction says which sends
- * are counted, so after a crash the others are counted once. Whatever erases
+ * by store_count_accepted(): counting thousands of sends at once writes each
+ * distinct counter once instead of once per batch. The waiting sends are
+ * tallied as they are stored; after a rollback or a restart they are read
+ * back from their rows instead. A mark kept in the store and moved in the
+ * same transaction says which sends are counted, so after a crash the
+ * others are counted once. Whatever erases
  * content (ack, expiry) or reads counters (store_stats.h) first counts the
  * sends still waiting: no attribute is lost and no reader misses a send.
  */

@@ -57,6 +57,17 @@ struct store {
      * put undone by a rollback stays in it, and a rollback that may have
      * undone a counting makes it at least 1. */
     long uncounted;
+    /* The sends waiting to be counted, tallied as they are stored, so that
+     * counting them need not read them back: those committed (accepted) and
+     * those of this transaction (batch_accepted). Exact only while no
+     * rollback has happened since sends were last counted; counting then
+     * reads the sends from the table instead, and the tally is exact again
+     * once that counting commits (store.c: store_count_accepted). */
+    struct tally *accepted, *batch_accepted;
+    bool accepted_exact;
+    bool counted_in_op, counted_in_tx; /* this savepoint, this transaction */
+    bool exact_after_commit;           /* counted from the table, no rollback since */
+    long long last_put_seq;
 };
 
 /* Records a failed SQLite call's code for store_error_class(); returns -1. */

@@ -143,6 +143,48 @@ static void test_rollback_leaves_sends_to_count(void **state)
     assert_string_equal(count_of(s, "event=accepted"), "2");
 }
 
+/* Sends are tallied as they are stored, and counted from that tally: one
+ * undone with its op (a failed send) leaves it, and is counted by no one. */
+static void test_send_undone_with_its_op_is_not_counted(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    char id[RG_ID_LEN + 1];
+    put_batch(s, 1);
+    assert_int_equal(store_begin(s), 0);
+    put(s, "12_15", id);
+    assert_int_equal(store_savepoint(s), 0);
+    put(s, "18_22", id);
+    store_rollback_to(s);
+    put(s, "16_17", id);
+    assert_int_equal(store_commit(s), 0);
+    assert_string_equal(count_of(s, "event=accepted&by=age_band"), "3 12_15=1 16_17=2");
+    /* Counted from the table that time; from the tally again after it. */
+    put_batch(s, 2);
+    assert_string_equal(count_of(s, "event=accepted&by=age_band"), "5 12_15=1 16_17=4");
+}
+
+/* The committer counts in the middle of a batch: the sends before it are
+ * counted then, those after it once, later. */
+static void test_counting_within_a_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    char id[RG_ID_LEN + 1];
+    put_batch(s, 2);
+    assert_int_equal(store_begin(s), 0);
+    put(s, "12_15", id);
+    assert_int_equal(store_savepoint(s), 0);
+    assert_int_equal(store_count_accepted(s), 0);
+    assert_int_equal(store_release(s), 0);
+    put(s, "18_22", id);
+    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(store_uncounted(s), 1);
+    assert_string_equal(count_of(s, "event=accepted&by=age_band"),
+                        "4 12_15=1 16_17=2 18_22=1");
+    assert_string_equal(count_of(s, "event=accepted"), "4");
+}
+
 /* Killed after the commit of the sends and before any counting: the next
  * start counts them, once, however often it restarts. */
 static void test_crash_before_counting(void **state)
@@ -208,6 +250,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_leaves_sends_to_count, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_send_undone_with_its_op_is_not_counted,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counting_within_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_before_counting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_without_mark_is_fully_counted, setup,
                                         teardown),
