@@ -3,11 +3,16 @@
  * recognise but may not keep in clear: a sender's client_ref, and a
  * referral's content (to tell a repeat from a conflict, SPEC §5).
  *
- * Both are HMAC-SHA256 with the store's secret over length-prefixed fields,
- * so no two field lists hash alike. A digester is one thread's: each event
- * loop keeps one (store_digester_new), so the hashing of a send is done
- * where the request was parsed, in parallel, and not on the store's single
- * writer thread.
+ * Both are HMAC-SHA256 with the store's secret over a list of fields, each
+ * led by its length in 8 bytes, least significant first, so that no two
+ * lists hash alike: "ref", the sender's id and the client_ref for the one;
+ * to, signal, urgency, the subject attributes in taxonomy order and the body
+ * for the other. Stores keep them for as long as the referral is kept, so
+ * this format never changes (unit_digests).
+ *
+ * A digester is one thread's: each event loop keeps one (store_digester_new),
+ * so the hashing of a send is done where the request was parsed, in
+ * parallel, and not on the store's single writer thread.
  */
 #ifndef REFGW_DIGESTS_H
 #define REFGW_DIGESTS_H
