@@ -15,6 +15,12 @@ rg_start '{"user": "nobody"}'
 
 ids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$PID/status")
 expect_eq "$ids" "$uid $uid $uid $uid" "real, effective, saved and fs uid"
+# Every thread switched, those started before the switch included (jemalloc's
+# background thread in release builds).
+for t in /proc/"$PID"/task/*; do
+    ids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "$t/status")
+    expect_eq "$ids" "$uid $uid $uid $uid" "uids of thread $(cat "$t/comm")"
+done
 gids=$(awk '/^Groups:/ {print $2}' "/proc/$PID/status")
 expect_eq "$gids" "" "no supplementary groups"
 req school-a POST /v1/referrals "$(referral ecmj)"
