@@ -5,8 +5,9 @@
  * Release builds link jemalloc (CMake option REFGW_JEMALLOC): its per-thread
  * caches serve the many small blocks every request takes and gives back (TLS
  * records, the parsed referral and its answer, SQLite's pages) for less than
- * glibc's arenas (docs/architecture.md). Sanitizer builds keep glibc's
- * malloc, which the sanitizers replace with their own.
+ * glibc's arenas (docs/architecture.md). Builds without it use glibc's
+ * malloc (alloc_glibc.c); the sanitizer builds, whose allocator is the
+ * sanitizers' own, are always such builds.
  */
 #ifndef REFGW_ALLOC_H
 #define REFGW_ALLOC_H

@@ -19,9 +19,9 @@
  * tallied as they are stored; after a rollback or a restart they are read
  * back from their rows instead. A mark kept in the store and moved in the
  * same transaction says which sends are counted, so after a crash the
- * others are counted once. Whatever erases
- * content (ack, expiry) or reads counters (store_stats.h) first counts the
- * sends still waiting: no attribute is lost and no reader misses a send.
+ * others are counted once. Whatever erases content (ack, expiry) or reads
+ * counters (store_stats.h) first counts the sends still waiting: no
+ * attribute is lost and no reader misses a send.
  */
 #ifndef REFGW_STORE_H
 #define REFGW_STORE_H
