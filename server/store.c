@@ -780,11 +780,14 @@ static int add_to_tally(void *arg, const struct count_key *k, long n)
     return tally_add(arg, k, n);
 }
 
-/* The waiting sends from their tally: 0 or -1; *last is the last one's seq. */
+/* The waiting sends from their tally: 0 or -1; *last is the last one's seq.
+ * The committed ones leave the tally only at commit: a counting earlier in
+ * this transaction already took them. */
 static int count_from_tally(struct store *s, sqlite3_int64 *last)
 {
     struct tally *t = current_tally(s);
-    if (tally_each(s->accepted, add_to_tally, t) != 0 ||
+    bool committed_counted = s->counted_in_tx || s->counted_in_op;
+    if ((!committed_counted && tally_each(s->accepted, add_to_tally, t) != 0) ||
         tally_each(s->batch_accepted, add_to_tally, t) != 0)
         return failed(s, SQLITE_NOMEM);
     *last = s->last_put_seq;

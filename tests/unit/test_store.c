@@ -185,6 +185,28 @@ static void test_counting_within_a_batch(void **state)
     assert_string_equal(count_of(s, "event=accepted"), "4");
 }
 
+/* Two countings in one batch (the committer's, then an ack's after another
+ * send): the sends committed before the batch are counted by the first. */
+static void test_two_countings_in_a_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->store;
+    char id[RG_ID_LEN + 1];
+    put_batch(s, 2);
+    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(store_savepoint(s), 0);
+    assert_int_equal(store_count_accepted(s), 0);
+    assert_int_equal(store_release(s), 0);
+    put(s, "12_15", id);
+    assert_int_equal(store_savepoint(s), 0);
+    bool found;
+    assert_int_equal(store_ack(s, "care-a", id, NOW, &found), 0);
+    assert_true(found);
+    assert_int_equal(store_release(s), 0);
+    assert_int_equal(store_commit(s), 0);
+    assert_string_equal(count_of(s, "event=accepted&by=age_band"), "3 12_15=1 16_17=2");
+}
+
 /* Killed after the commit of the sends and before any counting: the next
  * start counts them, once, however often it restarts. */
 static void test_crash_before_counting(void **state)
@@ -253,6 +275,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_undone_with_its_op_is_not_counted,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_counting_within_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_countings_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_before_counting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_without_mark_is_fully_counted, setup,
                                         teardown),
