@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
@@ -205,6 +206,13 @@ static void write_response(struct conn *c, int status, const char *content_type,
     c->state = C_WRITING;
     set_timer(c, WRITE_SECONDS);
     bufferevent_enable(c->bev, EV_WRITE);
+    /* libevent's OpenSSL bufferevent writes only once epoll reports the
+     * socket writable: one more trip through the loop, and an epoll_ctl to
+     * arm the write event and one to disarm it, for every answer. Running
+     * its write callback now sends the answer in this iteration; with the
+     * loop's changelist the arming and disarming cancel out. If the socket
+     * is full, the callback leaves the event armed, as before. */
+    event_active(&c->bev->ev_write, EV_WRITE, 1);
 }
 
 void call_reply(struct call *call, int status, const char *content_type,

@@ -125,7 +125,15 @@ struct loop *loop_new(struct app *app)
     l->app = app;
     l->done_tail = &l->done;
     pthread_mutex_init(&l->lock, NULL);
-    l->base = event_base_new();
+    /* With the changelist, arming an event and disarming it in the same
+     * iteration cost no epoll_ctl (conn.c writes answers that way). Sockets
+     * are never dup()ed, the case the changelist gets wrong. */
+    struct event_config *cfg = event_config_new();
+    if (cfg != NULL) {
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+        l->base = event_base_new_with_config(cfg);
+        event_config_free(cfg);
+    }
     l->waiters = l->base ? waiters_new(l->base) : NULL;
     l->mail = l->base ? event_new(l->base, -1, EV_PERSIST, on_mail, l) : NULL;
     if (l->mail == NULL || l->waiters == NULL) {

@@ -120,6 +120,10 @@ def main():
                     help="stop once this many responses arrived (0: wait for the end)")
     ap.add_argument("--head", type=int, default=0,
                     help="the first this many answers are to HEAD requests: no body")
+    ap.add_argument("--rcvbuf", type=int, default=0,
+                    help="the socket's receive buffer in bytes (0: the system's)")
+    ap.add_argument("--read-delay", type=float, default=0,
+                    help="seconds to wait after sending before reading anything")
     ap.add_argument("--wait", type=float, default=5,
                     help="seconds to wait for the end after the last byte was sent")
     a = ap.parse_args()
@@ -134,7 +138,12 @@ def main():
     t0 = time.monotonic()
     now = lambda: round(time.monotonic() - t0, 3)
     try:
-        raw = socket.create_connection((a.host, a.port), timeout=10)
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if a.rcvbuf:
+            # Before connecting, so that the window offered is small too.
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
+        raw.settimeout(10)
+        raw.connect((a.host, a.port))
     except OSError as e:
         emit(event="end", how="connect", error=str(e), t=now())
         return
@@ -229,6 +238,7 @@ def main():
                 break
             closed = None
     if closed is None and not (a.expect and responses >= a.expect):
+        time.sleep(a.read_delay)
         closed = pump(time.monotonic() + a.wait)
     if closed and closed[0] == "send-failed":
         # The server closed while we were sending: collect what it said first.

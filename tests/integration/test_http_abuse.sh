@@ -318,6 +318,24 @@ expect_eq "$(responses head | sed -n 1p | jq -r '.body')" "" "HEAD: no body"
 expect_raw head 1 200
 still_serving "methods"
 
+# ---- a slow reader ----
+# An answer far bigger than the socket buffers, to a client that reads
+# nothing for 3 s through a small window: the server's write stops when the
+# socket is full and goes on when the client reads, and all of it arrives.
+head -c 60000 /dev/zero | tr '\0' 'b' >"$T/big-body"
+for i in 1 2 3 4 5 6; do
+    req school-a POST /v1/referrals "$(jq -cn --rawfile b "$T/big-body" --arg ref "big-$i" \
+        '{to: "ecmj", signal: "loverboy", client_ref: $ref, body: $b}')"
+    expect_status 202 "a 60 KB referral"
+done
+http GET '/v1/inbox?limit=500' |
+    raw slow_reader --org ecmj --input - --rcvbuf 4096 --read-delay 3 --expect 1 --wait 20
+expect_raw slow_reader 0 200
+big=$(responses slow_reader | jq -r '.body | fromjson | [.referrals[] |
+    select(.body | length == 60000)] | length' 2>/dev/null || echo "not JSON")
+expect_eq "$big" 6 "a slow reader's big answer: referrals of 60 KB in it"
+still_serving "a slow reader"
+
 # ---- the waiting cases ----
 wait "$bg_short" "$bg_slow" "$bg_tcp" "$bg_plain" || true
 expect_raw cl_short 0 408 request_timeout; expect_end cl_short eof
