@@ -512,17 +512,7 @@ static int count_into(struct store *s, struct tally *t, time_t now, const char *
     copy_str(k.recipient_type, sizeof(k.recipient_type), recipient_type);
     copy_str(k.signal, sizeof(k.signal), signal);
     copy_str(k.urgency, sizeof(k.urgency), urgency);
-    for (int i = -1; i < RG_SUBJECT_ATTRS; i++) {
-        memset(k.attr, 0, sizeof(k.attr));
-        memset(k.value, 0, sizeof(k.value));
-        if (i >= 0) {
-            copy_str(k.attr, sizeof(k.attr), rg_subject[i].name);
-            copy_str(k.value, sizeof(k.value), subject[i]);
-        }
-        if (tally_add(t, &k, 1) < 0)
-            return failed(s, SQLITE_NOMEM);
-    }
-    return 0;
+    return tally_add_event(t, &k, subject, 1) < 0 ? failed(s, SQLITE_NOMEM) : 0;
 }
 
 /* One event into the counters written with this op or transaction. */

@@ -29,15 +29,26 @@ static unsigned long hash_str(unsigned long h, const char *s)
            1099511628211ul; /* a separator, so fields cannot run together */
 }
 
-static unsigned long hash_key(const struct count_key *k)
+/* The fields every key of one event shares, then the attribute and value:
+ * an event's keys hash their shared part once (tally_add_event). */
+static unsigned long hash_shared(const struct count_key *k)
 {
     unsigned long h = 1469598103934665603ul; /* FNV-1a */
     const char *fields[] = {k->month,     k->event,          k->sender, k->sender_type,
-                            k->recipient, k->recipient_type, k->signal, k->urgency,
-                            k->attr,      k->value};
+                            k->recipient, k->recipient_type, k->signal, k->urgency};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         h = hash_str(h, fields[i]);
     return h;
+}
+
+static unsigned long hash_rest(unsigned long shared, const struct count_key *k)
+{
+    return hash_str(hash_str(shared, k->attr), k->value);
+}
+
+static unsigned long hash_key(const struct count_key *k)
+{
+    return hash_rest(hash_shared(k), k);
 }
 
 struct tally *tally_new(void)
@@ -100,6 +111,7 @@ static int add_hashed(struct tally *t, const struct count_key *key, unsigned lon
         s->used = true;
         s->key = *key;
         s->hash = hash;
+        s->n = 0;
         t->order[t->used++] = i;
     }
     s->n += n;
@@ -109,6 +121,28 @@ static int add_hashed(struct tally *t, const struct count_key *key, unsigned lon
 int tally_add(struct tally *t, const struct count_key *key, long n)
 {
     return add_hashed(t, key, hash_key(key), n);
+}
+
+int tally_add_event(struct tally *t, const struct count_key *base,
+                    const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX], long n)
+{
+    struct count_key k = *base;
+    memset(k.attr, 0, sizeof(k.attr));
+    memset(k.value, 0, sizeof(k.value));
+    unsigned long shared = hash_shared(&k);
+    if (add_hashed(t, &k, hash_rest(shared, &k), n) < 0)
+        return -1;
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++) {
+        /* Zeroed to the end: keys compare as whole structs. */
+        memset(k.attr, 0, sizeof(k.attr));
+        memset(k.value, 0, sizeof(k.value));
+        memcpy(k.attr, rg_subject[i].name,
+               strnlen(rg_subject[i].name, sizeof(k.attr) - 1));
+        memcpy(k.value, subject[i], strnlen(subject[i], sizeof(k.value) - 1));
+        if (add_hashed(t, &k, hash_rest(shared, &k), n) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int tally_merge(struct tally *into, struct tally *from)
@@ -122,10 +156,11 @@ int tally_merge(struct tally *into, struct tally *from)
     return 0;
 }
 
+/* A slot's key and count are written anew when it is next used. */
 void tally_clear(struct tally *t)
 {
     for (size_t u = 0; u < t->used; u++)
-        memset(&t->slots[t->order[u]], 0, sizeof(struct slot));
+        t->slots[t->order[u]].used = false;
     t->used = 0;
 }
 

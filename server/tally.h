@@ -30,6 +30,15 @@ void tally_free(struct tally *t);
 /* Adds n to key; 0, or -1 when out of memory. */
 int tally_add(struct tally *t, const struct count_key *key, long n);
 
+/*
+ * Adds n to an event's keys (SPEC §6): base with no attribute, and base with
+ * each subject attribute and its value from subject. base is built zeroed,
+ * as every key is; its attr and value are ignored. 0, or -1 when out of
+ * memory (some keys may have been added).
+ */
+int tally_add_event(struct tally *t, const struct count_key *base,
+                    const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX], long n);
+
 /* Adds everything of from into into, and empties from; 0 or -1. */
 int tally_merge(struct tally *into, struct tally *from);
 
