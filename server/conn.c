@@ -440,7 +440,7 @@ static void dispatch(struct conn *c)
     api_dispatch(call);
 }
 
-static void feed(struct conn *c)
+static void feed_input(struct conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     while (c->state == C_IDLE || c->state == C_READING) {
@@ -474,6 +474,27 @@ static void feed(struct conn *c)
             refuse(c, RG_BAD_REQUEST, "the HTTP request is malformed");
         return;
     }
+}
+
+/*
+ * With read-ahead (tls.c) OpenSSL may hold whole records that the socket no
+ * longer signals, and libevent's OpenSSL bufferevent reads on only while the
+ * record at hand has bytes left (SSL_pending): it is asked to read again.
+ * It calls on_read only when it got something, so this ends.
+ */
+static void read_buffered(struct conn *c)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if ((bufferevent_get_enabled(c->bev) & EV_READ) && ssl != NULL &&
+        SSL_has_pending(ssl))
+        event_active(&c->bev->ev_read, EV_READ, 1);
+}
+
+/* Parses what has arrived, then reads what OpenSSL holds back. */
+static void feed(struct conn *c)
+{
+    feed_input(c);
+    read_buffered(c);
 }
 
 /* ---- bufferevent callbacks ---- */

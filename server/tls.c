@@ -73,7 +73,8 @@ static X509_CRL *read_crl(const char *path, char err[TLS_ERR_MAX])
     return crl;
 }
 
-static int configure(struct tls_server *t, const struct config *c, char err[TLS_ERR_MAX])
+static int configure(struct tls_server *t, const struct config *c,
+                     char err[TLS_ERR_MAX])
 {
     SSL_CTX *ctx = t->ctx;
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
@@ -92,6 +93,9 @@ static int configure(struct tls_server *t, const struct config *c, char err[TLS_
      * certificate each time) and send the root, which clients must already
      * hold, for each of them to decode. */
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
+    /* A record's header and body in one read, not two (conn.c reads on
+     * while OpenSSL holds records the socket no longer signals). */
+    SSL_CTX_set_read_ahead(ctx, 1);
 
     if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
         fail(err, "cannot load tls.cert", c->tls_cert);
@@ -100,7 +104,8 @@ static int configure(struct tls_server *t, const struct config *c, char err[TLS_
     EVP_PKEY *key = read_key(c->tls_key, err);
     if (key == NULL)
         return -1;
-    int ok = SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+    int ok =
+        SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
     EVP_PKEY_free(key);
     if (!ok) {
         fail(err, "tls.key does not match tls.cert", c->tls_key);
@@ -198,7 +203,8 @@ int tls_peer_identity(SSL *ssl, char org[RG_ORG_ID_MAX + 1], X509 **cert)
     const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, idx));
     int len = ASN1_STRING_length(cn);
     const unsigned char *data = ASN1_STRING_get0_data(cn);
-    if (len <= 0 || len > RG_ORG_ID_MAX || !rg_org_id_valid((const char *)data, (size_t)len))
+    if (len <= 0 || len > RG_ORG_ID_MAX ||
+        !rg_org_id_valid((const char *)data, (size_t)len))
         goto refuse;
     memcpy(org, data, (size_t)len);
     org[len] = '\0';

@@ -54,6 +54,61 @@ def client_context(certdir, org, tls_min=None, tls_max=None):
     return ctx
 
 
+class RecordSocket:
+    """TLS through memory buffers, so that what several SSL writes make leaves
+    in one TCP write: the server gets many records in one read (its
+    read-ahead), the client's last handshake message with them if held."""
+
+    def __init__(self, raw, ctx, record_size, hold_finished):
+        self.raw, self.record_size = raw, record_size
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.incoming, self.outgoing, server_hostname="localhost")
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                self._fill()
+        if not hold_finished:
+            self._flush()
+
+    def _flush(self):
+        data = self.outgoing.read()
+        if data:
+            self.raw.sendall(data)
+
+    def _fill(self):
+        data = self.raw.recv(65536)
+        if data:
+            self.incoming.write(data)
+        else:
+            self.incoming.write_eof()
+
+    def version(self):
+        return self.obj.version()
+
+    def settimeout(self, t):
+        self.raw.settimeout(t)
+
+    def sendall(self, data):
+        for i in range(0, len(data), self.record_size):
+            self.obj.write(data[i:i + self.record_size])
+        self._flush()
+
+    def recv(self, n):
+        while True:
+            try:
+                return self.obj.read(n)
+            except ssl.SSLZeroReturnError:
+                return b""
+            except ssl.SSLWantReadError:
+                self._fill()
+
+    def close(self):
+        self.raw.close()
+
+
 class Reader:
     """Parses HTTP/1.1 responses out of a byte stream."""
 
@@ -124,6 +179,9 @@ def main():
                     help="the socket's receive buffer in bytes (0: the system's)")
     ap.add_argument("--read-delay", type=float, default=0,
                     help="seconds to wait after sending before reading anything")
+    ap.add_argument("--record-size", type=int, default=0,
+                    help="send the input as TLS records of at most this many bytes, all "
+                    "in one TCP write together with the client's last handshake message")
     ap.add_argument("--wait", type=float, default=5,
                     help="seconds to wait for the end after the last byte was sent")
     a = ap.parse_args()
@@ -153,8 +211,11 @@ def main():
         ctx = client_context(a.certdir, a.org, a.tls_min, a.tls_max)
         try:
             raw.settimeout(20)
-            sock = ctx.wrap_socket(raw, server_hostname="localhost",
-                                   suppress_ragged_eofs=False)
+            if a.record_size:
+                sock = RecordSocket(raw, ctx, a.record_size, hold_finished=bool(data))
+            else:
+                sock = ctx.wrap_socket(raw, server_hostname="localhost",
+                                       suppress_ragged_eofs=False)
             emit(event="handshake", ok=True, version=sock.version(), t=now())
         except (ssl.SSLError, OSError) as e:
             emit(event="handshake", ok=False, error=str(e), t=now())

@@ -227,6 +227,20 @@ expect_eq "$(responses pipelined | sed -n 2p | jq -r '.body | fromjson | .organi
     "pipelined 2: directory"
 expect_eq "$(responses pipelined | sed -n 5p | jq -r '.body | fromjson | .error.field')" limit \
     "pipelined 5: inbox limit"
+# The same, each request cut into small TLS records, all of them sent in one
+# TCP write with the client's last handshake message: the server reads ahead
+# and gets them in one read, and must answer each without waiting for bytes
+# the socket will not signal again.
+referral ecmj other '.client_ref="records-1"' | tr -d '\n' >"$T/doc.records"
+{ http GET /v1/health; post_json "$T/doc.records"; http GET /v1/directory; } |
+    raw records --input - --record-size 16 --expect 3 --wait 3
+expect_eq "$(responses records | jq -r .status | tr '\n' ' ')" "200 202 200 " \
+    "pipelined requests in 16-byte records, with the handshake's end"
+post_json "$T/doc.records" | raw records_one --input - --record-size 200 --expect 1 --wait 3
+expect_raw records_one 0 200 # a repeat of the same client_ref
+expect_eq "$(responses records_one | jq -r '.body | fromjson | .id')" \
+    "$(responses records | sed -n 2p | jq -r '.body | fromjson | .id')" \
+    "a referral in 200-byte records: the same referral again"
 # HTTP/1.0 closes unless it asks to keep the connection.
 printf 'GET /v1/health HTTP/1.0\r\n\r\n' | raw http10 --input -
 expect_raw http10 0 200; expect_end http10 eof
