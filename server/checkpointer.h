@@ -24,7 +24,7 @@
 
 #include <stdbool.h>
 
-#define CHECKPOINT_STEP_FRAMES 8000 /* 32 MiB of 4 KiB pages */
+#define CHECKPOINT_STEP_FRAMES 32000 /* 128 MiB of 4 KiB pages */
 #define CHECKPOINT_SLACK_FRAMES 256
 #define CHECKPOINT_MAX_FRAMES (4 * CHECKPOINT_STEP_FRAMES)
 
