@@ -38,7 +38,7 @@ enum rg_code {
 
 struct rg_error {
     enum rg_code code;
-    char field[RG_FIELD_MAX];     /* "" when no single field is at fault */
+    char field[RG_FIELD_MAX]; /* "" when no single field is at fault */
     char message[RG_MESSAGE_MAX];
 };
 
@@ -54,8 +54,8 @@ enum rg_code rg_code_from_name(const char *name);
  * Fills err and returns -1, so that a failing site can `return rg_fail(...)`.
  * field may be NULL; fmt may be NULL for the code's default text.
  */
-int rg_fail(struct rg_error *err, enum rg_code code, const char *field,
-            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int rg_fail(struct rg_error *err, enum rg_code code, const char *field, const char *fmt,
+            ...) __attribute__((format(printf, 4, 5)));
 
 void rg_error_clear(struct rg_error *err);
 

@@ -14,8 +14,8 @@ static bool token_valid(const char *s, size_t len, size_t max)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
             return false;
     }
     return true;
@@ -86,13 +86,14 @@ static int copy_enum(const struct rg_enum *e, const cJSON *item, const char *pat
     const char *v = item->valuestring;
     size_t len = strlen(v);
     if (rg_enum_find(e, v, len) < 0)
-        return rg_fail(err, RG_INVALID_FIELD, path, "%s is not one of the allowed values",
-                       path);
+        return rg_fail(err, RG_INVALID_FIELD, path,
+                       "%s is not one of the allowed values", path);
     memcpy(dst, v, len + 1);
     return 0;
 }
 
-static int parse_subject(const cJSON *subject, struct rg_referral *out, struct rg_error *err)
+static int parse_subject(const cJSON *subject, struct rg_referral *out,
+                         struct rg_error *err)
 {
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         strcpy(out->subject[i], RG_UNKNOWN);
@@ -105,7 +106,8 @@ static int parse_subject(const cJSON *subject, struct rg_referral *out, struct r
     for (const cJSON *m = subject->child; m != NULL; m = m->next) {
         if (rg_subject_find(m->string, strlen(m->string)) < 0) {
             field_path(path, "subject.", m->string);
-            return rg_fail(err, RG_UNKNOWN_FIELD, path, "subject has no attribute by that name");
+            return rg_fail(err, RG_UNKNOWN_FIELD, path,
+                           "subject has no attribute by that name");
         }
     }
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++) {
@@ -118,18 +120,20 @@ static int parse_subject(const cJSON *subject, struct rg_referral *out, struct r
             return rg_fail(err, RG_INVALID_FIELD, path, "%s must be a string", path);
         size_t len = strlen(item->valuestring);
         if (!rg_attr_allows(a, item->valuestring, len))
-            return rg_fail(err, RG_INVALID_FIELD, path, "%s is not one of the allowed values",
-                           path);
+            return rg_fail(err, RG_INVALID_FIELD, path,
+                           "%s is not one of the allowed values", path);
         memcpy(out->subject[i], item->valuestring, len + 1);
     }
     return 0;
 }
 
-int rg_referral_from_json(const cJSON *doc, struct rg_referral *out, struct rg_error *err)
+int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
+                          struct rg_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!cJSON_IsObject(doc))
-        return rg_fail(err, RG_INVALID_JSON, NULL, "the referral must be a JSON object");
+        return rg_fail(err, RG_INVALID_JSON, NULL,
+                       "the referral must be a JSON object");
 
     char path[RG_FIELD_MAX];
     for (const cJSON *m = doc->child; m != NULL; m = m->next) {
@@ -153,10 +157,12 @@ int rg_referral_from_json(const cJSON *doc, struct rg_referral *out, struct rg_e
     const cJSON *body = string_member(doc, "body", "body", true, err, &failed);
     if (failed)
         return -1;
-    const cJSON *urgency = string_member(doc, "urgency", "urgency", false, err, &failed);
+    const cJSON *urgency =
+        string_member(doc, "urgency", "urgency", false, err, &failed);
     if (failed)
         return -1;
-    const cJSON *ref = string_member(doc, "client_ref", "client_ref", false, err, &failed);
+    const cJSON *ref =
+        string_member(doc, "client_ref", "client_ref", false, err, &failed);
     if (failed)
         return -1;
 

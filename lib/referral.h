@@ -46,7 +46,8 @@ void rg_referral_clear(struct rg_referral *r);
 /* The wire document of the referral (every subject attribute written). */
 cJSON *rg_referral_to_json(const struct rg_referral *r);
 
-/* An organisation id: 1-64 of A-Z a-z 0-9 . _ - (also what a certificate CN must be). */
+/* An organisation id: 1-64 of A-Z a-z 0-9 . _ - (also what a certificate CN must be).
+ */
 bool rg_org_id_valid(const char *s, size_t len);
 
 /* A client_ref: 1-64 of A-Z a-z 0-9 . _ - */

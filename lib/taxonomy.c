@@ -2,15 +2,15 @@
 
 #include <string.h>
 
-#define ENUM(field, ...)                                                          \
-    {                                                                             \
-        field, (const char *const[]){__VA_ARGS__},                                \
-            sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)     \
+#define ENUM(field, ...)                                                               \
+    {                                                                                  \
+        field, (const char *const[]){__VA_ARGS__},                                     \
+            sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)          \
     }
 
-const struct rg_enum rg_signals = ENUM("signal", "sexual_exploitation",
-                                       "criminal_exploitation", "loverboy",
-                                       "dependency", "other");
+const struct rg_enum rg_signals =
+    ENUM("signal", "sexual_exploitation", "criminal_exploitation", "loverboy",
+         "dependency", "other");
 
 const struct rg_enum rg_urgencies = ENUM("urgency", "normal", "urgent");
 
@@ -30,9 +30,10 @@ bool rg_is_municipality_code(const char *value, size_t len)
 
 const struct rg_attr rg_subject[RG_SUBJECT_ATTRS] = {
     {"age_band", "age-band",
-     ENUM("age_band", "under_12", "12_15", "16_17", "18_22", "23_plus", "unknown"), NULL,
+     ENUM("age_band", "under_12", "12_15", "16_17", "18_22", "23_plus", "unknown"),
+     NULL, NULL},
+    {"gender", "gender", ENUM("gender", "male", "female", "other", "unknown"), NULL,
      NULL},
-    {"gender", "gender", ENUM("gender", "male", "female", "other", "unknown"), NULL, NULL},
     {"municipality", "municipality", ENUM("municipality", "unknown"),
      rg_is_municipality_code, "GM followed by four digits"},
     {"origin", "origin", ENUM("origin", "netherlands", "eu", "outside_eu", "unknown"),
@@ -40,7 +41,8 @@ const struct rg_attr rg_subject[RG_SUBJECT_ATTRS] = {
     {"socioeconomic", "socioeconomic",
      ENUM("socioeconomic", "low", "middle", "high", "unknown"), NULL, NULL},
     {"education", "education",
-     ENUM("education", "primary", "vmbo", "havo_vwo", "mbo", "hbo_wo", "none", "unknown"),
+     ENUM("education", "primary", "vmbo", "havo_vwo", "mbo", "hbo_wo", "none",
+          "unknown"),
      NULL, NULL},
     {"housing", "housing",
      ENUM("housing", "with_parents", "independent", "supported_living", "institution",
@@ -61,7 +63,8 @@ const struct rg_route rg_default_routes[] = {
     {"expertise_centre", TYPES("care_coordinator", "police", "youth_care")},
     {"care_coordinator", TYPES("expertise_centre", "police", "youth_care")},
 };
-const size_t rg_default_route_count = sizeof(rg_default_routes) / sizeof(rg_default_routes[0]);
+const size_t rg_default_route_count =
+    sizeof(rg_default_routes) / sizeof(rg_default_routes[0]);
 
 int rg_enum_find(const struct rg_enum *e, const char *value, size_t len)
 {
@@ -74,7 +77,8 @@ int rg_enum_find(const struct rg_enum *e, const char *value, size_t len)
 int rg_subject_find(const char *name, size_t len)
 {
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        if (strlen(rg_subject[i].name) == len && memcmp(rg_subject[i].name, name, len) == 0)
+        if (strlen(rg_subject[i].name) == len &&
+            memcmp(rg_subject[i].name, name, len) == 0)
             return i;
     return -1;
 }

@@ -13,15 +13,15 @@
 
 /* A closed list of words. */
 struct rg_enum {
-    const char *name;           /* the field or dimension it belongs to */
+    const char *name; /* the field or dimension it belongs to */
     const char *const *values;
     size_t count;
 };
 
 /* One subject attribute: a closed list, or (municipality) a pattern as well. */
 struct rg_attr {
-    const char *name;  /* "age_band": the JSON field and the stats dimension */
-    const char *flag;  /* "age-band": the client's option */
+    const char *name; /* "age_band": the JSON field and the stats dimension */
+    const char *flag; /* "age-band": the client's option */
     struct rg_enum values;
     /* When set, values matching this predicate are allowed as well. */
     bool (*pattern)(const char *value, size_t len);

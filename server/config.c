@@ -133,7 +133,8 @@ static int parse_org(struct org *o, const cJSON *item, size_t index,
     for (const cJSON *m = item->child; m != NULL; m = m->next) {
         snprintf(key, sizeof(key), "organisations[%zu].%.20s", index, m->string);
         if (strcmp(m->string, "id") == 0) {
-            if (!cJSON_IsString(m) || !rg_org_id_valid(m->valuestring, strlen(m->valuestring)))
+            if (!cJSON_IsString(m) ||
+                !rg_org_id_valid(m->valuestring, strlen(m->valuestring)))
                 return failf(err, "%s: must be 1-64 of A-Z a-z 0-9 . _ -", key);
             strcpy(o->id, m->valuestring);
             have_id = true;
@@ -177,7 +178,8 @@ static int parse_orgs(struct config *c, const cJSON *arr, char err[CONFIG_ERR_MA
             return -1;
         for (size_t k = 0; k < i; k++)
             if (strcmp(c->orgs[k].id, c->orgs[i].id) == 0)
-                return failf(err, "organisations[%zu].id: duplicate organisation id", i);
+                return failf(err, "organisations[%zu].id: duplicate organisation id",
+                             i);
     }
     c->org_count = n;
     return 0;
@@ -216,7 +218,8 @@ static void default_routes(struct config *c)
     }
 }
 
-static int parse_retention(struct config *c, const cJSON *item, char err[CONFIG_ERR_MAX])
+static int parse_retention(struct config *c, const cJSON *item,
+                           char err[CONFIG_ERR_MAX])
 {
     /* Fractions of a day are allowed so that tests can expire referrals quickly. */
     if (!cJSON_IsNumber(item) || !(item->valuedouble > 0) || item->valuedouble > 36500)
@@ -245,8 +248,19 @@ static int parse_data_dir(struct config *c, const cJSON *item, const char *base,
 }
 
 /* The top-level keys, as a table: name, whether required, how to parse. */
-enum key_kind { K_LISTEN, K_TLS, K_DATA_DIR, K_ORGS, K_ROUTES, K_RETENTION, K_STATS_MIN,
-                K_RATE, K_LOG_INTERVAL, K_USER, K_MAX_CONN };
+enum key_kind {
+    K_LISTEN,
+    K_TLS,
+    K_DATA_DIR,
+    K_ORGS,
+    K_ROUTES,
+    K_RETENTION,
+    K_STATS_MIN,
+    K_RATE,
+    K_LOG_INTERVAL,
+    K_USER,
+    K_MAX_CONN
+};
 
 static const struct {
     const char *name;
@@ -267,8 +281,8 @@ static const struct {
 };
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))
 
-static int parse_key(struct config *c, enum key_kind kind, const cJSON *m, const char *base,
-                     char err[CONFIG_ERR_MAX])
+static int parse_key(struct config *c, enum key_kind kind, const cJSON *m,
+                     const char *base, char err[CONFIG_ERR_MAX])
 {
     switch (kind) {
     case K_LISTEN:
@@ -289,7 +303,8 @@ static int parse_key(struct config *c, enum key_kind kind, const cJSON *m, const
         return get_int(m, "rate_limit_per_minute", 1, INT_MAX / 2, err,
                        &c->rate_limit_per_minute);
     case K_LOG_INTERVAL:
-        return get_int(m, "log_interval_seconds", 1, 86400, err, &c->log_interval_seconds);
+        return get_int(m, "log_interval_seconds", 1, 86400, err,
+                       &c->log_interval_seconds);
     case K_USER:
         return parse_user(c, m, err);
     case K_MAX_CONN:
@@ -322,8 +337,11 @@ struct config *config_parse(const char *text, size_t len, const char *base_dir,
     default_routes(c);
 
     bool seen[CONFIG_KEY_COUNT] = {false};
-    int rc = cJSON_IsObject(root) ? 0 : failf(err, "the configuration must be a JSON object");
-    for (const cJSON *m = rc == 0 ? root->child : NULL; m != NULL && rc == 0; m = m->next) {
+    int rc = cJSON_IsObject(root)
+                 ? 0
+                 : failf(err, "the configuration must be a JSON object");
+    for (const cJSON *m = rc == 0 ? root->child : NULL; m != NULL && rc == 0;
+         m = m->next) {
         size_t k = 0;
         while (k < CONFIG_KEY_COUNT && strcmp(config_keys[k].name, m->string) != 0)
             k++;
@@ -411,7 +429,8 @@ const struct org *config_find_org(const struct config *c, const char *id)
 
 bool config_route_allows(const struct config *c, int sender_type, int recipient_type)
 {
-    if (sender_type < 0 || sender_type >= 16 || recipient_type < 0 || recipient_type >= 16)
+    if (sender_type < 0 || sender_type >= 16 || recipient_type < 0 ||
+        recipient_type >= 16)
         return false;
     return (c->routes[sender_type] >> recipient_type) & 1u;
 }

@@ -20,13 +20,13 @@
 struct org {
     char id[RG_ORG_ID_MAX + 1];
     char name[ORG_NAME_MAX + 1];
-    int type;      /* index into rg_org_types */
+    int type; /* index into rg_org_types */
     bool disabled;
 };
 
 struct config {
     char *listen_host;
-    int listen_port; /* 0: any free port */
+    int listen_port;                                    /* 0: any free port */
     char *tls_cert, *tls_key, *tls_client_ca, *tls_crl; /* absolute; crl may be NULL */
     char *data_dir;
     char *user; /* NULL: keep the current user */

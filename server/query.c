@@ -57,8 +57,8 @@ int query_parse(const char *raw, struct query_param *params, size_t count,
         if (len == 0)
             return rg_fail(err, RG_INVALID_PARAMETER, NULL, "empty query parameter");
         size_t k = 0;
-        while (k < count &&
-               !(strlen(params[k].name) == name_len && memcmp(params[k].name, p, name_len) == 0))
+        while (k < count && !(strlen(params[k].name) == name_len &&
+                              memcmp(params[k].name, p, name_len) == 0))
             k++;
         if (k == count)
             return rg_fail(err, RG_INVALID_PARAMETER, NULL, "unknown query parameter");
@@ -82,8 +82,8 @@ int query_int(const struct query_param *p, int min, int max, int *out,
 {
     const char *v = p->value;
     if (v[0] == '\0' || strlen(v) > 9)
-        return rg_fail(err, RG_INVALID_PARAMETER, p->name, "%s must be an integer from %d to %d",
-                       p->name, min, max);
+        return rg_fail(err, RG_INVALID_PARAMETER, p->name,
+                       "%s must be an integer from %d to %d", p->name, min, max);
     long n = 0;
     for (const char *c = v; *c != '\0'; c++) {
         if (*c < '0' || *c > '9')
@@ -92,8 +92,8 @@ int query_int(const struct query_param *p, int min, int max, int *out,
         n = n * 10 + (*c - '0');
     }
     if (n < min || n > max)
-        return rg_fail(err, RG_INVALID_PARAMETER, p->name, "%s must be an integer from %d to %d",
-                       p->name, min, max);
+        return rg_fail(err, RG_INVALID_PARAMETER, p->name,
+                       "%s must be an integer from %d to %d", p->name, min, max);
     *out = (int)n;
     return 0;
 }

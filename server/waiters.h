@@ -14,7 +14,8 @@
 struct event_base;
 struct waiters;
 
-/* wake(call, timed_out) is called once, on the loop, after which the call is unparked. */
+/* wake(call, timed_out) is called once, on the loop, after which the call is unparked.
+ */
 typedef void (*waiter_fn)(struct call *call, bool timed_out);
 
 struct waiters *waiters_new(struct event_base *base);

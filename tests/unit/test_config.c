@@ -9,11 +9,13 @@
 
 #include "config.h"
 
-#define BASE                                                                            \
-    "\"listen\":\"127.0.0.1:8443\",\"tls\":{\"cert\":\"s.crt\",\"key\":\"s.key\","       \
-    "\"client_ca\":\"ca.crt\"},\"data_dir\":\"var\","                                     \
-    "\"organisations\":[{\"id\":\"school-1\",\"name\":\"A school\",\"type\":\"school\"}," \
-    "{\"id\":\"ecmj\",\"type\":\"expertise_centre\"},{\"id\":\"audit\",\"type\":\"admin\"}," \
+#define BASE                                                                           \
+    "\"listen\":\"127.0.0.1:8443\",\"tls\":{\"cert\":\"s.crt\",\"key\":\"s.key\","     \
+    "\"client_ca\":\"ca.crt\"},\"data_dir\":\"var\","                                  \
+    "\"organisations\":[{\"id\":\"school-1\",\"name\":\"A "                            \
+    "school\",\"type\":\"school\"},"                                                   \
+    "{\"id\":\"ecmj\",\"type\":\"expertise_centre\"},{\"id\":\"audit\",\"type\":"      \
+    "\"admin\"},"                                                                      \
     "{\"id\":\"closed\",\"type\":\"school\",\"disabled\":true}]"
 
 static struct config *parse(const char *text, char err[CONFIG_ERR_MAX])
@@ -51,7 +53,8 @@ static void test_minimal_config_gets_defaults(void **state)
     assert_string_equal(o->name, "A school");
     assert_int_equal(o->type, type_of("school"));
     assert_false(o->disabled);
-    assert_string_equal(config_find_org(c, "ecmj")->name, "ecmj"); /* name defaults to id */
+    assert_string_equal(config_find_org(c, "ecmj")->name,
+                        "ecmj"); /* name defaults to id */
     assert_true(config_find_org(c, "closed")->disabled);
     assert_null(config_find_org(c, "nobody"));
     assert_true(org_type_is_admin(config_find_org(c, "audit")->type));
@@ -69,7 +72,8 @@ static void test_default_routes_are_spec_table(void **state)
     assert_false(config_route_allows(c, type_of("school"), type_of("prevention")));
     assert_false(config_route_allows(c, type_of("police"), type_of("school")));
     assert_false(config_route_allows(c, type_of("prevention"), type_of("police")));
-    assert_true(config_route_allows(c, type_of("prevention"), type_of("care_coordinator")));
+    assert_true(
+        config_route_allows(c, type_of("prevention"), type_of("care_coordinator")));
     assert_false(config_route_allows(c, type_of("admin"), type_of("police")));
     assert_false(config_route_allows(c, type_of("school"), type_of("admin")));
     config_unref(c);
@@ -81,27 +85,30 @@ static void test_routes_replace_the_table(void **state)
     struct config *c = parse("{" BASE ",\"routes\":{\"school\":[\"police\"]}}", err);
     assert_non_null(c);
     assert_true(config_route_allows(c, type_of("school"), type_of("police")));
-    assert_false(config_route_allows(c, type_of("school"), type_of("expertise_centre")));
-    assert_false(config_route_allows(c, type_of("police"), type_of("expertise_centre")));
+    assert_false(
+        config_route_allows(c, type_of("school"), type_of("expertise_centre")));
+    assert_false(
+        config_route_allows(c, type_of("police"), type_of("expertise_centre")));
     config_unref(c);
 }
 
 static void test_optional_keys(void **state)
 {
     char err[CONFIG_ERR_MAX];
-    struct config *c =
-        parse("{" BASE ",\"retention_days\":0.5,\"stats_min_count\":10,"
-              "\"rate_limit_per_minute\":60,\"log_interval_seconds\":5,\"user\":\"refgw\","
-              "\"max_connections\":100,\"listen\":\"[::1]:0\"}",
-              err);
+    struct config *c = parse(
+        "{" BASE ",\"retention_days\":0.5,\"stats_min_count\":10,"
+        "\"rate_limit_per_minute\":60,\"log_interval_seconds\":5,\"user\":\"refgw\","
+        "\"max_connections\":100,\"listen\":\"[::1]:0\"}",
+        err);
     /* listen given twice is a duplicate key: refused as invalid JSON */
     assert_null(c);
-    c = parse("{\"listen\":\"[::1]:0\",\"tls\":{\"cert\":\"/abs/s.crt\",\"key\":\"s.key\","
-              "\"client_ca\":\"ca.crt\",\"crl\":\"ca.crl\"},\"data_dir\":\"/var/lib/refgw\","
-              "\"organisations\":[],\"retention_days\":0.5,\"stats_min_count\":10,"
-              "\"rate_limit_per_minute\":60,\"log_interval_seconds\":5,\"user\":\"refgw\","
-              "\"max_connections\":100}",
-              err);
+    c = parse(
+        "{\"listen\":\"[::1]:0\",\"tls\":{\"cert\":\"/abs/s.crt\",\"key\":\"s.key\","
+        "\"client_ca\":\"ca.crt\",\"crl\":\"ca.crl\"},\"data_dir\":\"/var/lib/refgw\","
+        "\"organisations\":[],\"retention_days\":0.5,\"stats_min_count\":10,"
+        "\"rate_limit_per_minute\":60,\"log_interval_seconds\":5,\"user\":\"refgw\","
+        "\"max_connections\":100}",
+        err);
     assert_non_null(c);
     assert_string_equal(c->listen_host, "::1");
     assert_int_equal(c->listen_port, 0);
@@ -126,16 +133,20 @@ static void test_errors_name_the_key(void **state)
 {
     static const struct bad_case cases[] = {
         {"{" BASE ",\"colour\":1}", "colour: unknown key"},
-        {"{\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},\"data_dir\":\"v\","
+        {"{\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},\"data_dir\":"
+         "\"v\","
          "\"organisations\":[]}",
          "listen: required"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"key\":\"b\",\"client_ca\":\"c\"},\"data_dir\":\"v\","
+        {"{\"listen\":\"h:1\",\"tls\":{\"key\":\"b\",\"client_ca\":\"c\"},\"data_dir\":"
+         "\"v\","
          "\"organisations\":[]}",
          "tls.cert: required"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"organisations\":[]}",
          "data_dir: required"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\"}",
          "organisations: required"},
         {"{" BASE ",\"retention_days\":0}", "retention_days"},
@@ -148,26 +159,33 @@ static void test_errors_name_the_key(void **state)
         {"{" BASE ",\"routes\":{\"school\":\"police\"}}", "routes.school"},
         {"{" BASE ",\"routes\":{\"school\":[\"church\"]}}", "routes.school"},
         {"{" BASE ",\"routes\":[]}", "routes"},
-        {"{\"listen\":\"nohost\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"nohost\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\",\"organisations\":[]}",
          "listen"},
-        {"{\"listen\":\"h:65536\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:65536\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\",\"organisations\":[]}",
          "listen"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\",\"organisations\":[{\"id\":\"a\",\"type\":\"school\"},"
          "{\"id\":\"a\",\"type\":\"police\"}]}",
          "organisations[1].id: duplicate organisation id"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\",\"organisations\":[{\"id\":\"a\",\"type\":\"church\"}]}",
          "organisations[0].type: unknown organisation type"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\",\"organisations\":[{\"type\":\"school\"}]}",
          "organisations[0].id: required"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\"},"
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},"
          "\"data_dir\":\"v\",\"organisations\":[{\"id\":\"a b\",\"type\":\"school\"}]}",
          "organisations[0].id"},
-        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":\"c\","
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\","
          "\"pin\":\"x\"},\"data_dir\":\"v\",\"organisations\":[]}",
          "tls.pin: unknown key"},
         {"[]", "must be a JSON object"},
@@ -179,7 +197,8 @@ static void test_errors_name_the_key(void **state)
         if (c != NULL)
             fail_msg("case %zu was accepted: %s", i, cases[i].text);
         if (strstr(err, cases[i].message) == NULL)
-            fail_msg("case %zu: error '%s' does not contain '%s'", i, err, cases[i].message);
+            fail_msg("case %zu: error '%s' does not contain '%s'", i, err,
+                     cases[i].message);
     }
 }
 

@@ -31,8 +31,9 @@ static void test_values_are_decoded(void **state)
 static void test_refusals(void **state)
 {
     static const char *const bad[] = {
-        "colour=red", "wait=1&wait=2", "wait=%00", "wait=%0a", "wait=%", "wait=%4", "wait=%zz",
-        "&", "wait=1&", "waitx=1", "wai=1", "by=%1f",
+        "colour=red", "wait=1&wait=2", "wait=%00", "wait=%0a",
+        "wait=%",     "wait=%4",       "wait=%zz", "&",
+        "wait=1&",    "waitx=1",       "wai=1",    "by=%1f",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct query_param p[] = {{.name = "wait"}, {.name = "by"}};
@@ -63,8 +64,8 @@ static void test_integers(void **state)
     strcpy(p.value, "500");
     assert_int_equal(query_int(&p, 1, 500, &v, &err), 0);
     assert_int_equal(v, 500);
-    static const char *const bad[] = {"501", "0", "", "-1", "+1", "1.5", "1e2", "0x10",
-                                      "9999999999", " 1", "1 "};
+    static const char *const bad[] = {"501", "0",    "",           "-1", "+1", "1.5",
+                                      "1e2", "0x10", "9999999999", " 1", "1 "};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         strcpy(p.value, bad[i]);
         if (query_int(&p, 1, 500, &v, &err) == 0)

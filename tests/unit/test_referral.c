@@ -323,10 +323,12 @@ static void test_unknown_fields(void **state)
                  RG_UNKNOWN_FIELD, "subject.dob");
     /* A long name is cut to fit the field, never inside a UTF-8 character
      * (the error answer echoes it). 'subject.' + 54 'a' + 'é' x 3 = 68 bytes. */
-    expect_error(MIN_PREFIX ",\"subject\":{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                            "\xc3\xa9\xc3\xa9\xc3\xa9\":1}}",
-                 RG_UNKNOWN_FIELD,
-                 "subject.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    expect_error(
+        MIN_PREFIX
+        ",\"subject\":{\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "\xc3\xa9\xc3\xa9\xc3\xa9\":1}}",
+        RG_UNKNOWN_FIELD,
+        "subject.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 }
 
 /* Documents refused by the strict JSON layer, whatever their fields. */
