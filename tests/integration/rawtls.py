@@ -2,8 +2,9 @@
 """rawtls.py - send raw bytes to refgwd over mutual TLS and report what comes back.
 
 For the abuse, reload and load tests: curl cannot send a lying Content-Length,
-pipeline requests, trickle a header byte by byte or hold a connection that
-says nothing. Standard library only.
+pipeline requests, trickle a header byte by byte, hold a connection that says
+nothing, cut requests into tiny TLS records sent in one TCP write, or read an
+answer late through a small window. Standard library only.
 
     rawtls.py PORT CERTDIR [--org ORG] [--input FILE] [options]
 
