@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "http.h"
+#include "wipe.h"
 
 #define CONNECT_TIMEOUT_DEFAULT 10
 #define TIMEOUT_DEFAULT 30
@@ -207,6 +208,7 @@ int main(int argc, char **argv)
 {
     /* A reader that goes away must not kill us in the middle of an ack. */
     signal(SIGPIPE, SIG_IGN);
+    rg_json_use_wiping_allocator(); /* before any JSON: bodies pass through cJSON */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(stderr, "refgw: cannot initialise libcurl\n");
         return CLI_USAGE;

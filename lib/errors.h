@@ -33,6 +33,10 @@ enum rg_code {
     RG_CODE_COUNT
 };
 
+/* The size of every error-message buffer of gateway and client: one
+ * configuration, TLS, listening or store failure, said once. */
+#define RG_ERR_MAX 256
+
 #define RG_FIELD_MAX 64
 #define RG_MESSAGE_MAX 160
 

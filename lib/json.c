@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wipe.h"
+
 bool rg_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -199,6 +201,7 @@ cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error
     copy[len] = '\0';
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
+    rg_wipe(copy, len); /* the whole referral, body and subject */
     free(copy);
     if (root == NULL) {
         rg_fail(err, RG_INVALID_JSON, NULL, "the body is not a valid JSON document");

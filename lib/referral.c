@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "json.h"
+#include "wipe.h"
 
 static bool token_valid(const char *s, size_t len, size_t max)
 {
@@ -218,10 +217,10 @@ int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
 void rg_referral_clear(struct rg_referral *r)
 {
     if (r->body != NULL) {
-        OPENSSL_cleanse(r->body, r->body_len);
+        rg_wipe(r->body, r->body_len);
         free(r->body);
     }
-    OPENSSL_cleanse(r, sizeof(*r));
+    rg_wipe(r, sizeof(*r));
 }
 
 cJSON *rg_referral_to_json(const struct rg_referral *r)
@@ -243,4 +242,24 @@ cJSON *rg_referral_to_json(const struct rg_referral *r)
     cJSON_AddItemToObject(doc, "subject", subject);
     cJSON_AddStringToObject(doc, "body", r->body ? r->body : "");
     return doc;
+}
+
+/* src into dst (size > 0), cut to fit; no printf machinery on the hot path. */
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void rg_routing_set(struct rg_routing *r, const char *sender, const char *sender_type,
+                    const char *recipient, const char *recipient_type,
+                    const char *signal, const char *urgency)
+{
+    copy_field(r->sender, sizeof(r->sender), sender);
+    copy_field(r->sender_type, sizeof(r->sender_type), sender_type);
+    copy_field(r->recipient, sizeof(r->recipient), recipient);
+    copy_field(r->recipient_type, sizeof(r->recipient_type), recipient_type);
+    copy_field(r->signal, sizeof(r->signal), signal);
+    copy_field(r->urgency, sizeof(r->urgency), urgency);
 }

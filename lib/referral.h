@@ -15,11 +15,11 @@
 #include <cjson/cJSON.h>
 
 #include "errors.h"
+#include "api_limits.h"
 #include "taxonomy.h"
 
 #define RG_ORG_ID_MAX 64
 #define RG_CLIENT_REF_MAX 64
-#define RG_BODY_MAX 65536
 #define RG_JSON_DEPTH_MAX 8
 
 struct rg_referral {
@@ -31,6 +31,22 @@ struct rg_referral {
     char *body;                                   /* owned; NUL-terminated */
     size_t body_len;
 };
+
+/*
+ * Who sent a referral to whom, and of what kind: what routing, the sender's
+ * status view and the flow counters (SPEC §6) need, one shape from the
+ * handler that admits a send to the counter that counts its end.
+ */
+struct rg_routing {
+    char sender[RG_ORG_ID_MAX + 1], sender_type[RG_VALUE_MAX];
+    char recipient[RG_ORG_ID_MAX + 1], recipient_type[RG_VALUE_MAX];
+    char signal[RG_VALUE_MAX], urgency[RG_VALUE_MAX];
+};
+
+/* Fills r, each field cut to fit. */
+void rg_routing_set(struct rg_routing *r, const char *sender, const char *sender_type,
+                    const char *recipient, const char *recipient_type,
+                    const char *signal, const char *urgency);
 
 /* Decodes and validates raw bytes; on failure err says which field and why. */
 int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,

@@ -19,14 +19,13 @@
 #include <sqlite3.h>
 
 #include "alloc.h"
-#include "app.h"
-#include "committer.h"
 #include "config.h"
-#include "conn.h"
-#include "loop.h"
+#include "gateway.h"
 #include "log.h"
-#include "ratelimit.h"
+#include "net.h"
+#include "store.h"
 #include "tls.h"
+#include "wipe.h"
 
 #define TICK_SECONDS 1
 #define CHECKPOINT_SECONDS 60
@@ -34,8 +33,11 @@
 #define STORE_LOG_SECONDS 10
 
 struct daemon {
-    struct app app;
-    struct loop *main_loop; /* loops[0], run by the main thread with the signals */
+    const char *config_path;
+    struct counters counters;
+    struct gateway *gateway;
+    struct net *net; /* loop 0 runs in the main thread, with the signals */
+    struct store *store;
     struct event *tick, *sigterm, *sigint, *sighup;
     struct counters last_logged;
     time_t last_log, last_sweep, last_checkpoint, last_store_log;
@@ -54,21 +56,21 @@ static void usage(FILE *out)
             "certificates and CRL.\n");
 }
 
-static int drop_privileges(const char *user, char err[CONFIG_ERR_MAX])
+static int drop_privileges(const char *user, char err[RG_ERR_MAX])
 {
     struct passwd *pw = getpwnam(user);
     if (pw == NULL) {
-        snprintf(err, CONFIG_ERR_MAX, "user: no such user");
+        snprintf(err, RG_ERR_MAX, "user: no such user");
         return -1;
     }
     if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
         return 0;
     if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-        snprintf(err, CONFIG_ERR_MAX, "user: cannot switch to it: %s", strerror(errno));
+        snprintf(err, RG_ERR_MAX, "user: cannot switch to it: %s", strerror(errno));
         return -1;
     }
     if (setuid(0) == 0) {
-        snprintf(err, CONFIG_ERR_MAX, "user: privileges could be regained");
+        snprintf(err, RG_ERR_MAX, "user: privileges could be regained");
         return -1;
     }
     return 0;
@@ -76,68 +78,28 @@ static int drop_privileges(const char *user, char err[CONFIG_ERR_MAX])
 
 /* ---- periodic work (on the main loop) ---- */
 
-static void op_done_free(struct op *op)
-{
-    op_free(op);
-}
-
-static struct op *daemon_op(struct daemon *d, enum op_kind kind,
-                            void (*done)(struct op *))
-{
-    struct op *op = calloc(1, sizeof(*op));
-    if (op == NULL)
-        return NULL;
-    op->kind = kind;
-    op->now = time(NULL);
-    op->done = done;
-    op->ctx = d;
-    op->loop = d->main_loop;
-    return op;
-}
-
-static void flush_rejections(struct daemon *d)
-{
-    struct app *app = &d->app;
-    struct op *op = daemon_op(d, OP_REJECTIONS, op_done_free);
-    if (op == NULL)
-        return;
-    bool any = false;
-    pthread_mutex_lock(&app->lock); /* ordered against /metrics snapshots */
-    for (int i = 0; i < RG_CODE_COUNT; i++) {
-        unsigned long n = __atomic_exchange_n(&app->counters.pending_rejections[i], 0,
-                                              __ATOMIC_RELAXED);
-        op->u.rejections.counts[i] = (unsigned)n;
-        any |= n > 0;
-    }
-    if (any)
-        committer_submit(app->committer, op);
-    pthread_mutex_unlock(&app->lock);
-    if (!any)
-        op_free(op);
-}
-
 static void sweep_done(struct op *op)
 {
     struct daemon *d = op->ctx;
     if (!op->failed)
-        COUNTER_ADD(d->app.counters.expired, (unsigned long)op->u.expire.expired);
+        COUNTER_ADD(d->counters.expired, (unsigned long)op->u.expire.expired);
     d->sweep_running = false;
     op_free(op);
 }
 
 static void sweep(struct daemon *d, time_t now, double retention_days)
 {
-    struct op *op = daemon_op(d, OP_EXPIRE, sweep_done);
+    struct op *op = op_new(OP_EXPIRE, sweep_done, d, NULL);
     if (op == NULL)
         return;
     op->u.expire.cutoff = now - (time_t)(retention_days * 86400.0);
     d->sweep_running = true;
-    committer_submit(d->app.committer, op);
+    gateway_submit(d->gateway, op);
 }
 
 static void log_counts(struct daemon *d)
 {
-    struct counters *n = &d->app.counters, now, *o = &d->last_logged;
+    struct counters *n = &d->counters, now, *o = &d->last_logged;
     now.accepted = COUNTER_GET(n->accepted);
     now.delivered = COUNTER_GET(n->delivered);
     now.acknowledged = COUNTER_GET(n->acknowledged);
@@ -161,16 +123,15 @@ static void log_counts(struct daemon *d)
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct daemon *d = arg;
-    struct app *app = &d->app;
     time_t now = time(NULL);
-    struct config *c = app_config(app);
+    struct config *c = net_config(d->net);
 
-    const char *error = committer_take_error(app->committer);
+    const char *error = store_take_error(d->store);
     if (error != NULL && now - d->last_store_log >= STORE_LOG_SECONDS) {
         log_line("store: commit failed: %s", error);
         d->last_store_log = now;
     }
-    flush_rejections(d);
+    gateway_flush_rejections(d->gateway);
     /* Expire often enough that a short retention (tests) is honoured closely. */
     double retention = c->retention_days * 86400.0;
     double sweep_every = retention / 10 < 60 ? retention / 10 : 60;
@@ -180,10 +141,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         sweep(d, now, c->retention_days);
     }
     if (now - d->last_checkpoint >= CHECKPOINT_SECONDS) {
-        struct op *op = daemon_op(d, OP_CHECKPOINT, op_done_free);
+        struct op *op = op_new(OP_CHECKPOINT, op_free, d, NULL);
         d->last_checkpoint = now;
         if (op != NULL)
-            committer_submit(app->committer, op);
+            gateway_submit(d->gateway, op);
     }
     if (now - d->last_log >= c->log_interval_seconds) {
         d->last_log = now;
@@ -197,35 +158,25 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
-    struct app *app = &d->app;
-    if (app_stopping(app))
-        return;
-    __atomic_store_n(&app->stopping, true, __ATOMIC_RELAXED);
-    time_t deadline = time(NULL) + SHUTDOWN_SECONDS;
-    for (int i = 0; i < app->loop_count; i++)
-        loop_stop(app->loops[i], deadline);
+    net_stop(d->net, time(NULL) + SHUTDOWN_SECONDS);
 }
 
 static void on_reload(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
-    struct app *app = &d->app;
-    char err[CONFIG_ERR_MAX];
-    struct config *c = config_load(app->config_path, err);
+    char err[RG_ERR_MAX];
+    struct config *c = config_load(d->config_path, err);
     if (c == NULL) {
         log_line("reload failed, keeping the old configuration: %s", err);
         return;
     }
-    char tls_err[TLS_ERR_MAX];
-    struct tls_server *t = tls_server_new(c, tls_err);
+    struct tls_server *t = tls_server_new(c, err);
     if (t == NULL) {
-        log_line("reload failed, keeping the old configuration: %s", tls_err);
+        log_line("reload failed, keeping the old configuration: %s", err);
         config_unref(c);
         return;
     }
-    app_swap(app, c, t);
-    for (int i = 0; i < app->loop_count; i++)
-        loop_recheck(app->loops[i]);
+    net_swap(d->net, c, t);
     log_line("configuration reloaded");
 }
 
@@ -233,17 +184,16 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 
 static int check_config(const char *path)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     struct config *c = config_load(path, err);
     if (c == NULL) {
         fprintf(stderr, "refgwd: %s: %s\n", path, err);
         return 1;
     }
-    char tls_err[TLS_ERR_MAX];
-    struct tls_server *t = tls_server_new(c, tls_err);
+    struct tls_server *t = tls_server_new(c, err);
     config_unref(c);
     if (t == NULL) {
-        fprintf(stderr, "refgwd: %s: %s\n", path, tls_err);
+        fprintf(stderr, "refgwd: %s: %s\n", path, err);
         return 1;
     }
     tls_server_unref(t);
@@ -269,88 +219,57 @@ static void raise_descriptor_limit(int max_connections)
                  (unsigned long)rl.rlim_cur);
 }
 
-/* One loop per processor: TLS and HTTP scale with cores, the store has its own thread.
- */
-static int loop_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_LOOPS ? MAX_LOOPS : (int)n;
-}
-
-static int start_loops(struct app *app, int *port, char err[LISTEN_ERR_MAX])
-{
-    int fd =
-        listener_bind(app->config->listen_host, app->config->listen_port, port, err);
-    if (fd < 0)
-        return -1;
-    int want = loop_count();
-    for (int i = 0; i < want; i++) {
-        struct loop *l = loop_new(app);
-        if (l == NULL) {
-            snprintf(err, LISTEN_ERR_MAX, "cannot set up event loop %d", i);
-            if (i == 0)
-                close(fd);
-            return -1;
-        }
-        app->loops[app->loop_count++] = l;
-        /* Loop 0 accepts (taking fd); the others are handed connections. */
-        if (loop_listen(l, i == 0 ? fd : -1, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 static int start(struct daemon *d, const char *path)
 {
-    struct app *app = &d->app;
-    char err[CONFIG_ERR_MAX > STORE_ERR_MAX ? CONFIG_ERR_MAX : STORE_ERR_MAX];
-    pthread_mutex_init(&app->lock, NULL);
-    app->config_path = path;
-    app->config = config_load(path, err);
-    if (app->config == NULL) {
+    char err[RG_ERR_MAX];
+    d->config_path = path;
+    struct config *config = config_load(path, err);
+    if (config == NULL) {
         log_line("%s: %s", path, err);
         return -1;
     }
-    if ((app->tls = tls_server_new(app->config, err)) == NULL) {
+    struct tls_server *tls = tls_server_new(config, err);
+    if (tls == NULL) {
         log_line("%s", err);
+        config_unref(config);
         return -1;
     }
-    raise_descriptor_limit(app->config->max_connections);
-    if ((app->ratelimit = ratelimit_new()) == NULL) {
+    raise_descriptor_limit(config->max_connections);
+    const char *user = config->user;
+    d->gateway = gateway_new(&d->counters);
+    if (d->gateway == NULL) {
         log_line("out of memory");
+        config_unref(config);
+        tls_server_unref(tls);
         return -1;
     }
+    struct net_hooks hooks = gateway_net_hooks(d->gateway);
     int port;
-    if (start_loops(app, &port, err) < 0) {
+    d->net = net_new(config_ref(config), tls, &d->counters, &hooks, &port, err);
+    if (d->net == NULL) {
         log_line("%s", err);
+        config_unref(config);
         return -1;
     }
-    d->main_loop = app->loops[0];
-    if (app->config->user != NULL && drop_privileges(app->config->user, err) < 0) {
+    if (user != NULL && drop_privileges(user, err) < 0) {
         log_line("%s", err);
+        config_unref(config);
         return -1;
     }
-    struct store *store = store_open(app->config->data_dir, err);
-    if (store == NULL) {
+    struct store_options options = {.data_dir = config->data_dir};
+    struct store_hooks store_hooks = gateway_store_hooks(d->gateway);
+    d->store = store_open(&options, &store_hooks, err);
+    if (d->store == NULL) {
         log_line("store: %s", err);
+        config_unref(config);
         return -1;
     }
-    for (int i = 0; i < app->loop_count; i++) {
-        struct digester *dg = store_digester_new(store);
-        if (dg == NULL) {
-            store_close(store);
-            log_line("store: cannot use HMAC-SHA256 from OpenSSL");
-            return -1;
-        }
-        loop_set_digester(app->loops[i], dg);
-    }
-    app->committer = committer_new(store);
-    if (app->committer == NULL) {
-        store_close(store);
-        log_line("store: cannot start the committer");
+    if (gateway_attach(d->gateway, d->net, d->store, err) < 0) {
+        log_line("%s", err);
+        config_unref(config);
         return -1;
     }
-    struct event_base *base = loop_base(d->main_loop);
+    struct event_base *base = net_base(d->net);
     d->tick = event_new(base, -1, EV_PERSIST, on_tick, d);
     d->sigterm = evsignal_new(base, SIGTERM, on_stop, d);
     d->sigint = evsignal_new(base, SIGINT, on_stop, d);
@@ -361,48 +280,45 @@ static int start(struct daemon *d, const char *path)
         event_add(d->sigterm, NULL) < 0 || event_add(d->sigint, NULL) < 0 ||
         event_add(d->sighup, NULL) < 0) {
         log_line("cannot set up signals and timers");
+        config_unref(config);
         return -1;
     }
-    for (int i = 1; i < app->loop_count; i++)
-        if (loop_start_thread(app->loops[i]) < 0) {
-            log_line("cannot start an event loop thread");
-            return -1;
-        }
+    if (net_start(d->net) < 0) {
+        log_line("cannot start an event loop thread");
+        config_unref(config);
+        return -1;
+    }
     time_t now = time(NULL);
     d->last_log = d->last_checkpoint = now;
-    const char *host = app->config->listen_host;
+    const char *host = config->listen_host;
     if (strchr(host, ':') != NULL)
         log_line("listening on [%s]:%d", host, port);
     else
         log_line("listening on %s:%d", host, port);
+    config_unref(config);
     return 0;
 }
 
 static void stop(struct daemon *d)
 {
-    struct app *app = &d->app;
-    for (int i = 1; i < app->loop_count; i++) {
-        loop_stop(app->loops[i], time(NULL)); /* if start-up failed half way */
-        loop_join(app->loops[i]);
-    }
+    if (d->net != NULL)
+        net_join(d->net);
     struct event *events[] = {d->tick, d->sigterm, d->sigint, d->sighup};
     for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
         if (events[i] != NULL)
             event_free(events[i]);
-    if (app->committer != NULL) {
-        flush_rejections(d);
-        committer_free(app->committer); /* runs what is queued, checkpoints, closes */
+    if (d->store != NULL) {
+        gateway_flush_rejections(d->gateway);
+        store_close(d->store); /* runs what is queued, checkpoints, closes */
     }
-    /* Completes what the committer handed back, then frees the loops. */
-    loop_free_all(app->loops, app->loop_count);
-    ratelimit_free(app->ratelimit);
-    tls_server_unref(app->tls);
-    config_unref(app->config);
-    pthread_mutex_destroy(&app->lock);
+    /* Completes what the store handed back, then closes every connection. */
+    net_free(d->net);
+    gateway_free(d->gateway);
 }
 
 int main(int argc, char **argv)
 {
+    rg_json_use_wiping_allocator(); /* before any JSON: bodies pass through cJSON */
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'k'},
@@ -450,7 +366,7 @@ int main(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     int rc = start(&d, config) < 0 ? 1 : 0;
     if (rc == 0)
-        loop_run(d.main_loop);
+        net_run(d.net);
     stop(&d);
     return rc;
 }

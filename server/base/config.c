@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +13,30 @@
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-static int failf(char err[CONFIG_ERR_MAX], const char *fmt, ...)
+/*
+ * A top-level key of the file: how to read it and, when the file leaves it
+ * out, what it is. One row a key (config_keys below): nothing about a key
+ * lives anywhere else.
+ */
+struct key {
+    const char *name;
+    bool required;
+    int (*parse)(const struct key *k, struct config *c, const cJSON *value,
+                 const char *base, char err[RG_ERR_MAX]);
+    void (*fallback)(const struct key *k, struct config *c); /* NULL: none */
+    /* Integer keys: the field, its bounds and its default. */
+    size_t field;
+    int min, max, def;
+};
+
+static int failf(char err[RG_ERR_MAX], const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static int failf(char err[CONFIG_ERR_MAX], const char *fmt, ...)
+static int failf(char err[RG_ERR_MAX], const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, CONFIG_ERR_MAX, fmt, ap);
+    vsnprintf(err, RG_ERR_MAX, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -41,7 +58,7 @@ static char *resolve(const char *base_dir, const char *p)
     return out;
 }
 
-static int get_string(const cJSON *item, const char *key, char err[CONFIG_ERR_MAX],
+static int get_string(const cJSON *item, const char *key, char err[RG_ERR_MAX],
                       const char **out)
 {
     if (!cJSON_IsString(item) || item->valuestring[0] == '\0')
@@ -51,7 +68,7 @@ static int get_string(const cJSON *item, const char *key, char err[CONFIG_ERR_MA
 }
 
 static int get_int(const cJSON *item, const char *key, int min, int max,
-                   char err[CONFIG_ERR_MAX], int *out)
+                   char err[RG_ERR_MAX], int *out)
 {
     if (!cJSON_IsNumber(item) || item->valuedouble != floor(item->valuedouble) ||
         item->valuedouble < min || item->valuedouble > max)
@@ -60,10 +77,22 @@ static int get_int(const cJSON *item, const char *key, int min, int max,
     return 0;
 }
 
-static int parse_listen(struct config *c, const cJSON *item, char err[CONFIG_ERR_MAX])
+static int parse_int(const struct key *k, struct config *c, const cJSON *item,
+                     const char *base, char err[RG_ERR_MAX])
+{
+    return get_int(item, k->name, k->min, k->max, err, (int *)((char *)c + k->field));
+}
+
+static void default_int(const struct key *k, struct config *c)
+{
+    *(int *)((char *)c + k->field) = k->def;
+}
+
+static int parse_listen(const struct key *k, struct config *c, const cJSON *item,
+                        const char *base, char err[RG_ERR_MAX])
 {
     const char *s = NULL;
-    if (get_string(item, "listen", err, &s) < 0)
+    if (get_string(item, k->name, err, &s) < 0)
         return -1;
     const char *colon = strrchr(s, ':');
     if (colon == NULL || colon == s || colon[1] == '\0')
@@ -86,8 +115,8 @@ static int parse_listen(struct config *c, const cJSON *item, char err[CONFIG_ERR
     return c->listen_host ? 0 : failf(err, "out of memory");
 }
 
-static int parse_tls(struct config *c, const cJSON *tls, const char *base,
-                     char err[CONFIG_ERR_MAX])
+static int parse_tls(const struct key *k, struct config *c, const cJSON *tls,
+                     const char *base, char err[RG_ERR_MAX])
 {
     if (!cJSON_IsObject(tls))
         return failf(err, "tls: must be an object");
@@ -113,7 +142,7 @@ static int parse_tls(struct config *c, const cJSON *tls, const char *base,
     return 0;
 }
 
-static int parse_type(const cJSON *item, const char *key, char err[CONFIG_ERR_MAX])
+static int parse_type(const cJSON *item, const char *key, char err[RG_ERR_MAX])
 {
     if (!cJSON_IsString(item))
         return failf(err, "%s: must be a string", key);
@@ -124,7 +153,7 @@ static int parse_type(const cJSON *item, const char *key, char err[CONFIG_ERR_MA
 }
 
 static int parse_org(struct org *o, const cJSON *item, size_t index,
-                     char err[CONFIG_ERR_MAX])
+                     char err[RG_ERR_MAX])
 {
     char key[64];
     if (!cJSON_IsObject(item))
@@ -164,7 +193,8 @@ static int parse_org(struct org *o, const cJSON *item, size_t index,
     return 0;
 }
 
-static int parse_orgs(struct config *c, const cJSON *arr, char err[CONFIG_ERR_MAX])
+static int parse_orgs(const struct key *k, struct config *c, const cJSON *arr,
+                      const char *base, char err[RG_ERR_MAX])
 {
     if (!cJSON_IsArray(arr))
         return failf(err, "organisations: must be an array");
@@ -176,8 +206,8 @@ static int parse_orgs(struct config *c, const cJSON *arr, char err[CONFIG_ERR_MA
     for (const cJSON *m = arr->child; m != NULL; m = m->next, i++) {
         if (parse_org(&c->orgs[i], m, i, err) < 0)
             return -1;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(c->orgs[k].id, c->orgs[i].id) == 0)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(c->orgs[j].id, c->orgs[i].id) == 0)
                 return failf(err, "organisations[%zu].id: duplicate organisation id",
                              i);
     }
@@ -185,7 +215,8 @@ static int parse_orgs(struct config *c, const cJSON *arr, char err[CONFIG_ERR_MA
     return 0;
 }
 
-static int parse_routes(struct config *c, const cJSON *routes, char err[CONFIG_ERR_MAX])
+static int parse_routes(const struct key *k, struct config *c, const cJSON *routes,
+                        const char *base, char err[RG_ERR_MAX])
 {
     if (!cJSON_IsObject(routes))
         return failf(err, "routes: must be an object");
@@ -208,7 +239,7 @@ static int parse_routes(struct config *c, const cJSON *routes, char err[CONFIG_E
     return 0;
 }
 
-static void default_routes(struct config *c)
+static void default_routes(const struct key *k, struct config *c)
 {
     for (size_t i = 0; i < rg_default_route_count; i++) {
         const struct rg_route *r = &rg_default_routes[i];
@@ -218,8 +249,8 @@ static void default_routes(struct config *c)
     }
 }
 
-static int parse_retention(struct config *c, const cJSON *item,
-                           char err[CONFIG_ERR_MAX])
+static int parse_retention(const struct key *k, struct config *c, const cJSON *item,
+                           const char *base, char err[RG_ERR_MAX])
 {
     /* Fractions of a day are allowed so that tests can expire referrals quickly. */
     if (!cJSON_IsNumber(item) || !(item->valuedouble > 0) || item->valuedouble > 36500)
@@ -228,93 +259,54 @@ static int parse_retention(struct config *c, const cJSON *item,
     return 0;
 }
 
-static int parse_user(struct config *c, const cJSON *item, char err[CONFIG_ERR_MAX])
+static int parse_user(const struct key *k, struct config *c, const cJSON *item,
+                      const char *base, char err[RG_ERR_MAX])
 {
     const char *v = NULL;
-    if (get_string(item, "user", err, &v) < 0)
+    if (get_string(item, k->name, err, &v) < 0)
         return -1;
     c->user = strdup(v);
     return c->user ? 0 : failf(err, "out of memory");
 }
 
-static int parse_data_dir(struct config *c, const cJSON *item, const char *base,
-                          char err[CONFIG_ERR_MAX])
+static int parse_data_dir(const struct key *k, struct config *c, const cJSON *item,
+                          const char *base, char err[RG_ERR_MAX])
 {
     const char *v = NULL;
-    if (get_string(item, "data_dir", err, &v) < 0)
+    if (get_string(item, k->name, err, &v) < 0)
         return -1;
     c->data_dir = resolve(base, v);
     return c->data_dir ? 0 : failf(err, "out of memory");
 }
 
-/* The top-level keys, as a table: name, whether required, how to parse. */
-enum key_kind {
-    K_LISTEN,
-    K_TLS,
-    K_DATA_DIR,
-    K_ORGS,
-    K_ROUTES,
-    K_RETENTION,
-    K_STATS_MIN,
-    K_RATE,
-    K_LOG_INTERVAL,
-    K_USER,
-    K_MAX_CONN
-};
+static void default_retention(const struct key *k, struct config *c)
+{
+    c->retention_days = 30;
+}
 
-static const struct {
-    const char *name;
-    enum key_kind kind;
-    bool required;
-} config_keys[] = {
-    {"listen", K_LISTEN, true},
-    {"tls", K_TLS, true},
-    {"data_dir", K_DATA_DIR, true},
-    {"organisations", K_ORGS, true},
-    {"routes", K_ROUTES, false},
-    {"retention_days", K_RETENTION, false},
-    {"stats_min_count", K_STATS_MIN, false},
-    {"rate_limit_per_minute", K_RATE, false},
-    {"log_interval_seconds", K_LOG_INTERVAL, false},
-    {"user", K_USER, false},
-    {"max_connections", K_MAX_CONN, false},
+#define INT_KEY(key, member, lo, hi, dflt)                                             \
+    {                                                                                  \
+        .name = key, .parse = parse_int, .fallback = default_int,                      \
+        .field = offsetof(struct config, member), .min = lo, .max = hi, .def = dflt    \
+    }
+
+static const struct key config_keys[] = {
+    {.name = "listen", .required = true, .parse = parse_listen},
+    {.name = "tls", .required = true, .parse = parse_tls},
+    {.name = "data_dir", .required = true, .parse = parse_data_dir},
+    {.name = "organisations", .required = true, .parse = parse_orgs},
+    {.name = "routes", .parse = parse_routes, .fallback = default_routes},
+    {.name = "retention_days", .parse = parse_retention, .fallback = default_retention},
+    INT_KEY("stats_min_count", stats_min_count, 1, 1000000, 5),
+    INT_KEY("rate_limit_per_minute", rate_limit_per_minute, 1, INT_MAX / 2, 600),
+    INT_KEY("log_interval_seconds", log_interval_seconds, 1, 86400, 60),
+    {.name = "user", .parse = parse_user},
+    INT_KEY("max_connections", max_connections, 1, 1000000, 10000),
 };
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))
 
-static int parse_key(struct config *c, enum key_kind kind, const cJSON *m,
-                     const char *base, char err[CONFIG_ERR_MAX])
-{
-    switch (kind) {
-    case K_LISTEN:
-        return parse_listen(c, m, err);
-    case K_TLS:
-        return parse_tls(c, m, base, err);
-    case K_DATA_DIR:
-        return parse_data_dir(c, m, base, err);
-    case K_ORGS:
-        return parse_orgs(c, m, err);
-    case K_ROUTES:
-        return parse_routes(c, m, err);
-    case K_RETENTION:
-        return parse_retention(c, m, err);
-    case K_STATS_MIN:
-        return get_int(m, "stats_min_count", 1, 1000000, err, &c->stats_min_count);
-    case K_RATE:
-        return get_int(m, "rate_limit_per_minute", 1, INT_MAX / 2, err,
-                       &c->rate_limit_per_minute);
-    case K_LOG_INTERVAL:
-        return get_int(m, "log_interval_seconds", 1, 86400, err,
-                       &c->log_interval_seconds);
-    case K_USER:
-        return parse_user(c, m, err);
-    case K_MAX_CONN:
-        return get_int(m, "max_connections", 1, 1000000, err, &c->max_connections);
-    }
-    return failf(err, "internal: unhandled key");
-}
-
 struct config *config_parse(const char *text, size_t len, const char *base_dir,
-                            char err[CONFIG_ERR_MAX])
+                            char err[RG_ERR_MAX])
 {
     struct rg_error jerr;
     cJSON *root = rg_json_parse(text, len, 8, &jerr);
@@ -329,12 +321,6 @@ struct config *config_parse(const char *text, size_t len, const char *base_dir,
         return NULL;
     }
     c->refs = 1;
-    c->retention_days = 30;
-    c->stats_min_count = 5;
-    c->rate_limit_per_minute = 600;
-    c->log_interval_seconds = 60;
-    c->max_connections = 10000;
-    default_routes(c);
 
     bool seen[CONFIG_KEY_COUNT] = {false};
     int rc = cJSON_IsObject(root)
@@ -350,11 +336,17 @@ struct config *config_parse(const char *text, size_t len, const char *base_dir,
             break;
         }
         seen[k] = true;
-        rc = parse_key(c, config_keys[k].kind, m, base_dir, err);
+        rc = config_keys[k].parse(&config_keys[k], c, m, base_dir, err);
     }
-    for (size_t k = 0; k < CONFIG_KEY_COUNT && rc == 0; k++)
-        if (config_keys[k].required && !seen[k])
-            rc = failf(err, "%s: required", config_keys[k].name);
+    for (size_t k = 0; k < CONFIG_KEY_COUNT && rc == 0; k++) {
+        const struct key *key = &config_keys[k];
+        if (seen[k])
+            continue;
+        if (key->required)
+            rc = failf(err, "%s: required", key->name);
+        else if (key->fallback != NULL)
+            key->fallback(key, c);
+    }
     cJSON_Delete(root);
     if (rc < 0) {
         c->refs = 1;
@@ -364,7 +356,7 @@ struct config *config_parse(const char *text, size_t len, const char *base_dir,
     return c;
 }
 
-struct config *config_load(const char *path, char err[CONFIG_ERR_MAX])
+struct config *config_load(const char *path, char err[RG_ERR_MAX])
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {

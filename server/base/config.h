@@ -41,14 +41,13 @@ struct config {
     int refs;
 };
 
-#define CONFIG_ERR_MAX 256
 
 /* Loads path; on failure returns NULL and err names the key at fault. */
-struct config *config_load(const char *path, char err[CONFIG_ERR_MAX]);
+struct config *config_load(const char *path, char err[RG_ERR_MAX]);
 
 /* Parses a configuration document held in memory; relative paths against base_dir. */
 struct config *config_parse(const char *text, size_t len, const char *base_dir,
-                            char err[CONFIG_ERR_MAX]);
+                            char err[RG_ERR_MAX]);
 
 struct config *config_ref(struct config *c);
 void config_unref(struct config *c);

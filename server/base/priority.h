@@ -1,13 +1,13 @@
 /*
  * priority.h - names and scheduling priorities of the gateway's threads.
  *
- * The store's committer is the one serial stage every send passes through:
+ * The store's writer (committer) is the one serial stage every send passes through:
  * when the processors are contended it should run first, and the
  * checkpointer, which only copies the WAL back into the database, last.
  * Priorities are nice values relative to the process's own, so an operator
  * still places refgwd as a whole among other services. Raising a priority
  * needs CAP_SYS_NICE or an RLIMIT_NICE that allows it (LimitNICE= in
- * docs/refgwd.service); without, the committer keeps the process's priority.
+ * docs/refgwd.service); without, the writer keeps the process's priority.
  */
 #ifndef REFGW_PRIORITY_H
 #define REFGW_PRIORITY_H

@@ -4,11 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
 #include "config.h"
 #include "json.h"
-#include "loop.h"
+#include "wipe.h"
+
+struct call *call_new(struct gateway *gw, struct request *req)
+{
+    struct call *call = calloc(1, sizeof(*call));
+    if (call == NULL)
+        return NULL;
+    call->gw = gw;
+    call->worker = loop_data(req->loop);
+    call->req = req;
+    call->config = config_ref(req->config);
+    memcpy(call->org_id, req->org_id, sizeof(call->org_id));
+    req->upper = call;
+    return call;
+}
+
+void call_free(struct call *call)
+{
+    if (call == NULL)
+        return;
+    if (call->longpoll)
+        worker_longpolls_add(call->worker, -1);
+    config_unref(call->config);
+    free(call);
+}
+
+void call_reply(struct call *call, int status, const char *content_type,
+                const char *body, size_t len, const char *extra_headers)
+{
+    if (call->req != NULL)
+        net_reply(call->req, status, content_type, body, len, extra_headers);
+    call_free(call);
+}
+
+void call_gone(struct call *call)
+{
+    call->req = NULL;
+    if (call->cancel != NULL) { /* parked: nobody else holds it */
+        call->cancel(call);
+        call_free(call);
+    } /* else a store op holds it and frees it on completion */
+}
 
 void call_reply_json(struct call *call, int status, cJSON *doc)
 {
@@ -21,14 +61,14 @@ void call_reply_json(struct call *call, int status, cJSON *doc)
     size_t len = strlen(text);
     call_reply(call, status, "application/json", text, len, NULL);
     /* The text may hold referral content (inbox): wipe before freeing. */
-    OPENSSL_cleanse(text, len);
+    rg_wipe(text, len);
     cJSON_free(text);
 }
 
-void call_reply_error(struct call *call, const struct rg_error *err,
-                      const char *extra_headers)
+void call_error(struct call *call, const struct rg_error *err,
+                const char *extra_headers)
 {
-    struct counters *n = &call->app->counters;
+    struct counters *n = call->gw->counters;
     COUNTER_ADD(n->rejected, 1);
     COUNTER_ADD(n->rejections[err->code], 1);
     COUNTER_ADD(n->pending_rejections[err->code], 1);
@@ -42,9 +82,9 @@ void call_reply_error(struct call *call, const struct rg_error *err,
     char *text = rg_json_print(doc);
     cJSON_Delete(doc);
     if (text == NULL) {
-        static const char fallback[] =
-            "{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}";
-        call_reply(call, 503, "application/json", fallback, sizeof(fallback) - 1, NULL);
+        if (call->req != NULL)
+            call_refuse_unavailable(call->req);
+        call_free(call);
         return;
     }
     call_reply(call, rg_code_status(err->code), "application/json", text, strlen(text),
@@ -52,26 +92,51 @@ void call_reply_error(struct call *call, const struct rg_error *err,
     cJSON_free(text);
 }
 
+void call_refuse_unavailable(struct request *req)
+{
+    static const char body[] =
+        "{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory\"}}";
+    net_reply(req, 503, "application/json", body, sizeof(body) - 1, NULL);
+}
+
 void call_fail(struct call *call, enum rg_code code, const char *field)
 {
     struct rg_error err;
     rg_fail(&err, code, field, NULL);
-    call_reply_error(call, &err, NULL);
+    call_error(call, &err, NULL);
 }
 
-void call_free(struct call *call)
+struct op *call_op(struct call *call, enum op_kind kind, void (*done)(struct op *))
 {
-    if (call == NULL)
-        return;
-    if (call->longpoll)
-        loop_longpolls_add(call->loop, -1);
-    config_unref(call->config);
-    free(call->path);
-    free(call->query);
-    free(call->content_type);
-    if (call->body != NULL) {
-        OPENSSL_cleanse(call->body, call->body_len);
-        free(call->body);
+    struct op *op = op_new(kind, done, call, call->worker);
+    if (op == NULL)
+        call_fail(call, RG_UNAVAILABLE, NULL);
+    return op;
+}
+
+void call_submit(struct call *call, struct op *op)
+{
+    store_submit(call->gw->store, op);
+}
+
+struct call *call_of(struct op *op)
+{
+    struct call *call = op->ctx;
+    if (call->req == NULL) {
+        call_free(call);
+        return NULL;
     }
-    free(call);
+    return call;
+}
+
+struct call *call_of_result(struct op *op)
+{
+    struct call *call = call_of(op);
+    if (call != NULL && op->failed) {
+        call_fail(call, RG_UNAVAILABLE, NULL);
+        call = NULL;
+    }
+    if (call == NULL)
+        op_free(op);
+    return call;
 }

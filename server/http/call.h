@@ -1,12 +1,17 @@
 /*
- * call.h - one HTTP request and its answer, as handlers see them.
+ * call.h - one request as the handlers see it, and the one way it is
+ * answered.
  *
- * The network layer (conn.c) makes a call once a request has fully arrived
- * and the caller's certificate is known; a handler answers it exactly once
- * with call_reply() or one of the helpers, possibly later (after a store op
- * or a long-poll). If the connection goes away first, the call is orphaned:
- * replying to it only frees it. A parked call (long-poll) sets cancel so the
- * network layer can take it out of its waiting list when the peer leaves.
+ * A call wraps the net's request (net.h) with what the handlers need: the
+ * caller's organisation in the configuration, the loop's worker, and the
+ * long-poll state. A handler answers it exactly once, now or later (after a
+ * store op or a long-poll), with call_reply() or one of the helpers; every
+ * error answer goes through call_error(), which also counts it. If the
+ * connection goes first, the call is orphaned (req NULL): answering it only
+ * frees it. A parked call sets cancel so that it can be taken out of its
+ * waiting list when the peer leaves.
+ *
+ * Includes neither libevent nor OpenSSL.
  */
 #ifndef REFGW_CALL_H
 #define REFGW_CALL_H
@@ -16,51 +21,63 @@
 
 #include <cjson/cJSON.h>
 
-#include "app.h"
 #include "errors.h"
-#include "referral.h"
-
-struct loop;
+#include "http.h"
+#include "net.h"
+#include "ops.h"
 
 struct call {
-    struct app *app;
-    struct loop *loop;              /* the event loop that owns the connection */
-    struct config *config;          /* a reference, dropped when the call ends */
-    char org_id[RG_ORG_ID_MAX + 1]; /* the certificate's CN */
-    const struct org *org;          /* the caller in config, once admitted */
-
-    const char *method; /* "GET", "POST", ... */
-    char *path;         /* raw, without the query */
-    char *query;        /* raw, NULL without '?' */
-    char *content_type; /* NULL when absent */
-    char *body;
-    size_t body_len;
+    struct gateway *gw;
+    struct worker *worker; /* the loop that owns the connection */
+    struct request *req;   /* NULL once the connection is gone */
+    struct config *config; /* a reference, dropped when the call ends */
+    const struct org *org; /* the caller in config, once admitted */
+    char org_id[RG_ORG_ID_MAX + 1];
 
     void (*cancel)(struct call *call); /* set while parked */
     void *park;                        /* the parking module's record */
     double started;                    /* monotonic seconds */
     int wait_seconds, limit;           /* inbox parameters */
-    bool longpoll; /* counted in its loop's long-polls until freed */
-
-    void *conn; /* NULL once the connection is gone */
+    bool longpoll; /* counted in its worker's long-polls until freed */
 };
 
-/*
- * Sends the answer and ends the call. extra_headers is NULL or lines each
- * ending in "\r\n". Frees the call.
- */
+/* A call for req; NULL when out of memory. */
+struct call *call_new(struct gateway *gw, struct request *req);
+
+/* Sends the answer (extra_headers: NULL or lines ending in "\r\n") and
+ * frees the call. */
 void call_reply(struct call *call, int status, const char *content_type,
                 const char *body, size_t len, const char *extra_headers);
 
-/* Answers with a JSON document (taken and freed). */
+/* Answers with a JSON document (taken, freed, and wiped: it may hold content). */
 void call_reply_json(struct call *call, int status, cJSON *doc);
 
-/* Answers with SPEC §5's error document and counts the rejection. */
-void call_reply_error(struct call *call, const struct rg_error *err,
-                      const char *extra_headers);
+/* The one writer of SPEC §5's error answers; counts the rejection. */
+void call_error(struct call *call, const struct rg_error *err,
+                const char *extra_headers);
 void call_fail(struct call *call, enum rg_code code, const char *field);
 
-/* Frees the call without answering (the connection is gone). */
+/* Out of memory, with no call to hold the request: its last resort. */
+void call_refuse_unavailable(struct request *req);
+
+/* The connection went: frees a parked call, orphans one a store op holds. */
+void call_gone(struct call *call);
+
+/* Frees the call without answering. */
 void call_free(struct call *call);
+
+/* An op for the store whose done() runs on the call's loop, queued. Out of
+ * memory: NULL, and the call is answered 503. */
+struct op *call_op(struct call *call, enum op_kind kind, void (*done)(struct op *));
+
+/* Queues an op made by call_op (after filling its inputs). */
+void call_submit(struct call *call, struct op *op);
+
+/* The op's call when its connection is there and the store did its part;
+ * otherwise NULL, with the call answered 503 or freed, and the op freed. */
+struct call *call_of_result(struct op *op);
+
+/* The op's call, or NULL (the call freed) when its connection has gone. */
+struct call *call_of(struct op *op);
 
 #endif

@@ -38,8 +38,8 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
         f, "refgw_referrals_total", "counter",
         "Referrals accepted, acknowledged and expired, by sender type, recipient type"
         " and signal, since the store was created.");
-    for (size_t i = 0; i < m->store.series_count; i++) {
-        const struct metrics_series *x = &m->store.series[i];
+    for (size_t i = 0; i < m->store->series_count; i++) {
+        const struct metrics_series *x = &m->store->series[i];
         fprintf(f,
                 "refgw_referrals_total{event=\"%s\",sender_type=\"%s\","
                 "recipient_type=\"%s\",signal=\"%s\"} %lld\n",
@@ -52,7 +52,7 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
     for (int code = RG_OK + 1; code < RG_CODE_COUNT; code++)
         fprintf(f, "refgw_rejections_total{code=\"%s\"} %lld\n",
                 rg_code_name((enum rg_code)code),
-                m->store.rejections[code] + (long long)m->unflushed_rejections[code]);
+                m->store->rejections[code] + (long long)m->unflushed_rejections[code]);
 
     family(
         f, "refgw_tls_handshake_failures_total", "counter",
@@ -69,7 +69,7 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
     for (size_t t = 0; t < rg_org_types.count && t < METRICS_TYPES_MAX; t++)
         if (!org_type_is_admin((int)t))
             fprintf(f, "refgw_referrals_pending{recipient_type=\"%s\"} %lld\n",
-                    rg_org_types.values[t], m->store.pending[t]);
+                    rg_org_types.values[t], m->store->pending[t]);
 
     family(
         f, "refgw_oldest_pending_age_seconds", "gauge",
@@ -78,7 +78,7 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
     for (size_t t = 0; t < rg_org_types.count && t < METRICS_TYPES_MAX; t++)
         if (!org_type_is_admin((int)t))
             fprintf(f, "refgw_oldest_pending_age_seconds{recipient_type=\"%s\"} %lld\n",
-                    rg_org_types.values[t], m->store.oldest_age[t]);
+                    rg_org_types.values[t], m->store->oldest_age[t]);
 
     if (ferror(f)) {
         fclose(f);

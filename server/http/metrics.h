@@ -14,13 +14,13 @@
 #include <stddef.h>
 
 #include "errors.h"
-#include "store_stats.h"
+#include "counts.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4"
 
 /* What one scrape shows: the store's counters and the loop thread's own. */
 struct metrics_snapshot {
-    struct store_metrics store;
+    const struct store_metrics *store;
     /* Rejections counted on the loop thread and not yet written to the store
      * when the scrape was queued (see docs/counts.md). */
     unsigned unflushed_rejections[RG_CODE_COUNT];

@@ -3,21 +3,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
+#include "net.h"
 
 #define BUCKETS 256
 
 struct parked {
     struct waiters *owner;
     struct call *call;
-    struct event *timer;
+    struct loop_timer *timer;
     waiter_fn wake;
     struct parked *prev, *next; /* the bucket's list */
     unsigned bucket;
 };
 
 struct waiters {
-    struct event_base *base;
+    struct loop *loop;
     struct parked *buckets[BUCKETS];
 };
 
@@ -38,7 +38,7 @@ static void unlink_parked(struct parked *p)
         w->buckets[p->bucket] = p->next;
     if (p->next != NULL)
         p->next->prev = p->prev;
-    event_free(p->timer);
+    loop_timer_free(p->timer);
     p->call->cancel = NULL;
     p->call->park = NULL;
 }
@@ -52,7 +52,7 @@ static void fire(struct parked *p, bool timed_out)
     wake(call, timed_out);
 }
 
-static void on_timeout(evutil_socket_t fd, short what, void *arg)
+static void on_timeout(void *arg)
 {
     fire(arg, true);
 }
@@ -64,11 +64,11 @@ static void cancel(struct call *call)
     free(p);
 }
 
-struct waiters *waiters_new(struct event_base *base)
+struct waiters *waiters_new(struct loop *loop)
 {
     struct waiters *w = calloc(1, sizeof(*w));
     if (w != NULL)
-        w->base = base;
+        w->loop = loop;
     return w;
 }
 
@@ -85,16 +85,12 @@ int waiters_park(struct waiters *w, struct call *call, double seconds, waiter_fn
     struct parked *p = calloc(1, sizeof(*p));
     if (p == NULL)
         return -1;
-    p->timer = evtimer_new(w->base, on_timeout, p);
+    p->timer = loop_timer_new(w->loop, on_timeout, p);
     if (p->timer == NULL) {
         free(p);
         return -1;
     }
-    if (seconds < 0)
-        seconds = 0;
-    struct timeval tv = {(time_t)seconds,
-                         (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
-    evtimer_add(p->timer, &tv);
+    loop_timer_start(p->timer, seconds);
     p->owner = w;
     p->call = call;
     p->wake = wake;

@@ -11,14 +11,14 @@
 
 #include "call.h"
 
-struct event_base;
+struct loop;
 struct waiters;
 
 /* wake(call, timed_out) is called once, on the loop, after which the call is unparked.
  */
 typedef void (*waiter_fn)(struct call *call, bool timed_out);
 
-struct waiters *waiters_new(struct event_base *base);
+struct waiters *waiters_new(struct loop *loop);
 void waiters_free(struct waiters *w);
 
 /* Parks call for up to seconds; sets call->cancel. 0, or -1 when out of memory. */

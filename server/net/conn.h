@@ -1,52 +1,36 @@
 /*
- * conn.h - the network layer: listening socket, TLS connections, HTTP/1.1.
+ * conn.h - a loop's connections: mutual TLS through an OpenSSL bufferevent,
+ * HTTP/1.1 read by http1.h, each complete request handed up (net.h) and
+ * answered in order (pipelining is honoured). A connection for which TLS
+ * cannot be set up is closed, never served in plaintext.
  *
- * Every connection is mutual TLS through an OpenSSL bufferevent; a connection
- * for which TLS cannot be set up is closed, never served in plaintext. HTTP is
- * parsed with http-parser under our own limits (SPEC §8): headers at most
- * 8 KiB, a body only with one Content-Length of at most 128 KiB, no
- * Transfer-Encoding, an absolute deadline per request so slow senders are cut
- * off, idle connections closed after 90 s, and at most max_connections open.
- * Requests on a connection are answered in order (pipelining is honoured).
+ * Timers: the handshake, the request (first byte to complete: slow senders
+ * are cut off), idle keep-alive (90 s), and writing. Every connection ends
+ * in conn_close(), whatever the reason.
+ * Private to the network layer; a loop's thread only.
  */
 #ifndef REFGW_CONN_H
 #define REFGW_CONN_H
 
-#include <stdbool.h>
-
-#include "app.h"
-
-#define LISTEN_ERR_MAX 256
-#define REQUEST_MAX (128 * 1024)
-#define HEADERS_MAX (8 * 1024)
-
-struct listener;
+struct conns;
 struct loop;
 
-/* Binds and listens on host:port; returns the socket, *bound_port the port bound. */
-int listener_bind(const char *host, int port, int *bound_port,
-                  char err[LISTEN_ERR_MAX]);
+struct conns *conns_new(struct loop *loop);
 
-/* The connections of loop. With fd >= 0 (taken) it also accepts there and
- * hands each connection to the loops in turn; with -1 it only adopts. */
-struct listener *listener_new(struct app *app, struct loop *loop, int fd,
-                              char err[LISTEN_ERR_MAX]);
+/* Closes every connection (their requests are abandoned) and frees. */
+void conns_free(struct conns *s);
 
-/* Starts the TLS handshake of an accepted socket on this listener's loop
- * (its thread only); the connection is already counted. */
-void listener_adopt(struct listener *l, int fd);
+/* Starts the TLS handshake of an accepted socket, already counted. */
+void conns_adopt(struct conns *s, int fd);
 
-/* Stops accepting new connections (shutdown). */
-void listener_stop_accepting(struct listener *l);
+/* Closes an accepted socket at once, uncounting it. */
+void conns_refuse(struct conns *s, int fd);
 
 /* Closes connections whose certificate the current CRL revokes or whose
  * organisation the current configuration no longer admits (after a reload). */
-void listener_recheck(struct listener *l);
+void conns_recheck(struct conns *s);
 
 /* Connections with a request being handled (the shutdown drain waits for 0). */
-long listener_busy(const struct listener *l);
-
-/* Closes every connection and the socket. */
-void listener_free(struct listener *l);
+long conns_busy(const struct conns *s);
 
 #endif

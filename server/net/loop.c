@@ -2,87 +2,83 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
-#include "digests.h"
-#include "ops.h"
+#include "conn.h"
+#include "net_internal.h"
 #include "priority.h"
-#include "referral.h"
-#include "waiters.h"
 
-struct wake {
-    char org[RG_ORG_ID_MAX + 1];
-    struct wake *next;
+/* An accepted socket on its way to the loop that serves it. */
+struct adoption {
+    struct task task;
+    struct loop *loop;
+    int fd;
 };
 
 struct loop {
-    struct app *app;
+    struct net *net;
     struct event_base *base;
-    struct listener *listener;
-    struct waiters *waiters;
-    struct digester *digester; /* for the sends this loop parses */
+    struct conns *conns;
+    void *data; /* the layer above's */
     pthread_t thread;
     bool threaded;
 
-    long longpolls; /* atomic */
-
-    pthread_mutex_t lock; /* guards the mailbox */
-    struct op *done, **done_tail;
-    struct wake *wakes;
-    int *fds; /* accepted sockets handed to this loop */
-    size_t fd_count, fd_cap;
+    pthread_mutex_t lock; /* guards the mailbox and the two flags */
+    struct task *mail, **mail_tail;
     bool recheck, stop;
     time_t deadline;
-    struct event *mail;
+    struct event *wake;
 
     struct event *drain; /* once stopping: checks whether the loop may end */
 };
 
-/* Runs what the mailbox holds, on the loop's thread. */
-static void read_mail(struct loop *l)
+static void loop_free(struct loop *l);
+
+static void post_wake(struct loop *l)
+{
+    event_active(l->wake, EV_READ, 0);
+}
+
+void loop_post(struct loop *l, struct task *task)
+{
+    task->next = NULL;
+    pthread_mutex_lock(&l->lock);
+    *l->mail_tail = task;
+    l->mail_tail = &task->next;
+    pthread_mutex_unlock(&l->lock);
+    post_wake(l);
+}
+
+bool loop_run_mail(struct loop *l)
 {
     pthread_mutex_lock(&l->lock);
-    struct op *done = l->done;
-    struct wake *wakes = l->wakes;
+    struct task *mail = l->mail;
     bool recheck = l->recheck;
-    int *fds = l->fds;
-    size_t fd_count = l->fd_count;
-    l->fds = NULL;
-    l->fd_count = l->fd_cap = 0;
-    l->done = NULL;
-    l->done_tail = &l->done;
-    l->wakes = NULL;
+    l->mail = NULL;
+    l->mail_tail = &l->mail;
     l->recheck = false;
     pthread_mutex_unlock(&l->lock);
 
-    while (done != NULL) {
-        struct op *op = done;
-        done = op->next;
-        op->next = NULL;
-        op->done(op);
+    bool any = mail != NULL || recheck;
+    while (mail != NULL) {
+        struct task *t = mail;
+        mail = t->next;
+        t->next = NULL;
+        t->run(t);
     }
-    while (wakes != NULL) {
-        struct wake *w = wakes;
-        wakes = w->next;
-        waiters_wake(l->waiters, w->org);
-        free(w);
-    }
-    if (recheck && l->listener != NULL)
-        listener_recheck(l->listener);
-    for (size_t i = 0; i < fd_count; i++)
-        listener_adopt(l->listener, fds[i]);
-    free(fds);
+    if (recheck)
+        conns_recheck(l->conns);
+    return any;
 }
 
 static void on_drain(evutil_socket_t fd, short what, void *arg)
 {
     struct loop *l = arg;
-    if (l->listener == NULL || listener_busy(l->listener) == 0 ||
-        time(NULL) >= l->deadline)
+    if (conns_busy(l->conns) == 0 || time(NULL) >= l->deadline)
         event_base_loopexit(l->base, NULL);
 }
 
@@ -90,19 +86,17 @@ static void begin_stop(struct loop *l)
 {
     if (l->drain != NULL)
         return;
-    if (l->listener != NULL)
-        listener_stop_accepting(l->listener);
-    waiters_wake_all(l->waiters); /* long-polls answer now, with what they have */
+    net_loop_stopping(l->net, l);
     l->drain = event_new(l->base, -1, EV_PERSIST, on_drain, l);
     struct timeval tv = {0, 20000};
     if (l->drain == NULL || event_add(l->drain, &tv) < 0)
         event_base_loopexit(l->base, NULL);
 }
 
-static void on_mail(evutil_socket_t fd, short what, void *arg)
+static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
     struct loop *l = arg;
-    read_mail(l);
+    loop_run_mail(l);
     pthread_mutex_lock(&l->lock);
     bool stop = l->stop;
     pthread_mutex_unlock(&l->lock);
@@ -110,20 +104,13 @@ static void on_mail(evutil_socket_t fd, short what, void *arg)
         begin_stop(l);
 }
 
-static void loop_free(struct loop *l);
-
-static void post(struct loop *l)
-{
-    event_active(l->mail, EV_READ, 0);
-}
-
-struct loop *loop_new(struct app *app)
+struct loop *loop_new(struct net *n)
 {
     struct loop *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return NULL;
-    l->app = app;
-    l->done_tail = &l->done;
+    l->net = n;
+    l->mail_tail = &l->mail;
     pthread_mutex_init(&l->lock, NULL);
     /* With the changelist, arming an event and disarming it in the same
      * iteration cost no epoll_ctl (conn.c writes answers that way). Sockets
@@ -134,19 +121,13 @@ struct loop *loop_new(struct app *app)
         l->base = event_base_new_with_config(cfg);
         event_config_free(cfg);
     }
-    l->waiters = l->base ? waiters_new(l->base) : NULL;
-    l->mail = l->base ? event_new(l->base, -1, EV_PERSIST, on_mail, l) : NULL;
-    if (l->mail == NULL || l->waiters == NULL) {
+    l->conns = l->base ? conns_new(l) : NULL;
+    l->wake = l->base ? event_new(l->base, -1, EV_PERSIST, on_wake, l) : NULL;
+    if (l->wake == NULL || l->conns == NULL) {
         loop_free(l);
         return NULL;
     }
     return l;
-}
-
-int loop_listen(struct loop *l, int fd, char err[LISTEN_ERR_MAX])
-{
-    l->listener = listener_new(l->app, l, fd, err);
-    return l->listener ? 0 : -1;
 }
 
 static void *thread_main(void *arg)
@@ -178,30 +159,15 @@ void loop_join(struct loop *l)
     }
 }
 
-/* Drops the wakes posted to a loop whose mail has already run: no one
- * waits any more. (Sockets are handed over only by a running loop 0, so
- * none arrive once the loops have ended.) */
-static void drop_wakes(struct loop *l)
-{
-    while (l->wakes != NULL) {
-        struct wake *w = l->wakes;
-        l->wakes = w->next;
-        free(w);
-    }
-}
-
 static void loop_free(struct loop *l)
 {
     if (l == NULL)
         return;
-    drop_wakes(l);
-    digester_free(l->digester);
-    listener_free(l->listener);
-    waiters_free(l->waiters);
+    conns_free(l->conns);
     if (l->drain != NULL)
         event_free(l->drain);
-    if (l->mail != NULL)
-        event_free(l->mail);
+    if (l->wake != NULL)
+        event_free(l->wake);
     if (l->base != NULL)
         event_base_free(l->base);
     pthread_mutex_destroy(&l->lock);
@@ -210,9 +176,12 @@ static void loop_free(struct loop *l)
 
 void loop_free_all(struct loop **loops, int count)
 {
-    for (int i = 0; i < count; i++)
-        if (loops[i] != NULL && loops[i]->base != NULL)
-            read_mail(loops[i]);
+    bool any = true;
+    while (any) {
+        any = false;
+        for (int i = 0; i < count; i++)
+            any |= loop_run_mail(loops[i]);
+    }
     for (int i = 0; i < count; i++)
         loop_free(loops[i]);
 }
@@ -222,75 +191,44 @@ struct event_base *loop_base(struct loop *l)
     return l->base;
 }
 
-void loop_set_digester(struct loop *l, struct digester *d)
+struct conns *loop_conns(struct loop *l)
 {
-    digester_free(l->digester);
-    l->digester = d;
+    return l->conns;
 }
 
-struct digester *loop_digester(struct loop *l)
+struct net *loop_net(struct loop *l)
 {
-    return l->digester;
+    return l->net;
 }
 
-struct waiters *loop_waiters(struct loop *l)
+void loop_set_data(struct loop *l, void *data)
 {
-    return l->waiters;
+    l->data = data;
 }
 
-void loop_deliver(struct loop *l, struct op *ops)
+void *loop_data(const struct loop *l)
 {
-    struct op **last = &ops;
-    while ((*last)->next != NULL)
-        last = &(*last)->next;
-    pthread_mutex_lock(&l->lock);
-    *l->done_tail = ops;
-    l->done_tail = &(*last)->next;
-    pthread_mutex_unlock(&l->lock);
-    post(l);
+    return l->data;
 }
 
-void loop_wake(struct loop *l, const char *org_id)
+static void run_adoption(struct task *t)
 {
-    struct wake *w = calloc(1, sizeof(*w));
-    if (w == NULL)
-        return; /* the parked call still ends at its deadline */
-    strncpy(w->org, org_id, RG_ORG_ID_MAX);
-    pthread_mutex_lock(&l->lock);
-    w->next = l->wakes;
-    l->wakes = w;
-    pthread_mutex_unlock(&l->lock);
-    post(l);
-}
-
-void loop_longpolls_add(struct loop *l, long n)
-{
-    __atomic_add_fetch(&l->longpolls, n, __ATOMIC_RELAXED);
-}
-
-bool loop_has_longpolls(struct loop *l)
-{
-    return __atomic_load_n(&l->longpolls, __ATOMIC_RELAXED) > 0;
+    struct adoption *a = TASK_OWNER(t, struct adoption, task);
+    conns_adopt(loop_conns(a->loop), a->fd);
+    free(a);
 }
 
 void loop_adopt(struct loop *l, int fd)
 {
-    pthread_mutex_lock(&l->lock);
-    if (l->fd_count == l->fd_cap) {
-        size_t cap = l->fd_cap ? l->fd_cap * 2 : 16;
-        int *grown = realloc(l->fds, cap * sizeof(*grown));
-        if (grown == NULL) {
-            pthread_mutex_unlock(&l->lock);
-            COUNTER_ADD(l->app->counters.connections, -1);
-            close(fd); /* refused, as beyond max_connections */
-            return;
-        }
-        l->fds = grown;
-        l->fd_cap = cap;
+    struct adoption *a = malloc(sizeof(*a));
+    if (a == NULL) {
+        conns_refuse(l->conns, fd); /* as beyond max_connections */
+        return;
     }
-    l->fds[l->fd_count++] = fd;
-    pthread_mutex_unlock(&l->lock);
-    post(l);
+    a->task.run = run_adoption;
+    a->loop = l;
+    a->fd = fd;
+    loop_post(l, &a->task);
 }
 
 void loop_recheck(struct loop *l)
@@ -298,7 +236,7 @@ void loop_recheck(struct loop *l)
     pthread_mutex_lock(&l->lock);
     l->recheck = true;
     pthread_mutex_unlock(&l->lock);
-    post(l);
+    post_wake(l);
 }
 
 void loop_stop(struct loop *l, time_t deadline)
@@ -307,5 +245,49 @@ void loop_stop(struct loop *l, time_t deadline)
     l->stop = true;
     l->deadline = deadline;
     pthread_mutex_unlock(&l->lock);
-    post(l);
+    post_wake(l);
+}
+
+struct loop_timer {
+    struct event *event;
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct loop_timer *t = arg;
+    t->fn(t->arg);
+}
+
+struct loop_timer *loop_timer_new(struct loop *l, void (*fn)(void *arg), void *arg)
+{
+    struct loop_timer *t = malloc(sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    t->fn = fn;
+    t->arg = arg;
+    t->event = evtimer_new(l->base, on_timer, t);
+    if (t->event == NULL) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void loop_timer_start(struct loop_timer *t, double seconds)
+{
+    if (seconds < 0)
+        seconds = 0;
+    struct timeval tv = {(time_t)seconds,
+                         (suseconds_t)((seconds - (time_t)seconds) * 1e6)};
+    evtimer_add(t->event, &tv);
+}
+
+void loop_timer_free(struct loop_timer *t)
+{
+    if (t == NULL)
+        return;
+    event_free(t->event);
+    free(t);
 }

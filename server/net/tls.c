@@ -18,13 +18,13 @@ struct tls_server {
 };
 
 /* Drains the error queue into err after the failing step named by what. */
-static void fail(char err[TLS_ERR_MAX], const char *what, const char *path)
+static void fail(char err[RG_ERR_MAX], const char *what, const char *path)
 {
     unsigned long e = ERR_get_error();
     char reason[160] = "unknown error";
     if (e != 0)
         ERR_error_string_n(e, reason, sizeof(reason));
-    snprintf(err, TLS_ERR_MAX, "%s %s: %s", what, path ? path : "", reason);
+    snprintf(err, RG_ERR_MAX, "%s %s: %s", what, path ? path : "", reason);
     ERR_clear_error();
 }
 
@@ -34,11 +34,11 @@ void tls_clear_errors(void)
 }
 
 /* Reads the private key once from a buffer that is wiped afterwards. */
-static EVP_PKEY *read_key(const char *path, char err[TLS_ERR_MAX])
+static EVP_PKEY *read_key(const char *path, char err[RG_ERR_MAX])
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        snprintf(err, TLS_ERR_MAX, "cannot open tls.key %s", path);
+        snprintf(err, RG_ERR_MAX, "cannot open tls.key %s", path);
         return NULL;
     }
     unsigned char *buf = malloc(KEY_FILE_MAX);
@@ -48,7 +48,7 @@ static EVP_PKEY *read_key(const char *path, char err[TLS_ERR_MAX])
         if (buf != NULL)
             OPENSSL_cleanse(buf, KEY_FILE_MAX);
         free(buf);
-        snprintf(err, TLS_ERR_MAX, "cannot read tls.key %s", path);
+        snprintf(err, RG_ERR_MAX, "cannot read tls.key %s", path);
         return NULL;
     }
     ERR_clear_error();
@@ -62,7 +62,7 @@ static EVP_PKEY *read_key(const char *path, char err[TLS_ERR_MAX])
     return key;
 }
 
-static X509_CRL *read_crl(const char *path, char err[TLS_ERR_MAX])
+static X509_CRL *read_crl(const char *path, char err[RG_ERR_MAX])
 {
     ERR_clear_error();
     BIO *bio = BIO_new_file(path, "r");
@@ -74,7 +74,7 @@ static X509_CRL *read_crl(const char *path, char err[TLS_ERR_MAX])
 }
 
 static int configure(struct tls_server *t, const struct config *c,
-                     char err[TLS_ERR_MAX])
+                     char err[RG_ERR_MAX])
 {
     SSL_CTX *ctx = t->ctx;
     if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
@@ -141,11 +141,11 @@ static int configure(struct tls_server *t, const struct config *c,
     return 0;
 }
 
-struct tls_server *tls_server_new(const struct config *c, char err[TLS_ERR_MAX])
+struct tls_server *tls_server_new(const struct config *c, char err[RG_ERR_MAX])
 {
     struct tls_server *t = calloc(1, sizeof(*t));
     if (t == NULL) {
-        snprintf(err, TLS_ERR_MAX, "out of memory");
+        snprintf(err, RG_ERR_MAX, "out of memory");
         return NULL;
     }
     t->refs = 1;

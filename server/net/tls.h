@@ -19,11 +19,10 @@
 
 #include "config.h"
 
-#define TLS_ERR_MAX 256
 
 struct tls_server;
 
-struct tls_server *tls_server_new(const struct config *c, char err[TLS_ERR_MAX]);
+struct tls_server *tls_server_new(const struct config *c, char err[RG_ERR_MAX]);
 struct tls_server *tls_server_ref(struct tls_server *t);
 void tls_server_unref(struct tls_server *t);
 

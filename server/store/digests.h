@@ -23,7 +23,7 @@
 
 #define DIGEST_LEN 32
 
-/* What store_put needs besides the referral. */
+/* What a put needs besides the referral. */
 struct put_digests {
     unsigned char content[DIGEST_LEN];
     unsigned char ref_key[DIGEST_LEN]; /* when the referral has a client_ref */

@@ -1,20 +1,24 @@
 /*
- * ops.h - a unit of work for the store, queued by handlers on the event loop
- * and executed by the committer's thread inside a batch transaction.
+ * ops.h - a unit of work for the store: made and queued by the layer above
+ * (store.h), run by the store's writer inside a batch transaction, and
+ * handed back through the store's complete hook, which owns it again.
  *
- * The op carries its inputs and, after execution, its outputs; done() is then
- * called back on the event loop thread, which owns the op again.
+ * The op carries its inputs and, after running, its outputs. Nothing here
+ * depends on how the store keeps things (backend.h).
  */
 #ifndef REFGW_OPS_H
 #define REFGW_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
+#include "counts.h"
 #include "digests.h"
-#include "store.h"
-
-struct loop;
+#include "errors.h"
+#include "ids.h"
+#include "referral.h"
+#include "task.h"
 
 enum op_kind {
     OP_PUT,
@@ -25,31 +29,61 @@ enum op_kind {
     OP_HEALTH,
     OP_REJECTIONS,
     OP_CHECKPOINT,
-    OP_STATS,   /* GET /v1/stats (store_stats.h) */
-    OP_METRICS, /* GET /metrics (store_stats.h) */
-    OP_COUNT,   /* the committer's own: count sends as accepted (store.h) */
+    OP_STATS,   /* GET /v1/stats */
+    OP_METRICS, /* GET /metrics */
+    OP_COUNT,   /* the writer's own: count sends as accepted */
+    OP_KINDS
 };
 
-struct stats_request;
-struct stats_table;
-struct metrics_snapshot;
+enum put_outcome { PUT_CREATED, PUT_DUPLICATE, PUT_CONFLICT };
 
-#define INBOX_MAX_BYTES (8u * 1024 * 1024)
+enum referral_state {
+    STATE_QUEUED,
+    STATE_DELIVERED,
+    STATE_ACKNOWLEDGED,
+    STATE_EXPIRED
+};
+
+/* "queued", "delivered", "acknowledged", "expired". */
+const char *referral_state_name(enum referral_state st);
+
+/* One pending referral as its recipient receives it. */
+struct inbox_item {
+    char id[RG_ID_LEN + 1];
+    char from[RG_ORG_ID_MAX + 1];
+    char from_type[RG_VALUE_MAX];
+    time_t created_at;
+    char signal[RG_VALUE_MAX];
+    char urgency[RG_VALUE_MAX];
+    char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX];
+    char *body; /* wiped when freed */
+    size_t body_len;
+    int deliveries; /* this delivery included */
+};
+
+/* Wipes and frees an array of items and what they own. */
+void inbox_items_free(struct inbox_item *items, size_t count);
+
+/* The sender's view of one referral. */
+struct referral_status {
+    char to[RG_ORG_ID_MAX + 1];
+    enum referral_state state;
+    time_t created_at, delivered_at, acknowledged_at; /* 0: not yet */
+};
 
 struct op {
     enum op_kind kind;
     bool failed; /* the store failed: nothing of this op was kept */
     void (*done)(struct op *op);
-    void *ctx;
-    struct loop *loop; /* where done() runs */
-    struct op *next;   /* the committer's queue */
+    void *ctx;        /* the caller's */
+    void *owner;      /* whom the complete hook hands it back to */
+    struct op *next;  /* the store's queue, then the list handed back */
+    struct task task; /* for the layer above, to run done() where it belongs */
     time_t now;
     union {
         struct {
             struct rg_referral referral; /* owned: rg_referral_clear when done */
-            char sender[RG_ORG_ID_MAX + 1];
-            char sender_type[RG_VALUE_MAX];
-            char recipient_type[RG_VALUE_MAX];
+            struct rg_routing route;
             struct put_digests digests; /* made on the loop (digests.h) */
             char id[RG_ID_LEN + 1];
             enum put_outcome outcome;
@@ -58,7 +92,7 @@ struct op {
         struct {
             char recipient[RG_ORG_ID_MAX + 1];
             int limit;
-            struct inbox_item *items; /* owned: store_items_free when done */
+            struct inbox_item *items; /* owned */
             size_t count;
         } inbox;
         struct {
@@ -84,15 +118,17 @@ struct op {
             struct stats_table *table; /* owned: filled by the op */
         } stats;
         struct {
-            struct metrics_snapshot *snap; /* owned: its store part filled by the op */
+            struct store_metrics *store; /* owned: filled by the op */
+            /* The caller's: rejections not yet written when it queued this. */
+            unsigned unflushed[RG_CODE_COUNT];
         } metrics;
     } u;
 };
 
-/* Runs op against the store (inside the caller's transaction); 0 or -1. */
-int op_execute(struct store *s, struct op *op);
+/* A zeroed op made now; NULL when out of memory. */
+struct op *op_new(enum op_kind kind, void (*done)(struct op *), void *ctx, void *owner);
 
-/* Frees what op owns and op itself. */
+/* Frees what op owns (wiping content) and op itself; NULL is fine. */
 void op_free(struct op *op);
 
 #endif

@@ -12,7 +12,7 @@ struct slot {
 
 /*
  * Open addressing; `order` lists the used slots, so that clearing, merging
- * and writing cost what is used, not the table's capacity (the committer
+ * and writing cost what is used, not the table's capacity (the writer
  * clears a tally for every op).
  */
 struct tally {
@@ -34,8 +34,9 @@ static unsigned long hash_str(unsigned long h, const char *s)
 static unsigned long hash_shared(const struct count_key *k)
 {
     unsigned long h = 1469598103934665603ul; /* FNV-1a */
-    const char *fields[] = {k->month,     k->event,          k->sender, k->sender_type,
-                            k->recipient, k->recipient_type, k->signal, k->urgency};
+    const struct rg_routing *r = &k->route;
+    const char *fields[] = {k->month,     k->event,          r->sender, r->sender_type,
+                            r->recipient, r->recipient_type, r->signal, r->urgency};
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         h = hash_str(h, fields[i]);
     return h;

@@ -1,7 +1,7 @@
 /*
  * tally.h - counter increments gathered in memory, to be written at once.
  *
- * The committer runs many events per transaction; the store adds each
+ * The store's writer runs many events per transaction; it adds each
  * event's SPEC §6 keys to a tally and writes one upsert per distinct key when
  * the batch commits, instead of nine row writes per referral.
  */
@@ -16,9 +16,7 @@
 struct count_key {
     char month[8];
     char event[16];
-    char sender[RG_ORG_ID_MAX + 1], sender_type[RG_VALUE_MAX];
-    char recipient[RG_ORG_ID_MAX + 1], recipient_type[RG_VALUE_MAX];
-    char signal[RG_VALUE_MAX], urgency[RG_VALUE_MAX];
+    struct rg_routing route;
     char attr[RG_VALUE_MAX], value[RG_VALUE_MAX]; /* "" for the key without attribute */
 };
 

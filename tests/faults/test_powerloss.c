@@ -19,8 +19,8 @@
 
 #include "crashvfs.h"
 #include "digests.h"
-#include "store.h"
-#include "store_internal.h"
+#include "db.h"
+#include "db_internal.h"
 
 #define MAX_IDS 4096
 
@@ -64,13 +64,13 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
 {
     if (crashvfs_register() < 0)
         _exit(2);
-    char err[STORE_ERR_MAX] = "";
-    struct store *s = store_open(dir, err);
+    char err[RG_ERR_MAX] = "";
+    struct db *s = db_open(dir, err);
     if (s == NULL) {
         fprintf(stderr, "cannot open the store: %s\n", err);
         _exit(2);
     }
-    struct digester *digester = store_digester_new(s);
+    struct digester *digester = db_digester_new(s);
     if (digester == NULL)
         _exit(2);
     char pragma[64];
@@ -81,12 +81,13 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
     srand(seed);
     long crash_at = 1 + rand() % 120;
     crashvfs_arm(crash_at, round % 2 ? CRASH_SCRAMBLE : CRASH_DROP, seed);
-    struct parties p = {"school-1", "school", "ecmj", "expertise_centre"};
+    struct rg_routing p = {"school-1",         "school",   "ecmj",
+                           "expertise_centre", "loverboy", "normal"};
     int n = 0;
     for (int batch = 0; batch < 60 && !crashvfs_crashed(); batch++) {
         char ids[8][RG_ID_LEN + 1];
         int put = 0, ack = -1;
-        bool ok = store_begin(s) == 0;
+        bool ok = db_begin(s) == 0;
         for (int k = 0; ok && k < 1 + rand() % 6; k++) {
             struct rg_referral r;
             enum put_outcome outcome;
@@ -94,8 +95,8 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
             struct put_digests digests;
             make_referral(&r, round, n++);
             ok = digester_put(digester, p.sender, &r, &digests) == 0 &&
-                 store_put(s, &r, &p, &digests, time(NULL), ids[put], &outcome,
-                           &state) == 0 &&
+                 db_put(s, &r, &p, &digests, time(NULL), ids[put], &outcome, &state) ==
+                     0 &&
                  outcome == PUT_CREATED;
             rg_referral_clear(&r);
             put += ok;
@@ -103,10 +104,9 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
         if (ok && ledger.count > 0 && rand() % 3 == 0) {
             bool found;
             ack = rand() % ledger.count;
-            ok =
-                store_ack(s, "ecmj", ledger.ids[ack], time(NULL), &found) == 0 && found;
+            ok = db_ack(s, "ecmj", ledger.ids[ack], time(NULL), &found) == 0 && found;
         }
-        if (ok && store_commit(s) == 0) {
+        if (ok && db_commit(s) == 0) {
             /* Committed: this is when the gateway would answer 202. */
             for (int k = 0; k < put && ledger.count < MAX_IDS; k++) {
                 strcpy(ledger.ids[ledger.count++], ids[k]);
@@ -115,10 +115,10 @@ static void writer(const char *dir, int round, const char *synchronous, unsigned
             if (ack >= 0)
                 dprintf(out, "%s+\n", ledger.ids[ack]);
         } else {
-            store_rollback(s);
+            db_rollback(s);
         }
         if (batch % 9 == 8)
-            store_checkpoint(s); /* checkpoints sync the database file too */
+            db_checkpoint(s); /* checkpoints sync the database file too */
     }
     crashvfs_crash_now(); /* if the chosen sync point was never reached */
     _exit(0);
@@ -163,8 +163,8 @@ static void round_trip(int round, const char *synchronous, unsigned seed)
         exit(2);
     }
 
-    char err[STORE_ERR_MAX] = "";
-    struct store *s = store_open(dir, err);
+    char err[RG_ERR_MAX] = "";
+    struct db *s = db_open(dir, err);
     if (s == NULL) {
         failf("the store does not open after power loss", err, round);
         return;
@@ -178,15 +178,15 @@ static void round_trip(int round, const char *synchronous, unsigned seed)
     for (int i = 0; i < ledger.count; i++) {
         struct referral_status rs;
         bool found = false;
-        store_begin(s);
-        store_status(s, "school-1", ledger.ids[i], &rs, &found);
-        store_rollback(s);
+        db_begin(s);
+        db_status(s, "school-1", ledger.ids[i], &rs, &found);
+        db_rollback(s);
         if (!found)
             failf("committed referral lost", ledger.ids[i], round);
         else if (ledger.acked[i] && rs.state != STATE_ACKNOWLEDGED)
             failf("committed ack lost", ledger.ids[i], round);
     }
-    store_close(s);
+    db_close(s);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     if (system(cmd) != 0)

@@ -27,7 +27,7 @@ static void check_path(const char *p, bool required)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     memset(err, 0x55,
            sizeof(err)); /* prove that a refusal writes a terminated message */
     struct config *c = config_parse((const char *)data, size, BASE, err);

@@ -1,6 +1,6 @@
 /*
  * fuzz_path - ids in paths: rg_id_valid (lib/ids.c) and the route matching
- * of server/api.c, which is static there. api.c is included whole rather
+ * of server/http/router.c, which is static there. router.c is included whole rather
  * than copied or widened, so this harness tests the very code that routes.
  *
  * Checks: a path that reaches a route is plain (no percent sign, dot, NUL,
@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 
-#include "api.c"
+#include "router.c"
 
 static const char id_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "digests.h"
-#include "store.h"
+#include "db.h"
 
 struct fixture {
     char dir[64];
-    struct store *store;
+    struct db *store;
 };
 
 /* A referral to care-a (loverboy, normal): every subject attribute "unknown"
@@ -34,10 +34,10 @@ static inline void make_referral(struct rg_referral *r, const char *age_band,
     r->body_len = body_len;
 }
 
-static inline struct store *open_store(const char *dir)
+static inline struct db *open_store(const char *dir)
 {
-    char err[STORE_ERR_MAX] = "";
-    struct store *s = store_open(dir, err);
+    char err[RG_ERR_MAX] = "";
+    struct db *s = db_open(dir, err);
     if (s == NULL)
         fail_msg("store_open: %s", err);
     return s;
@@ -45,17 +45,17 @@ static inline struct store *open_store(const char *dir)
 
 /* store_put as refgwd calls it, with the digests made by a digester of the
  * store (an event loop's): a fresh one each time, as each loop has its own. */
-static inline int put_digested(struct store *s, const struct rg_referral *r,
-                               const struct parties *p, time_t now,
+static inline int put_digested(struct db *s, const struct rg_referral *r,
+                               const struct rg_routing *p, time_t now,
                                char id[RG_ID_LEN + 1], enum put_outcome *outcome,
                                enum referral_state *state)
 {
-    struct digester *d = store_digester_new(s);
+    struct digester *d = db_digester_new(s);
     assert_non_null(d);
     struct put_digests digests;
     assert_int_equal(digester_put(d, p->sender, r, &digests), 0);
     digester_free(d);
-    return store_put(s, r, p, &digests, now, id, outcome, state);
+    return db_put(s, r, p, &digests, now, id, outcome, state);
 }
 
 static inline int setup(void **state)
@@ -72,7 +72,7 @@ static inline int setup(void **state)
 static inline int teardown(void **state)
 {
     struct fixture *f = *state;
-    store_close(f->store);
+    db_close(f->store);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);

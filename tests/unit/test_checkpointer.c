@@ -16,9 +16,9 @@
 #include <sqlite3.h>
 
 #include "checkpointer.h"
-#include "store.h"
+#include "db.h"
 #include "store_fixture.h"
-#include "store_internal.h"
+#include "db_internal.h"
 
 /* 2026-11-28T07:15:02Z */
 #define NOW ((time_t)1795850102)
@@ -26,15 +26,15 @@
 /* Batches that write 4 steps of frames, at a frame per send at least. */
 #define MIN_BATCHES (4 * CHECKPOINT_STEP_FRAMES / BATCH)
 
-static const struct parties school_to_care = {"school-a", "school", "care-a",
-                                              "care_coordination"};
+static const struct rg_routing school_to_care = {
+    "school-a", "school", "care-a", "care_coordination", "loverboy", "normal"};
 
 /* One batch of sends with 3 KiB bodies, as the committer would run it. */
-static void put_batch(struct store *s)
+static void put_batch(struct db *s)
 {
     static char body[3 * 1024 + 1];
     memset(body, 'b', sizeof(body) - 1);
-    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(db_begin(s), 0);
     for (int i = 0; i < BATCH; i++) {
         struct rg_referral r;
         make_referral(&r, "unknown", body, sizeof(body) - 1);
@@ -45,10 +45,10 @@ static void put_batch(struct store *s)
             put_digested(s, &r, &school_to_care, NOW, id, &outcome, &state), 0);
         assert_int_equal(outcome, PUT_CREATED);
     }
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_commit(s), 0);
 }
 
-static long long referrals_in(struct store *s)
+static long long referrals_in(struct db *s)
 {
     sqlite3_stmt *st;
     assert_int_equal(
@@ -89,17 +89,17 @@ static void test_steady_stream(void **state)
     while (written < 4LL * CHECKPOINT_STEP_FRAMES && batches < 20 * MIN_BATCHES) {
         put_batch(f->store);
         batches++;
-        int frames = store_wal_frames(f->store);
+        int frames = db_wal_frames(f->store);
         if (frames > largest)
             largest = frames;
         checkpointer_nudge(c, frames);
         if (checkpointer_restart_due(c, frames)) {
             assert_true(frames < CHECKPOINT_MAX_FRAMES);
-            assert_int_equal(store_checkpoint_restart(f->store), 0);
+            assert_int_equal(db_checkpoint_restart(f->store), 0);
             /* Done, the WAL starts again: a batch that writes nothing then
              * asks for no other restart. Busy (the thread was mid-pass):
              * nothing changed, and the next batch tries again. */
-            int left = store_wal_frames(f->store);
+            int left = db_wal_frames(f->store);
             assert_true(left == 0 || left == frames);
             if (left == 0) {
                 restarts++;
@@ -112,7 +112,7 @@ static void test_steady_stream(void **state)
     assert_true(largest < CHECKPOINT_MAX_FRAMES);
 
     /* Every committed send is there after the store closes and opens again. */
-    store_close(f->store);
+    db_close(f->store);
     f->store = open_store(f->dir);
     assert_int_equal(referrals_in(f->store), (long long)batches * BATCH);
 }

@@ -18,7 +18,7 @@
     "\"admin\"},"                                                                      \
     "{\"id\":\"closed\",\"type\":\"school\",\"disabled\":true}]"
 
-static struct config *parse(const char *text, char err[CONFIG_ERR_MAX])
+static struct config *parse(const char *text, char err[RG_ERR_MAX])
 {
     err[0] = '\0';
     return config_parse(text, strlen(text), "/etc/refgw", err);
@@ -31,7 +31,7 @@ static int type_of(const char *name)
 
 static void test_minimal_config_gets_defaults(void **state)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     struct config *c = parse("{" BASE "}", err);
     assert_non_null(c);
     assert_string_equal(c->listen_host, "127.0.0.1");
@@ -63,7 +63,7 @@ static void test_minimal_config_gets_defaults(void **state)
 
 static void test_default_routes_are_spec_table(void **state)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     struct config *c = parse("{" BASE "}", err);
     assert_non_null(c);
     assert_true(config_route_allows(c, type_of("school"), type_of("police")));
@@ -81,7 +81,7 @@ static void test_default_routes_are_spec_table(void **state)
 
 static void test_routes_replace_the_table(void **state)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     struct config *c = parse("{" BASE ",\"routes\":{\"school\":[\"police\"]}}", err);
     assert_non_null(c);
     assert_true(config_route_allows(c, type_of("school"), type_of("police")));
@@ -94,7 +94,7 @@ static void test_routes_replace_the_table(void **state)
 
 static void test_optional_keys(void **state)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     struct config *c = parse(
         "{" BASE ",\"retention_days\":0.5,\"stats_min_count\":10,"
         "\"rate_limit_per_minute\":60,\"log_interval_seconds\":5,\"user\":\"refgw\","
@@ -192,7 +192,7 @@ static void test_errors_name_the_key(void **state)
         {"{\"listen\":", "not a valid JSON document"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char err[CONFIG_ERR_MAX];
+        char err[RG_ERR_MAX];
         struct config *c = parse(cases[i].text, err);
         if (c != NULL)
             fail_msg("case %zu was accepted: %s", i, cases[i].text);
@@ -204,7 +204,7 @@ static void test_errors_name_the_key(void **state)
 
 static void test_reference_counting(void **state)
 {
-    char err[CONFIG_ERR_MAX];
+    char err[RG_ERR_MAX];
     struct config *c = parse("{" BASE "}", err);
     assert_non_null(c);
     assert_ptr_equal(config_ref(c), c);

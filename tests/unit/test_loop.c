@@ -1,7 +1,7 @@
 /*
- * Unit tests of loop.c's teardown: what the mailboxes hold once the loops
- * have ended. Run under AddressSanitizer too, which turns a loop used after
- * it was freed into a failure.
+ * Unit tests of loop.c's mailbox and teardown: what the mailboxes hold once
+ * the loops have ended. Run under AddressSanitizer too, which turns a loop
+ * used after it was freed into a failure.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,97 +13,102 @@
 #include <cmocka.h>
 #include <event2/thread.h>
 
-#include "app.h"
 #include "loop.h"
-#include "ops.h"
 
-static int late_ops_done;
+#define LOOPS 3
 
-/* What send_done does for a referral committed after its loop ended: it
- * wakes the recipient's long-polls on every loop. */
-static void late_send_done(struct op *op)
+static struct loop *loops[LOOPS];
+static int woken[LOOPS], late_done;
+
+struct wake {
+    struct task task;
+    int loop;
+};
+
+static void run_wake(struct task *t)
 {
-    app_referral_arrived(op->ctx, "expertise-centre");
-    late_ops_done++;
-    free(op);
+    struct wake *w = TASK_OWNER(t, struct wake, task);
+    woken[w->loop]++;
+    free(w);
 }
 
-static void start_app(struct app *app, int loops)
+/* What a send committed after its loop ended does: it wakes the recipient's
+ * long-polls on every loop. */
+static void run_late_send(struct task *t)
 {
-    memset(app, 0, sizeof(*app));
-    pthread_mutex_init(&app->lock, NULL);
-    for (int i = 0; i < loops; i++) {
-        app->loops[i] = loop_new(app);
-        assert_non_null(app->loops[i]);
+    for (int i = 0; i < LOOPS; i++) {
+        struct wake *w = calloc(1, sizeof(*w));
+        assert_non_null(w);
+        w->task.run = run_wake;
+        w->loop = i;
+        loop_post(loops[i], &w->task);
     }
-    app->loop_count = loops;
+    late_done++;
+    free(t);
 }
 
-static struct op *late_op(struct app *app, struct loop *loop)
+static void make_loops(int count)
 {
-    struct op *op = calloc(1, sizeof(*op));
-    assert_non_null(op);
-    op->kind = OP_PUT;
-    op->done = late_send_done;
-    op->ctx = app;
-    op->loop = loop;
-    return op;
+    for (int i = 0; i < count; i++) {
+        loops[i] = loop_new(NULL);
+        assert_non_null(loops[i]);
+    }
 }
 
-/* An op handed back to the last loop wakes the first, which a loop-by-loop
+/* A task handed to the last loop posts to the first, which a loop-by-loop
  * teardown had already freed (a heap corruption seen at shutdown under load). */
-static void test_late_ops_run_before_any_loop_is_freed(void **state)
+static void test_late_tasks_run_before_any_loop_is_freed(void **state)
 {
-    struct app app;
-    start_app(&app, 3);
-    for (int i = app.loop_count - 1; i >= 0; i--)
-        loop_deliver(app.loops[i], late_op(&app, app.loops[i]));
-    late_ops_done = 0;
-    loop_free_all(app.loops, app.loop_count);
-    assert_int_equal(late_ops_done, 3);
-    pthread_mutex_destroy(&app.lock);
+    make_loops(LOOPS);
+    for (int i = LOOPS - 1; i >= 0; i--) {
+        struct task *t = calloc(1, sizeof(*t));
+        assert_non_null(t);
+        t->run = run_late_send;
+        loop_post(loops[i], t);
+    }
+    late_done = 0;
+    memset(woken, 0, sizeof(woken));
+    loop_free_all(loops, LOOPS);
+    assert_int_equal(late_done, LOOPS);
+    for (int i = 0; i < LOOPS; i++)
+        assert_int_equal(woken[i], LOOPS);
 }
 
 static int ran[8], ran_count;
 
-static void record_done(struct op *op)
+struct numbered {
+    struct task task;
+    int n;
+};
+
+static void record(struct task *t)
 {
-    ran[ran_count++] = (int)op->now;
-    free(op);
+    ran[ran_count++] = TASK_OWNER(t, struct numbered, task)->n;
 }
 
-/* A list handed back at once runs in its order, after what came before. */
-static void test_delivered_lists_run_in_order(void **state)
+/* Tasks run in the order they were posted. */
+static void test_posted_tasks_run_in_order(void **state)
 {
-    struct app app;
-    start_app(&app, 1);
-    struct op *ops[5];
+    make_loops(1);
+    struct numbered tasks[5];
     for (int i = 0; i < 5; i++) {
-        ops[i] = calloc(1, sizeof(*ops[i]));
-        assert_non_null(ops[i]);
-        ops[i]->done = record_done;
-        ops[i]->loop = app.loops[0];
-        ops[i]->now = i;
+        tasks[i].task.run = record;
+        tasks[i].n = i;
+        loop_post(loops[0], &tasks[i].task);
     }
-    loop_deliver(app.loops[0], ops[0]);
-    ops[1]->next = ops[2];
-    ops[2]->next = ops[3];
-    loop_deliver(app.loops[0], ops[1]);
-    loop_deliver(app.loops[0], ops[4]);
     ran_count = 0;
-    loop_free_all(app.loops, app.loop_count);
+    loop_free_all(loops, 1);
     assert_int_equal(ran_count, 5);
     for (int i = 0; i < 5; i++)
         assert_int_equal(ran[i], i);
-    pthread_mutex_destroy(&app.lock);
 }
 
 int main(void)
 {
     evthread_use_pthreads();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_late_ops_run_before_any_loop_is_freed),
-        cmocka_unit_test(test_delivered_lists_run_in_order),
+        cmocka_unit_test(test_late_tasks_run_before_any_loop_is_freed),
+        cmocka_unit_test(test_posted_tasks_run_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,18 +46,21 @@ static int type_index(const char *name)
 static void test_values(void **state)
 {
     struct metrics_snapshot m;
+    struct store_metrics sm;
     memset(&m, 0, sizeof(m));
+    memset(&sm, 0, sizeof(sm));
+    m.store = &sm;
     struct metrics_series series[] = {
         {"accepted", "school", "expertise_centre", "loverboy", 12},
         {"acknowledged", "police", "care_coordinator", "other", 3},
     };
-    m.store.series = series;
-    m.store.series_count = 2;
-    m.store.rejections[RG_INVALID_JSON] = 4;
+    sm.series = series;
+    sm.series_count = 2;
+    sm.rejections[RG_INVALID_JSON] = 4;
     m.unflushed_rejections[RG_INVALID_JSON] = 2;
     m.unflushed_rejections[RG_FORBIDDEN_ROLE] = 1;
-    m.store.pending[type_index("police")] = 7;
-    m.store.oldest_age[type_index("police")] = 3600;
+    sm.pending[type_index("police")] = 7;
+    sm.oldest_age[type_index("police")] = 3600;
     m.handshake_failures = 9;
     m.connections = 5;
     char *text = render(&m);
@@ -91,7 +94,10 @@ static void test_values(void **state)
 static void test_format(void **state)
 {
     struct metrics_snapshot m;
+    struct store_metrics sm;
     memset(&m, 0, sizeof(m));
+    memset(&sm, 0, sizeof(sm));
+    m.store = &sm;
     char *text = render(&m);
     /* Every family has HELP and TYPE before its samples; every line ends in LF. */
     static const char *const families[] = {"refgw_referrals_total",
@@ -127,12 +133,15 @@ static void test_format(void **state)
 static void test_damaged_labels_not_trusted(void **state)
 {
     struct metrics_snapshot m;
+    struct store_metrics sm;
     memset(&m, 0, sizeof(m));
+    memset(&sm, 0, sizeof(sm));
+    m.store = &sm;
     struct metrics_series series[] = {
         {"accepted", "sch\"ool", "x}\n", "", 1},
     };
-    m.store.series = series;
-    m.store.series_count = 1;
+    sm.series = series;
+    sm.series_count = 1;
     char *text = render(&m);
     expect_line(text,
                 "refgw_referrals_total{event=\"accepted\",sender_type=\"invalid\","

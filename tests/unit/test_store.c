@@ -16,18 +16,19 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store.h"
+#include "db.h"
 #include "store_fixture.h"
-#include "store_stats.h"
+#include "db_stats.h"
+#include "stats.h"
 
 /* 2026-11-28T07:15:02Z */
 #define NOW ((time_t)1795850102)
 
-static const struct parties school_to_care = {"school-a", "school", "care-a",
-                                              "care_coordination"};
+static const struct rg_routing school_to_care = {
+    "school-a", "school", "care-a", "care_coordination", "loverboy", "normal"};
 
 /* Stores one referral with the given age band; returns its id in id. */
-static void put(struct store *s, const char *age_band, char id[RG_ID_LEN + 1])
+static void put(struct db *s, const char *age_band, char id[RG_ID_LEN + 1])
 {
     struct rg_referral r;
     char body[] = "a body";
@@ -39,17 +40,17 @@ static void put(struct store *s, const char *age_band, char id[RG_ID_LEN + 1])
     assert_int_equal(outcome, PUT_CREATED);
 }
 
-static void put_batch(struct store *s, int n)
+static void put_batch(struct db *s, int n)
 {
     char id[RG_ID_LEN + 1];
-    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(db_begin(s), 0);
     for (int i = 0; i < n; i++)
         put(s, "16_17", id);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_commit(s), 0);
 }
 
 /* The count of event this month, split by `by` ("" for none) as "value=n ..." */
-static const char *count_of(struct store *s, const char *query)
+static const char *count_of(struct db *s, const char *query)
 {
     static char out[512];
     struct stats_request req;
@@ -57,9 +58,9 @@ static const char *count_of(struct store *s, const char *query)
     assert_int_equal(stats_request_parse(query, NOW, &req, &err), 0);
     struct stats_table *t = stats_table_new(req.by_count);
     assert_non_null(t);
-    assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_stats(s, &req, t), 0);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_begin(s), 0);
+    assert_int_equal(db_stats(s, &req, t), 0);
+    assert_int_equal(db_commit(s), 0);
     size_t o = (size_t)snprintf(out, sizeof(out), "%lld", t->total);
     for (size_t i = 0; req.by_count > 0 && i < t->count && o < sizeof(out); i++)
         o += (size_t)snprintf(out + o, sizeof(out) - o, " %s=%lld",
@@ -86,20 +87,20 @@ static void test_read_sees_every_send(void **state)
 static void test_ack_after_send_keeps_its_attributes(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = f->store;
+    struct db *s = f->store;
     char first[RG_ID_LEN + 1], second[RG_ID_LEN + 1];
     bool found = false;
-    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(db_begin(s), 0);
     put(s, "12_15", first);
-    assert_int_equal(store_ack(s, "care-a", first, NOW, &found), 0);
+    assert_int_equal(db_ack(s, "care-a", first, NOW, &found), 0);
     assert_true(found);
     put(s, "18_22", second);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_commit(s), 0);
 
-    assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_ack(s, "care-a", second, NOW, &found), 0);
+    assert_int_equal(db_begin(s), 0);
+    assert_int_equal(db_ack(s, "care-a", second, NOW, &found), 0);
     assert_true(found);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_commit(s), 0);
 
     assert_string_equal(count_of(s, "event=accepted&by=age_band"), "2 12_15=1 18_22=1");
     assert_string_equal(count_of(s, "event=acknowledged&by=age_band"),
@@ -111,21 +112,21 @@ static void test_ack_after_send_keeps_its_attributes(void **state)
 static void test_counting_rolls_back_with_its_op(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = f->store;
+    struct db *s = f->store;
     char id[RG_ID_LEN + 1];
-    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(db_begin(s), 0);
     put(s, "16_17", id);
     put(s, "16_17", id);
-    assert_true(store_uncounted(s) > 0);
-    assert_int_equal(store_count_accepted(s), 0);
-    assert_int_equal(store_uncounted(s), 0);
+    assert_true(db_uncounted(s) > 0);
+    assert_int_equal(db_count_accepted(s), 0);
+    assert_int_equal(db_uncounted(s), 0);
     put(s, "12_15", id);
-    assert_int_equal(store_savepoint(s), 0);
+    assert_int_equal(db_savepoint(s), 0);
     bool found;
-    assert_int_equal(store_ack(s, "care-a", id, NOW, &found), 0); /* counts id */
-    store_rollback_to(s);
-    assert_true(store_uncounted(s) > 0);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_ack(s, "care-a", id, NOW, &found), 0); /* counts id */
+    db_rollback_to(s);
+    assert_true(db_uncounted(s) > 0);
+    assert_int_equal(db_commit(s), 0);
     assert_string_equal(count_of(s, "event=accepted&by=age_band"), "3 12_15=1 16_17=2");
     assert_string_equal(count_of(s, "event=acknowledged"), "0");
 }
@@ -134,12 +135,12 @@ static void test_counting_rolls_back_with_its_op(void **state)
 static void test_rollback_leaves_sends_to_count(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = f->store;
+    struct db *s = f->store;
     put_batch(s, 2);
-    assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_count_accepted(s), 0);
-    store_rollback(s);
-    assert_true(store_uncounted(s) > 0);
+    assert_int_equal(db_begin(s), 0);
+    assert_int_equal(db_count_accepted(s), 0);
+    db_rollback(s);
+    assert_true(db_uncounted(s) > 0);
     assert_string_equal(count_of(s, "event=accepted"), "2");
 }
 
@@ -148,16 +149,16 @@ static void test_rollback_leaves_sends_to_count(void **state)
 static void test_send_undone_with_its_op_is_not_counted(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = f->store;
+    struct db *s = f->store;
     char id[RG_ID_LEN + 1];
     put_batch(s, 1);
-    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(db_begin(s), 0);
     put(s, "12_15", id);
-    assert_int_equal(store_savepoint(s), 0);
+    assert_int_equal(db_savepoint(s), 0);
     put(s, "18_22", id);
-    store_rollback_to(s);
+    db_rollback_to(s);
     put(s, "16_17", id);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_commit(s), 0);
     assert_string_equal(count_of(s, "event=accepted&by=age_band"), "3 12_15=1 16_17=2");
     /* Counted from the table that time; from the tally again after it. */
     put_batch(s, 2);
@@ -169,17 +170,17 @@ static void test_send_undone_with_its_op_is_not_counted(void **state)
 static void test_counting_within_a_batch(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = f->store;
+    struct db *s = f->store;
     char id[RG_ID_LEN + 1];
     put_batch(s, 2);
-    assert_int_equal(store_begin(s), 0);
+    assert_int_equal(db_begin(s), 0);
     put(s, "12_15", id);
-    assert_int_equal(store_savepoint(s), 0);
-    assert_int_equal(store_count_accepted(s), 0);
-    assert_int_equal(store_release(s), 0);
+    assert_int_equal(db_savepoint(s), 0);
+    assert_int_equal(db_count_accepted(s), 0);
+    assert_int_equal(db_release(s), 0);
     put(s, "18_22", id);
-    assert_int_equal(store_commit(s), 0);
-    assert_int_equal(store_uncounted(s), 1);
+    assert_int_equal(db_commit(s), 0);
+    assert_int_equal(db_uncounted(s), 1);
     assert_string_equal(count_of(s, "event=accepted&by=age_band"),
                         "4 12_15=1 16_17=2 18_22=1");
     assert_string_equal(count_of(s, "event=accepted"), "4");
@@ -190,20 +191,20 @@ static void test_counting_within_a_batch(void **state)
 static void test_two_countings_in_a_batch(void **state)
 {
     struct fixture *f = *state;
-    struct store *s = f->store;
+    struct db *s = f->store;
     char id[RG_ID_LEN + 1];
     put_batch(s, 2);
-    assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_savepoint(s), 0);
-    assert_int_equal(store_count_accepted(s), 0);
-    assert_int_equal(store_release(s), 0);
+    assert_int_equal(db_begin(s), 0);
+    assert_int_equal(db_savepoint(s), 0);
+    assert_int_equal(db_count_accepted(s), 0);
+    assert_int_equal(db_release(s), 0);
     put(s, "12_15", id);
-    assert_int_equal(store_savepoint(s), 0);
+    assert_int_equal(db_savepoint(s), 0);
     bool found;
-    assert_int_equal(store_ack(s, "care-a", id, NOW, &found), 0);
+    assert_int_equal(db_ack(s, "care-a", id, NOW, &found), 0);
     assert_true(found);
-    assert_int_equal(store_release(s), 0);
-    assert_int_equal(store_commit(s), 0);
+    assert_int_equal(db_release(s), 0);
+    assert_int_equal(db_commit(s), 0);
     assert_string_equal(count_of(s, "event=accepted&by=age_band"), "3 12_15=1 16_17=2");
 }
 
@@ -214,15 +215,15 @@ static void test_crash_before_counting(void **state)
     struct fixture *f = *state;
     put_batch(f->store, 1);
     assert_string_equal(count_of(f->store, "event=accepted"), "1");
-    store_close(f->store);
+    db_close(f->store);
     f->store = NULL;
 
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
-        struct store *s = open_store(f->dir);
+        struct db *s = open_store(f->dir);
         put_batch(s, 4);
-        _exit(store_uncounted(s) == 4 ? 0 : 1); /* no close, no counting */
+        _exit(db_uncounted(s) == 4 ? 0 : 1); /* no close, no counting */
     }
     int status;
     assert_int_equal(waitpid(child, &status, 0), child);
@@ -231,7 +232,7 @@ static void test_crash_before_counting(void **state)
     for (int start = 0; start < 3; start++) {
         f->store = open_store(f->dir);
         assert_string_equal(count_of(f->store, "event=accepted"), "5");
-        store_close(f->store);
+        db_close(f->store);
     }
     f->store = open_store(f->dir);
 }
@@ -243,7 +244,7 @@ static void test_store_without_mark_is_fully_counted(void **state)
     struct fixture *f = *state;
     put_batch(f->store, 3);
     assert_string_equal(count_of(f->store, "event=accepted"), "3");
-    store_close(f->store);
+    db_close(f->store);
 
     char path[128];
     snprintf(path, sizeof(path), "%s/refgw.db", f->dir);
@@ -256,7 +257,7 @@ static void test_store_without_mark_is_fully_counted(void **state)
     sqlite3_close(db);
 
     f->store = open_store(f->dir);
-    assert_int_equal(store_uncounted(f->store), 0);
+    assert_int_equal(db_uncounted(f->store), 0);
     assert_string_equal(count_of(f->store, "event=accepted"), "3");
     put_batch(f->store, 1);
     assert_string_equal(count_of(f->store, "event=accepted"), "4");

@@ -13,16 +13,16 @@
 
 #include <cmocka.h>
 
-#include "store.h"
+#include "db.h"
 #include "store_fixture.h"
 
 /* 2026-11-28T07:15:02Z */
 #define NOW ((time_t)1795850102)
 
-static const struct parties school_a = {"school-a", "school", "care-a",
-                                        "care_coordination"};
-static const struct parties school_b = {"school-b", "school", "care-a",
-                                        "care_coordination"};
+static const struct rg_routing school_a = {"school-a",          "school",   "care-a",
+                                           "care_coordination", "loverboy", "normal"};
+static const struct rg_routing school_b = {"school-b",          "school",   "care-a",
+                                           "care_coordination", "loverboy", "normal"};
 
 struct put_result {
     int rc;
@@ -31,7 +31,7 @@ struct put_result {
     char id[RG_ID_LEN + 1];
 };
 
-static struct put_result put_ref(struct store *s, const struct parties *p,
+static struct put_result put_ref(struct db *s, const struct rg_routing *p,
                                  const char *client_ref, const char *body_text)
 {
     static char body[64];
@@ -46,31 +46,31 @@ static struct put_result put_ref(struct store *s, const struct parties *p,
 }
 
 /* How many referrals wait for care-a. */
-static size_t pending(struct store *s)
+static size_t pending(struct db *s)
 {
     struct inbox_item *items = NULL;
     size_t count = 0;
-    assert_int_equal(store_begin(s), 0);
-    assert_int_equal(store_inbox(s, "care-a", 100, 1 << 20, NOW, &items, &count), 0);
-    assert_int_equal(store_commit(s), 0);
-    store_items_free(items, count);
+    assert_int_equal(db_begin(s), 0);
+    assert_int_equal(db_inbox(s, "care-a", 100, 1 << 20, NOW, &items, &count), 0);
+    assert_int_equal(db_commit(s), 0);
+    inbox_items_free(items, count);
     return count;
 }
 
 static void test_repeat_across_batches(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     struct put_result first = put_ref(f->store, &school_a, "2026-000123", "first");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
     assert_int_equal(first.rc, 0);
     assert_int_equal(first.outcome, PUT_CREATED);
 
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     struct put_result again = put_ref(f->store, &school_a, "2026-000123", "first");
     struct put_result other = put_ref(f->store, &school_a, "2026-000123", "changed");
     struct put_result theirs = put_ref(f->store, &school_b, "2026-000123", "first");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
 
     assert_int_equal(again.rc, 0);
     assert_int_equal(again.outcome, PUT_DUPLICATE);
@@ -84,9 +84,9 @@ static void test_repeat_across_batches(void **state)
     assert_string_not_equal(theirs.id, first.id);
     assert_int_equal(pending(f->store), 2); /* and delivers them */
 
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     again = put_ref(f->store, &school_a, "2026-000123", "first");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
     assert_int_equal(again.outcome, PUT_DUPLICATE);
     assert_int_equal(again.state, STATE_DELIVERED);
 }
@@ -95,12 +95,12 @@ static void test_repeat_across_batches(void **state)
 static void test_repeat_within_a_batch(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     struct put_result first = put_ref(f->store, &school_a, "ref-1", "text");
     struct put_result again = put_ref(f->store, &school_a, "ref-1", "text");
     struct put_result other = put_ref(f->store, &school_a, "ref-1", "other text");
     struct put_result next = put_ref(f->store, &school_a, "ref-2", "text");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
     assert_int_equal(first.outcome, PUT_CREATED);
     assert_int_equal(again.outcome, PUT_DUPLICATE);
     assert_string_equal(again.id, first.id);
@@ -115,17 +115,17 @@ static void test_repeat_within_a_batch(void **state)
 static void test_repeat_after_reopening(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     struct put_result first = put_ref(f->store, &school_a, "ref-1", "text");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
     assert_int_equal(first.outcome, PUT_CREATED);
-    store_close(f->store);
+    db_close(f->store);
     f->store = open_store(f->dir);
 
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     struct put_result again = put_ref(f->store, &school_a, "ref-1", "text");
     struct put_result other = put_ref(f->store, &school_a, "ref-1", "other text");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
     assert_int_equal(again.outcome, PUT_DUPLICATE);
     assert_string_equal(again.id, first.id);
     assert_int_equal(other.outcome, PUT_CONFLICT);
@@ -136,10 +136,10 @@ static void test_repeat_after_reopening(void **state)
 static void test_no_client_ref_is_never_a_repeat(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(store_begin(f->store), 0);
+    assert_int_equal(db_begin(f->store), 0);
     struct put_result a = put_ref(f->store, &school_a, "", "text");
     struct put_result b = put_ref(f->store, &school_a, "", "text");
-    assert_int_equal(store_commit(f->store), 0);
+    assert_int_equal(db_commit(f->store), 0);
     assert_int_equal(a.outcome, PUT_CREATED);
     assert_int_equal(b.outcome, PUT_CREATED);
     assert_string_not_equal(a.id, b.id);

@@ -24,7 +24,7 @@ static int collect(void *arg, const struct count_key *k, long n)
     struct seen *s = arg;
     assert_true(s->count < KEYS_MAX);
     snprintf(s->line[s->count], sizeof(s->line[0]), "%s|%s|%s|%s|%s|%s", k->month,
-             k->event, k->sender, k->signal, k->attr, k->value);
+             k->event, k->route.sender, k->route.signal, k->attr, k->value);
     s->n[s->count++] = n;
     return 0;
 }
@@ -57,12 +57,12 @@ static struct count_key base_key(const char *sender, const char *signal)
     memset(&k, 0, sizeof(k));
     strcpy(k.month, "2026-11");
     strcpy(k.event, "accepted");
-    strcpy(k.sender, sender);
-    strcpy(k.sender_type, "school");
-    strcpy(k.recipient, "ec-1");
-    strcpy(k.recipient_type, "expertise_centre");
-    strcpy(k.signal, signal);
-    strcpy(k.urgency, "normal");
+    strcpy(k.route.sender, sender);
+    strcpy(k.route.sender_type, "school");
+    strcpy(k.route.recipient, "ec-1");
+    strcpy(k.route.recipient_type, "expertise_centre");
+    strcpy(k.route.signal, signal);
+    strcpy(k.route.urgency, "normal");
     return k;
 }
 

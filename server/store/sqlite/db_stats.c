@@ -1,4 +1,4 @@
-#include "store_stats.h"
+#include "db_stats.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 #include <sqlite3.h>
 
-#include "store_internal.h"
+#include "db_internal.h"
 #include "taxonomy.h"
 
 /*
@@ -27,17 +27,17 @@ static bool column_allowed(const char *c)
     return false;
 }
 
-static int prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+static int prepare(struct db *s, const char *sql, sqlite3_stmt **st)
 {
     int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-    return rc == SQLITE_OK ? 0 : store_failed(s, rc);
+    return rc == SQLITE_OK ? 0 : db_failed(s, rc);
 }
 
 /* Ends a statement that stepped to rc: 0 when it completed, else -1. */
-static int finish(struct store *s, sqlite3_stmt *st, int rc)
+static int finish(struct db *s, sqlite3_stmt *st, int rc)
 {
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : store_failed(s, rc);
+    return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
 }
 
 static void column_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
@@ -46,17 +46,16 @@ static void column_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
     snprintf(dst, size, "%s", v ? (const char *)v : "");
 }
 
-int store_stats(struct store *s, const struct stats_request *req,
-                struct stats_table *out)
+int db_stats(struct db *s, const struct stats_request *req, struct stats_table *out)
 {
     char sql[1024];
     size_t n = 0;
     if (req->by_count > STATS_DIMS_MAX || out->dims != req->by_count)
-        return store_failed(s, SQLITE_MISUSE);
+        return db_failed(s, SQLITE_MISUSE);
     n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT ");
     for (size_t i = 0; i < req->by_count; i++) {
         if (!column_allowed(req->by[i].column))
-            return store_failed(s, SQLITE_MISUSE);
+            return db_failed(s, SQLITE_MISUSE);
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s, ", req->by[i].column);
     }
     n += (size_t)snprintf(sql + n, sizeof(sql) - n,
@@ -69,8 +68,8 @@ int store_stats(struct store *s, const struct stats_request *req,
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, "%s%zu",
                               i ? ", " : " ORDER BY ", i + 1);
     if (n >= sizeof(sql))
-        return store_failed(s, SQLITE_TOOBIG);
-    if (store_counts_settle(s) < 0)
+        return db_failed(s, SQLITE_TOOBIG);
+    if (db_counts_settle(s) < 0)
         return -1;
 
     sqlite3_stmt *st;
@@ -98,7 +97,7 @@ int store_stats(struct store *s, const struct stats_request *req,
     return finish(s, st, rc);
 }
 
-static int metrics_series(struct store *s, struct store_metrics *m)
+static int metrics_series(struct db *s, struct store_metrics *m)
 {
     sqlite3_stmt *st;
     if (prepare(s,
@@ -129,7 +128,7 @@ static int metrics_series(struct store *s, struct store_metrics *m)
     return finish(s, st, rc);
 }
 
-static int metrics_rejections(struct store *s, struct store_metrics *m)
+static int metrics_rejections(struct db *s, struct store_metrics *m)
 {
     sqlite3_stmt *st;
     if (prepare(s, "SELECT code, sum(n) FROM rejections GROUP BY code", &st) < 0)
@@ -144,7 +143,7 @@ static int metrics_rejections(struct store *s, struct store_metrics *m)
     return finish(s, st, rc);
 }
 
-static int metrics_pending(struct store *s, time_t now, struct store_metrics *m)
+static int metrics_pending(struct db *s, time_t now, struct store_metrics *m)
 {
     sqlite3_stmt *st;
     if (prepare(s,
@@ -168,20 +167,11 @@ static int metrics_pending(struct store *s, time_t now, struct store_metrics *m)
     return finish(s, st, rc);
 }
 
-int store_metrics(struct store *s, time_t now, struct store_metrics *m)
+int db_metrics(struct db *s, time_t now, struct store_metrics *m)
 {
     memset(m, 0, sizeof(*m));
-    if (store_counts_settle(s) < 0 || metrics_series(s, m) < 0 ||
+    if (db_counts_settle(s) < 0 || metrics_series(s, m) < 0 ||
         metrics_rejections(s, m) < 0 || metrics_pending(s, now, m) < 0)
         return -1;
     return 0;
-}
-
-void store_metrics_clear(struct store_metrics *m)
-{
-    if (m == NULL)
-        return;
-    free(m->series);
-    m->series = NULL;
-    m->series_count = 0;
 }

@@ -1,0 +1,43 @@
+#include "wipe.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+
+/* Each block is preceded by its size, in a header that keeps the block
+ * aligned as malloc's own are. */
+#define HEADER 16
+
+void rg_wipe(void *p, size_t n)
+{
+    if (p != NULL && n > 0)
+        OPENSSL_cleanse(p, n);
+}
+
+void *rg_wiping_malloc(size_t n)
+{
+    if (n > SIZE_MAX - HEADER)
+        return NULL;
+    unsigned char *block = malloc(n + HEADER);
+    if (block == NULL)
+        return NULL;
+    *(size_t *)block = n;
+    return block + HEADER;
+}
+
+void rg_wiping_free(void *p)
+{
+    if (p == NULL)
+        return;
+    unsigned char *block = (unsigned char *)p - HEADER;
+    OPENSSL_cleanse(block, *(size_t *)block + HEADER);
+    free(block);
+}
+
+void rg_json_use_wiping_allocator(void)
+{
+    cJSON_Hooks hooks = {rg_wiping_malloc, rg_wiping_free};
+    cJSON_InitHooks(&hooks);
+}

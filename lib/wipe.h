@@ -1,0 +1,27 @@
+/*
+ * wipe.h - memory that held referral content is wiped before it is freed.
+ *
+ * Freed heap keeps its bytes until reused: a body or subject freed without
+ * wiping could be read from a core dump or /proc/PID/mem long after the
+ * referral was erased from the store. Whoever frees such a buffer calls
+ * rg_wipe() first. cJSON allocates and frees on its own (the strings of a
+ * parsed referral, of an inbox answer): rg_json_use_wiping_allocator() makes
+ * it use a pair that wipes every block before freeing it. Both refgwd and
+ * refgw install it at start, before any JSON is parsed.
+ */
+#ifndef REFGW_WIPE_H
+#define REFGW_WIPE_H
+
+#include <stddef.h>
+
+/* Overwrites p[0..n) with zeros in a way the compiler may not drop. */
+void rg_wipe(void *p, size_t n);
+
+/* malloc and free that remember each block's size and wipe it when freed. */
+void *rg_wiping_malloc(size_t n);
+void rg_wiping_free(void *p);
+
+/* Makes cJSON use rg_wiping_malloc/rg_wiping_free (process-wide). */
+void rg_json_use_wiping_allocator(void);
+
+#endif

@@ -1,0 +1,171 @@
+#include "listener.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "config.h"
+#include "conn.h"
+#include "loop.h"
+#include "net_internal.h"
+
+struct listener {
+    struct loop *loop; /* the loop that accepts */
+    struct net *net;
+    struct evconnlistener *evl;
+    int spare_fd;         /* held so that a connection can be refused at EMFILE */
+    struct event *resume; /* re-enables accepting after a failure */
+};
+
+static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
+                      struct sockaddr *sa, int salen, void *arg)
+{
+    struct listener *l = arg;
+    struct counters *n = net_counters(l->net);
+    /* Beyond the limit, refuse at once; those already open keep being served. */
+    struct config *config = net_config(l->net);
+    int max = config->max_connections;
+    config_unref(config);
+    if (COUNTER_ADD(n->connections, 1) > max || net_stopping(l->net)) {
+        conns_refuse(loop_conns(l->loop), fd);
+        return;
+    }
+    /* Spread connections over the loops in turn; the handshake happens there. */
+    struct loop *target = net_next_loop(l->net);
+    if (target == l->loop)
+        conns_adopt(loop_conns(target), fd);
+    else
+        loop_adopt(target, fd);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct listener *l = arg;
+    if (l->evl != NULL)
+        evconnlistener_enable(l->evl);
+}
+
+/*
+ * Accepting failed: out of descriptors (EMFILE, ENFILE) or kernel memory. The
+ * waiting connection keeps the socket readable, so doing nothing would spin
+ * the loop. Out of descriptors, the spare one is given up to take the waiting
+ * connections and close them at once (refused, as beyond max_connections);
+ * in every case accepting pauses for a moment. Open connections are served.
+ */
+static void on_accept_error(struct evconnlistener *evl, void *arg)
+{
+    struct listener *l = arg;
+    int e = EVUTIL_SOCKET_ERROR();
+    if ((e == EMFILE || e == ENFILE) && l->spare_fd >= 0) {
+        close(l->spare_fd);
+        evutil_socket_t lfd = evconnlistener_get_fd(evl);
+        for (int i = 0; i < 1024; i++) {
+            evutil_socket_t fd = accept(lfd, NULL, NULL);
+            if (fd < 0)
+                break;
+            close(fd);
+        }
+        l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    evconnlistener_disable(evl);
+    struct timeval tv = {0, 100 * 1000};
+    evtimer_add(l->resume, &tv);
+}
+
+static int bound_port_of(evutil_socket_t fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int listener_bind(const char *host, int port, int *bound_port, char err[RG_ERR_MAX])
+{
+    struct evutil_addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
+    char portstr[8];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int rc = evutil_getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, RG_ERR_MAX, "listen: cannot resolve %s: %s", host,
+                 evutil_gai_strerror(rc));
+        return -1;
+    }
+    evutil_socket_t fd =
+        socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        bind(fd, res->ai_addr, (socklen_t)res->ai_addrlen) < 0 ||
+        listen(fd, 1024) < 0) {
+        snprintf(err, RG_ERR_MAX, "listen: cannot bind %s:%d: %s", host, port,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+    }
+    evutil_freeaddrinfo(res);
+    if (fd >= 0)
+        *bound_port = bound_port_of(fd);
+    return fd;
+}
+
+struct listener *listener_new(struct loop *loop, int fd, char err[RG_ERR_MAX])
+{
+    struct listener *l = calloc(1, sizeof(*l));
+    if (l == NULL) {
+        close(fd);
+        snprintf(err, RG_ERR_MAX, "out of memory");
+        return NULL;
+    }
+    l->loop = loop;
+    l->net = loop_net(loop);
+    l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    struct event_base *base = loop_base(loop);
+    l->resume = evtimer_new(base, on_resume, l);
+    l->evl = l->resume
+                 ? evconnlistener_new(base, on_accept, l, LEV_OPT_CLOSE_ON_FREE, -1, fd)
+                 : NULL;
+    if (l->evl == NULL) {
+        close(fd);
+        listener_free(l);
+        snprintf(err, RG_ERR_MAX, "listen: cannot start accepting");
+        return NULL;
+    }
+    evconnlistener_set_error_cb(l->evl, on_accept_error);
+    return l;
+}
+
+void listener_stop(struct listener *l)
+{
+    if (l != NULL && l->evl != NULL) {
+        evconnlistener_free(l->evl);
+        l->evl = NULL;
+    }
+}
+
+void listener_free(struct listener *l)
+{
+    if (l == NULL)
+        return;
+    listener_stop(l);
+    if (l->resume != NULL)
+        event_free(l->resume);
+    if (l->spare_fd >= 0)
+        close(l->spare_fd);
+    free(l);
+}

@@ -1,0 +1,47 @@
+/*
+ * backend.h - what a store backend implements: transactions with
+ * savepoints, and one function per op kind. The writer (store.c) runs each
+ * batch through this table; nothing above the store sees it.
+ *
+ * Every function but open and close runs on the writer's thread inside the
+ * transaction begin() opened, and returns 0, or -1 when the backend failed
+ * (error_class then says how).
+ */
+#ifndef REFGW_BACKEND_H
+#define REFGW_BACKEND_H
+
+#include <stdbool.h>
+
+#include "errors.h"
+#include "ops.h"
+#include "store.h"
+
+struct store_backend {
+    const char *name;
+    void *(*open)(const struct store_options *opt, char err[RG_ERR_MAX]);
+    /* Runs what must run last (a final checkpoint) and frees. */
+    void (*close)(void *db);
+    const char *(*error_class)(void *db);
+
+    int (*begin)(void *db);
+    int (*commit)(void *db);
+    void (*rollback)(void *db);
+    int (*savepoint)(void *db);
+    int (*release)(void *db);
+    void (*rollback_to)(void *db);
+
+    /* One per op kind (OP_COUNT included): runs op inside the transaction. */
+    int (*run[OP_KINDS])(void *db, struct op *op);
+
+    /* Sends waiting to be counted as accepted (OP_COUNT counts them). */
+    long (*uncounted)(void *db);
+
+    /* After a batch committed; checkpoint: the batch asked for one. */
+    int (*after_commit)(void *db, bool checkpoint);
+
+    struct digester *(*digester_new)(void *db);
+};
+
+extern const struct store_backend sqlite_backend;
+
+#endif

@@ -1,0 +1,391 @@
+#include "db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "db_internal.h"
+#include "walbuf.h"
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    /* Routing metadata and status; no content, no client_ref in clear. */
+    "CREATE TABLE IF NOT EXISTS referrals("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"
+    "  ended_at INTEGER,"
+    "  deliveries INTEGER NOT NULL DEFAULT 0,"
+    "  ref_key BLOB UNIQUE,"
+    "  digest BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS referrals_pending ON referrals(recipient, state, seq);"
+    "CREATE INDEX IF NOT EXISTS referrals_age ON referrals(state, created_at);"
+    /* Content, keyed by the referral's seq; deleted (and zeroed) on ack or expiry. */
+    "CREATE TABLE IF NOT EXISTS content("
+    "  seq INTEGER PRIMARY KEY,"
+    "  age_band TEXT, gender TEXT, municipality TEXT, origin TEXT,"
+    "  socioeconomic TEXT, education TEXT, housing TEXT, addiction TEXT,"
+    "  body BLOB NOT NULL);"
+    /* SPEC §6: attr is '' for the key without a subject attribute. */
+    "CREATE TABLE IF NOT EXISTS counts("
+    "  month TEXT NOT NULL, event TEXT NOT NULL,"
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
+    "  attr TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY(month, event, attr, value, sender, recipient, signal, urgency)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rejections("
+    "  month TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY(month, code)) WITHOUT ROWID;"
+    /* The last referral counted as accepted. A store without the mark was
+     * written when sends were counted as they were stored: all are counted. */
+    "INSERT OR IGNORE INTO meta(key, value)"
+    "  SELECT 'counted_seq', coalesce(max(seq), 0) FROM referrals;";
+static const char *const stmt_sql[S_COUNT_STMTS] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT op",
+    [S_RELEASE] = "RELEASE op",
+    [S_ROLLBACK_TO] = "ROLLBACK TO op",
+    [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE ref_key = ?1",
+    [S_INSERT_REFERRAL] = "INSERT INTO referrals(id, sender, sender_type, recipient, "
+                          "recipient_type, signal,"
+                          " urgency, state, created_at, ref_key, digest)"
+                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10)",
+    [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
+                         "origin, socioeconomic,"
+                         " education, housing, addiction, body) VALUES(?1, ?2, ?3, ?4, "
+                         "?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_SELECT_PENDING] =
+        "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, "
+        "r.urgency,"
+        " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, "
+        "c.socioeconomic,"
+        " c.education, c.housing, c.addiction, c.body"
+        " FROM referrals r JOIN content c ON c.seq = r.seq"
+        " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
+    [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
+                         " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
+    [S_SELECT_FOR_END] =
+        "SELECT r.seq, r.state, r.sender, r.sender_type, r.recipient, r.recipient_type,"
+        " r.signal, r.urgency, c.age_band, c.gender, c.municipality, c.origin,"
+        " c.socioeconomic, c.education, c.housing, c.addiction"
+        " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
+        " WHERE r.id = ?1 AND r.recipient = ?2",
+    [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
+    [S_MARK_ACKED] =
+        "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2"
+        " WHERE seq = ?1",
+    [S_MARK_EXPIRED] = "UPDATE referrals SET state = 3, ended_at = ?2 WHERE seq = ?1",
+    [S_SELECT_EXPIRED] =
+        "SELECT r.id, r.recipient FROM referrals r"
+        " WHERE r.state IN (0, 1) AND r.created_at < ?1 ORDER BY r.created_at LIMIT ?2",
+    [S_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
+                 " FROM referrals WHERE id = ?1 AND sender = ?2",
+    [S_COUNT] = "INSERT INTO counts(month, event, sender, sender_type, recipient, "
+                "recipient_type,"
+                " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                "?8, ?9, ?10, ?11)"
+                " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
+                    " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    [S_PING] = "SELECT value FROM meta WHERE key = 'secret'",
+    /* The same columns as S_SELECT_FOR_END, with the creation time for the state. */
+    [S_SELECT_UNCOUNTED] =
+        "SELECT r.seq, r.created_at, r.sender, r.sender_type, r.recipient,"
+        " r.recipient_type, r.signal, r.urgency, c.age_band, c.gender, c.municipality,"
+        " c.origin, c.socioeconomic, c.education, c.housing, c.addiction"
+        " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
+        " WHERE r.seq > (SELECT value FROM meta WHERE key = 'counted_seq')"
+        " ORDER BY r.seq",
+    [S_SET_COUNTED] = "UPDATE meta SET value = ?1 WHERE key = 'counted_seq'",
+    [S_COUNT_UNCOUNTED] =
+        "SELECT count(*) FROM referrals"
+        " WHERE seq > (SELECT value FROM meta WHERE key = 'counted_seq')",
+};
+
+int db_failed(struct db *s, int rc)
+{
+    s->last_error = rc;
+    return -1;
+}
+
+const char *db_error_class(const struct db *s)
+{
+    switch (s->last_error & 0xff) {
+    case SQLITE_FULL:
+        return "disk full";
+    case SQLITE_IOERR:
+        return "I/O error";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return "database corrupt";
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+        return "cannot write the database";
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return "database busy";
+    case SQLITE_NOMEM:
+        return "out of memory";
+    default:
+        return "store failure";
+    }
+}
+
+static int exec(struct db *s, const char *sql)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : db_failed(s, rc);
+}
+
+static int load_secret(struct db *s)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'secret'",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_failed(s, rc);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SECRET_LEN) {
+        memcpy(s->secret, sqlite3_column_blob(st, 0), SECRET_LEN);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_failed(s, rc);
+    /* First start: a fresh key for hashing client_refs and content. */
+    if (rg_random_bytes(s->secret, SECRET_LEN) < 0)
+        return db_failed(s, SQLITE_ERROR);
+    rc = sqlite3_prepare_v2(s->db, "INSERT INTO meta(key, value) VALUES('secret', ?1)",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_failed(s, rc);
+    sqlite3_bind_blob(st, 1, s->secret, SECRET_LEN, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+static int check_integrity(struct db *s, char err[RG_ERR_MAX])
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    bool ok =
+        rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
+    sqlite3_finalize(st);
+    if (!ok) {
+        snprintf(err, RG_ERR_MAX, "the database failed its integrity check (%s)",
+                 rc == SQLITE_ROW ? "corrupt" : sqlite3_errstr(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct db *s = arg;
+    s->wal_frames = frames;
+    return SQLITE_OK;
+}
+
+struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
+{
+    if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
+        snprintf(err, RG_ERR_MAX, "cannot create data_dir %.180s: %s", data_dir,
+                 strerror(errno));
+        return NULL;
+    }
+    struct db *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, RG_ERR_MAX, "out of memory");
+        return NULL;
+    }
+    s->data_dir = strdup(data_dir);
+    s->op_counts = tally_new();
+    s->batch_counts = tally_new();
+    s->accepted = tally_new();
+    s->batch_accepted = tally_new();
+    if (s->data_dir == NULL || s->op_counts == NULL || s->batch_counts == NULL ||
+        s->accepted == NULL || s->batch_accepted == NULL) {
+        snprintf(err, RG_ERR_MAX, "out of memory");
+        db_close(s);
+        return NULL;
+    }
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
+    /* The WAL's writes are gathered into few large calls (walbuf.h; it relies
+     * on synchronous=FULL, set below). */
+    int rc = walbuf_register() < 0
+                 ? SQLITE_ERROR
+                 : sqlite3_open_v2(path, &s->db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_NOMUTEX,
+                                   WALBUF_VFS);
+    if (rc != SQLITE_OK) {
+        snprintf(err, RG_ERR_MAX, "cannot open %.180s: %s", path, sqlite3_errstr(rc));
+        db_close(s);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, 5000);
+    /* Durable across power loss; deleted content zeroed; no temp files outside;
+     * 8 MiB of cache (SQLite's default is 2), which keeps more of the random
+     * client_ref index in memory and fills within the first minute of load. */
+    static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+                                  "PRAGMA synchronous=FULL;"
+                                  "PRAGMA secure_delete=ON;"
+                                  "PRAGMA temp_store=MEMORY;"
+                                  "PRAGMA cell_size_check=ON;"
+                                  "PRAGMA cache_size=-8192;";
+    if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
+        load_secret(s) < 0) {
+        if (err[0] == '\0' || s->last_error != 0)
+            snprintf(err, RG_ERR_MAX, "cannot use %.180s: %s", path,
+                     sqlite3_errstr(s->last_error));
+        db_close(s);
+        return NULL;
+    }
+    /* Our hook replaces SQLite's automatic checkpoints (which run inside the
+     * commit): see checkpointer.h. */
+    sqlite3_wal_hook(s->db, on_wal_commit, s);
+    for (int i = 0; i < S_COUNT_STMTS; i++) {
+        rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &s->stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, RG_ERR_MAX, "cannot prepare statements in %.100s: %s", path,
+                     sqlite3_errmsg(s->db));
+            db_close(s);
+            return NULL;
+        }
+    }
+    sqlite3_stmt *st = s->stmt[S_COUNT_UNCOUNTED];
+    rc = sqlite3_step(st);
+    s->uncounted = sqlite3_column_int64(st, 0);
+    s->accepted_exact = s->uncounted == 0; /* else sends of an earlier run wait */
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        snprintf(err, RG_ERR_MAX, "cannot read %.180s: %s", path, sqlite3_errstr(rc));
+        db_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int db_wal_frames(const struct db *s)
+{
+    return s->wal_frames;
+}
+
+const char *db_data_dir(const struct db *s)
+{
+    return s->data_dir;
+}
+
+int db_checkpoint_restart(struct db *s)
+{
+    int rc =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    if (rc == SQLITE_OK)
+        s->wal_frames = 0; /* all copied: the next commit starts the WAL again */
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_failed(s, rc);
+}
+
+int db_checkpoint(struct db *s)
+{
+    int rc =
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    if (rc == SQLITE_OK)
+        s->wal_frames = 0;
+    /* Busy: the checkpointer thread holds the lock; the next minute retries.
+     * At shutdown the checkpointer has stopped before the store closes. */
+    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_failed(s, rc);
+}
+
+void db_close(struct db *s)
+{
+    if (s == NULL)
+        return;
+    for (int i = 0; i < S_COUNT_STMTS; i++)
+        sqlite3_finalize(s->stmt[i]);
+    if (s->db != NULL) {
+        db_checkpoint(s);
+        sqlite3_close(s->db);
+    }
+    OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    free(s->data_dir);
+    tally_free(s->op_counts);
+    tally_free(s->batch_counts);
+    tally_free(s->accepted);
+    tally_free(s->batch_accepted);
+    free(s);
+}
+
+struct digester *db_digester_new(const struct db *s)
+{
+    return digester_new(s->secret, SECRET_LEN);
+}
+
+int db_begin(struct db *s)
+{
+    s->room_checked = false;
+    return db_run(s, S_BEGIN);
+}
+
+int db_commit(struct db *s)
+{
+    if (db_counts_write(s) < 0 || db_run(s, S_COMMIT) < 0)
+        return -1; /* the caller rolls back: counts and events go together */
+    db_counts_committed(s);
+    return 0;
+}
+
+void db_rollback(struct db *s)
+{
+    db_counts_rolled_back(s);
+    if (!sqlite3_get_autocommit(s->db))
+        db_run(s, S_ROLLBACK);
+}
+
+int db_savepoint(struct db *s)
+{
+    db_counts_op_begin(s);
+    return db_run(s, S_SAVEPOINT);
+}
+
+int db_release(struct db *s)
+{
+    if (db_counts_op_release(s) < 0)
+        return -1;
+    return db_run(s, S_RELEASE);
+}
+
+void db_rollback_to(struct db *s)
+{
+    db_counts_op_undo(s);
+    db_run(s, S_ROLLBACK_TO);
+    db_run(s, S_RELEASE);
+}
+
+int db_ping(struct db *s)
+{
+    sqlite3_stmt *st = db_prepared(s, S_PING);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_failed(s, rc);
+}

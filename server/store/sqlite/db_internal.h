@@ -1,0 +1,157 @@
+/*
+ * db_internal.h - the SQLite store's private parts, shared only by the files
+ * that implement db.h and db_stats.h: open and transactions (db.c),
+ * referral operations (referrals.c), counting (counting.c), count queries
+ * (db_stats.c). Nothing else includes this.
+ */
+#ifndef REFGW_DB_INTERNAL_H
+#define REFGW_DB_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "digests.h"
+#include "tally.h"
+
+#define SECRET_LEN 32
+
+enum stmt_id {
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_SAVEPOINT,
+    S_RELEASE,
+    S_ROLLBACK_TO,
+    S_FIND_REF,
+    S_INSERT_REFERRAL,
+    S_INSERT_CONTENT,
+    S_SELECT_PENDING,
+    S_MARK_DELIVERED,
+    S_SELECT_FOR_END,
+    S_DELETE_CONTENT,
+    S_MARK_ACKED,
+    S_MARK_EXPIRED,
+    S_SELECT_EXPIRED,
+    S_STATUS,
+    S_COUNT,
+    S_REJECTION,
+    S_PING,
+    S_SELECT_UNCOUNTED,
+    S_SET_COUNTED,
+    S_COUNT_UNCOUNTED,
+    S_COUNT_STMTS
+};
+
+struct db {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT_STMTS];
+    unsigned char secret[SECRET_LEN]; /* keys the digests (store_digester_new) */
+    int last_error;
+    char *data_dir;          /* for the free-space check */
+    bool room, room_checked; /* its answer, and whether this transaction has one */
+    size_t bytes_since_room_check;
+    /* Counter increments of the current op (inside a savepoint) and of the
+     * batch; written by db_commit(). */
+    struct tally *op_counts, *batch_counts;
+    bool in_savepoint;
+    int wal_frames; /* after the last commit */
+    /* Sends stored since sends were last counted; never fewer than wait: a
+     * put undone by a rollback stays in it, and a rollback that may have
+     * undone a counting makes it at least 1. */
+    long uncounted;
+    /* The sends waiting to be counted, tallied as they are stored, so that
+     * counting them need not read them back: those committed (accepted) and
+     * those of this transaction (batch_accepted). Exact only while no
+     * rollback has happened since sends were last counted; counting then
+     * reads the sends from the table instead, and the tally is exact again
+     * once that counting commits (counting.c: db_count_accepted). */
+    struct tally *accepted, *batch_accepted;
+    bool accepted_exact;
+    bool counted_in_op, counted_in_tx; /* this savepoint, this transaction */
+    bool exact_after_commit;           /* counted from the table, no rollback since */
+    long long last_put_seq;
+};
+
+/* A referral's routing and subject as read back for counting an event. */
+struct ending {
+    long long seq;
+    int state;
+    struct rg_routing route;
+    char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX];
+};
+
+/* Records a failed SQLite call's code for db_error_class(); returns -1. */
+int db_failed(struct db *s, int rc);
+
+/* Resets a statement for reuse; bindings are cleared so no content lingers. */
+static inline sqlite3_stmt *db_prepared(struct db *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = s->stmt[id];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+/* Runs a statement that returns no row; 0 or -1. */
+static inline int db_run(struct db *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = db_prepared(s, id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+static inline void db_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* src into dst (size > 0), cut to fit. Not snprintf: counting copies a
+ * dozen fields for every send, and printf's machinery showed in profiles. */
+static inline void db_copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static inline void db_column_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    db_copy_str(dst, size, v ? (const char *)v : "");
+}
+
+/* Columns 0 and 2-15 of S_SELECT_FOR_END and S_SELECT_UNCOUNTED (column 1
+ * differs: the state or the creation time). referrals.c */
+void db_read_ending(sqlite3_stmt *st, struct ending *e);
+
+/* ---- counting.c: the counters' side of events and transactions ---- */
+
+/* One event, counted with this op (inside a savepoint) or transaction. */
+int db_count_event(struct db *s, time_t now, const char *event,
+                   const struct rg_routing *route,
+                   const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]);
+
+/* A send stored now, to be counted as accepted later (db_count_accepted). */
+int db_count_put(struct db *s, time_t now, long long seq,
+                 const struct rg_routing *route,
+                 const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]);
+
+/* Around an op's savepoint: opened; released (0 or -1); undone. */
+void db_counts_op_begin(struct db *s);
+int db_counts_op_release(struct db *s);
+void db_counts_op_undo(struct db *s);
+
+/* Around a transaction: write its counters before the commit (0 or -1);
+ * after the commit; after a rollback. */
+int db_counts_write(struct db *s);
+void db_counts_committed(struct db *s);
+void db_counts_rolled_back(struct db *s);
+
+/* Counts the sends waiting to be counted and writes the current tally (the
+ * op's inside a savepoint, else the batch's) to the counts table, so that a
+ * query of the counts that follows sees every event. */
+int db_counts_settle(struct db *s);
+
+#endif

@@ -1,0 +1,323 @@
+#include "db.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "db_internal.h"
+
+/*
+ * New referrals are refused while the filesystem is nearly full, so that the
+ * space left serves deliveries and acknowledgements, which free space: SQLite
+ * needs to write (WAL frames) even to delete. The reserve is 5% of the
+ * filesystem, at least 1 MiB and at most 256 MiB.
+ */
+static bool free_space_above_reserve(const struct db *s)
+{
+    struct statvfs v;
+    if (s->data_dir == NULL || statvfs(s->data_dir, &v) < 0)
+        return true; /* cannot tell: let SQLite find out */
+    double total = (double)v.f_blocks * v.f_frsize;
+    double free_bytes = (double)v.f_bavail * v.f_frsize;
+    double reserve = total * 0.05;
+    if (reserve < 1024.0 * 1024)
+        reserve = 1024.0 * 1024;
+    if (reserve > 256.0 * 1024 * 1024)
+        reserve = 256.0 * 1024 * 1024;
+    return free_bytes >= reserve;
+}
+
+/* The filesystem is asked once per transaction, and again after every MiB of
+ * bodies: until SQLite spills or commits, the puts of a transaction do not
+ * change what it would answer. */
+#define ROOM_RECHECK_BYTES (1024 * 1024)
+static bool has_room(struct db *s, size_t body_len)
+{
+    if (!s->room_checked || s->bytes_since_room_check >= ROOM_RECHECK_BYTES) {
+        s->room = free_space_above_reserve(s);
+        s->room_checked = true;
+        s->bytes_since_room_check = 0;
+    }
+    s->bytes_since_room_check += body_len;
+    return s->room;
+}
+
+/* Whether the sender already used this client_ref (key): then *outcome says
+ * whether with the same content (digest), and id and *state are the earlier
+ * referral's. */
+static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
+                    const unsigned char digest[DIGEST_LEN], char id[RG_ID_LEN + 1],
+                    enum put_outcome *outcome, enum referral_state *state, bool *found)
+{
+    sqlite3_stmt *st = db_prepared(s, S_FIND_REF);
+    sqlite3_bind_blob(st, 1, key, DIGEST_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        db_column_copy(st, 0, id, RG_ID_LEN + 1);
+        bool same = sqlite3_column_bytes(st, 1) == DIGEST_LEN &&
+                    CRYPTO_memcmp(sqlite3_column_blob(st, 1), digest, DIGEST_LEN) == 0;
+        *state = (enum referral_state)sqlite3_column_int(st, 2);
+        *outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p,
+           const struct put_digests *d, time_t now, char id[RG_ID_LEN + 1],
+           enum put_outcome *outcome, enum referral_state *state)
+{
+    const unsigned char *key = d->ref_key, *digest = d->content;
+    bool has_ref = r->client_ref[0] != '\0', found = false;
+    if (!has_room(s, r->body_len)) {
+        /* A repeated send is still answered: it stores nothing. */
+        if (has_ref && find_ref(s, key, digest, id, outcome, state, &found) < 0)
+            return -1;
+        return found ? 0 : db_failed(s, SQLITE_FULL);
+    }
+    if (rg_id_new(id) < 0)
+        return db_failed(s, SQLITE_ERROR);
+
+    sqlite3_stmt *st = db_prepared(s, S_INSERT_REFERRAL);
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, p->sender);
+    db_bind_text(st, 3, p->sender_type);
+    db_bind_text(st, 4, p->recipient);
+    db_bind_text(st, 5, p->recipient_type);
+    db_bind_text(st, 6, p->signal);
+    db_bind_text(st, 7, p->urgency);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+    if (has_ref)
+        sqlite3_bind_blob(st, 9, key, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 10, digest, DIGEST_LEN, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    /* A client_ref used before fails its UNIQUE index, which is then asked
+     * for the earlier referral: one seek of that index per send, not two. */
+    if ((rc & 0xff) == SQLITE_CONSTRAINT && has_ref) {
+        if (find_ref(s, key, digest, id, outcome, state, &found) < 0)
+            return -1;
+        if (found)
+            return 0;
+    }
+    if (rc != SQLITE_DONE)
+        return db_failed(s, rc);
+    sqlite3_int64 seq = sqlite3_last_insert_rowid(s->db);
+
+    st = db_prepared(s, S_INSERT_CONTENT);
+    sqlite3_bind_int64(st, 1, seq);
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        db_bind_text(st, 2 + i, r->subject[i]);
+    sqlite3_bind_blob(st, 10, r->body, (int)r->body_len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_failed(s, rc);
+
+    /* Counted as accepted later (db_count_accepted), from a tally. */
+    if (db_count_put(s, now, seq, p, r->subject) < 0)
+        return -1;
+    *outcome = PUT_CREATED;
+    return 0;
+}
+
+static int read_item(sqlite3_stmt *st, struct inbox_item *it)
+{
+    db_column_copy(st, 1, it->id, sizeof(it->id));
+    db_column_copy(st, 2, it->from, sizeof(it->from));
+    db_column_copy(st, 3, it->from_type, sizeof(it->from_type));
+    it->created_at = (time_t)sqlite3_column_int64(st, 4);
+    db_column_copy(st, 5, it->signal, sizeof(it->signal));
+    db_column_copy(st, 6, it->urgency, sizeof(it->urgency));
+    it->deliveries = sqlite3_column_int(st, 7) + 1;
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        db_column_copy(st, 8 + i, it->subject[i], sizeof(it->subject[i]));
+    int len = sqlite3_column_bytes(st, 16);
+    const void *body = sqlite3_column_blob(st, 16);
+    it->body = malloc((size_t)len + 1);
+    if (it->body == NULL)
+        return -1;
+    if (len > 0)
+        memcpy(it->body, body, (size_t)len);
+    it->body[len] = '\0';
+    it->body_len = (size_t)len;
+    return 0;
+}
+
+int db_inbox(struct db *s, const char *recipient, int limit, size_t max_bytes,
+             time_t now, struct inbox_item **items, size_t *count)
+{
+    *items = calloc((size_t)limit, sizeof(**items));
+    *count = 0;
+    if (*items == NULL)
+        return db_failed(s, SQLITE_NOMEM);
+    long long *seqs = calloc((size_t)limit, sizeof(*seqs));
+    if (seqs == NULL)
+        return db_failed(s, SQLITE_NOMEM);
+
+    sqlite3_stmt *st = db_prepared(s, S_SELECT_PENDING);
+    db_bind_text(st, 1, recipient);
+    sqlite3_bind_int(st, 2, limit);
+    size_t bytes = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(st, 16);
+        if (*count > 0 && bytes + len > max_bytes)
+            break;
+        seqs[*count] = sqlite3_column_int64(st, 0);
+        if (read_item(st, &(*items)[*count]) < 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        bytes += len;
+        (*count)++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(seqs);
+        return db_failed(s, rc);
+    }
+    for (size_t i = 0; i < *count; i++) {
+        st = db_prepared(s, S_MARK_DELIVERED);
+        sqlite3_bind_int64(st, 1, seqs[i]);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            free(seqs);
+            return db_failed(s, rc);
+        }
+    }
+    free(seqs);
+    return 0;
+}
+
+/* Columns 0 and 2-15 of S_SELECT_FOR_END and S_SELECT_UNCOUNTED (column 1
+ * differs: the state or the creation time). */
+void db_read_ending(sqlite3_stmt *st, struct ending *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    struct rg_routing *r = &e->route;
+    db_column_copy(st, 2, r->sender, sizeof(r->sender));
+    db_column_copy(st, 3, r->sender_type, sizeof(r->sender_type));
+    db_column_copy(st, 4, r->recipient, sizeof(r->recipient));
+    db_column_copy(st, 5, r->recipient_type, sizeof(r->recipient_type));
+    db_column_copy(st, 6, r->signal, sizeof(r->signal));
+    db_column_copy(st, 7, r->urgency, sizeof(r->urgency));
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        db_column_copy(st, 8 + i, e->subject[i], sizeof(e->subject[i]));
+}
+
+/* Reads what counting the end of a referral needs; found=false if not recipient's. */
+static int load_ending(struct db *s, const char *id, const char *recipient,
+                       struct ending *e, bool *found)
+{
+    sqlite3_stmt *st = db_prepared(s, S_SELECT_FOR_END);
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, recipient);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        db_read_ending(st, e);
+        e->state = sqlite3_column_int(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+/* Erases the content of a pending referral, moves it to its end state and counts. */
+static int end_referral(struct db *s, const struct ending *e, enum stmt_id mark,
+                        const char *event, time_t now)
+{
+    /* Counting a send as accepted needs the subject this erases. */
+    if (db_count_accepted(s) < 0)
+        return -1;
+    sqlite3_stmt *st = db_prepared(s, S_DELETE_CONTENT);
+    sqlite3_bind_int64(st, 1, e->seq);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_failed(s, rc);
+    st = db_prepared(s, mark);
+    sqlite3_bind_int64(st, 1, e->seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_failed(s, rc);
+    return db_count_event(s, now, event, &e->route, e->subject);
+}
+
+int db_ack(struct db *s, const char *recipient, const char *id, time_t now, bool *found)
+{
+    struct ending e;
+    if (load_ending(s, id, recipient, &e, found) < 0)
+        return -1;
+    /* An expired referral's content is gone; acknowledging it changes nothing. */
+    if (!*found || e.state >= STATE_ACKNOWLEDGED) {
+        *found = *found && e.state == STATE_ACKNOWLEDGED;
+        return 0;
+    }
+    return end_referral(s, &e, S_MARK_ACKED, "acknowledged", now);
+}
+
+int db_status(struct db *s, const char *sender, const char *id,
+              struct referral_status *out, bool *found)
+{
+    sqlite3_stmt *st = db_prepared(s, S_STATUS);
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, sender);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        db_column_copy(st, 0, out->to, sizeof(out->to));
+        out->state = (enum referral_state)sqlite3_column_int(st, 1);
+        out->created_at = (time_t)sqlite3_column_int64(st, 2);
+        out->delivered_at = (time_t)sqlite3_column_int64(st, 3);
+        out->acknowledged_at = (time_t)sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+int db_expire(struct db *s, time_t cutoff, time_t now, int max, int *expired)
+{
+    *expired = 0;
+    struct {
+        char id[RG_ID_LEN + 1];
+        char recipient[RG_ORG_ID_MAX + 1];
+    } *due = calloc((size_t)max, sizeof(*due));
+    if (due == NULL)
+        return db_failed(s, SQLITE_NOMEM);
+    sqlite3_stmt *st = db_prepared(s, S_SELECT_EXPIRED);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)cutoff);
+    sqlite3_bind_int(st, 2, max);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+        db_column_copy(st, 0, due[n].id, sizeof(due[n].id));
+        db_column_copy(st, 1, due[n].recipient, sizeof(due[n].recipient));
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        free(due);
+        return db_failed(s, rc);
+    }
+    for (int i = 0; i < n; i++) {
+        struct ending e;
+        bool found;
+        if (load_ending(s, due[i].id, due[i].recipient, &e, &found) < 0 ||
+            (found && end_referral(s, &e, S_MARK_EXPIRED, "expired", now) < 0)) {
+            free(due);
+            return -1;
+        }
+        *expired += found;
+    }
+    free(due);
+    return 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * Unit tests of lib/wipe.c: no freed block still holds referral content.
+ *
+ * The program is linked with -Wl,--wrap=free, so every free() of the code
+ * under test (lib/, and cJSON's frees, which go through the hooks) passes
+ * through wrap_free below, which looks for a canary in the block before
+ * handing it to the real free. Each case parses, builds and prints
+ * documents carrying the canary the way the gateway and the client do, then
+ * frees everything. A control case without the wiping allocator must see
+ * the canary in freed blocks: proof that the check can fail.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "json.h"
+#include "referral.h"
+#include "wipe.h"
+
+#define CANARY "canary-7f3a9c41-body-of-a-referral"
+
+void __real_free(void *p);
+void __wrap_free(void *p);
+
+static int leaks; /* freed blocks that still held the canary */
+
+void __wrap_free(void *p)
+{
+    if (p != NULL) {
+        size_t n = malloc_usable_size(p);
+        if (memmem(p, n, CANARY, strlen(CANARY)) != NULL)
+            leaks++;
+    }
+    __real_free(p);
+}
+
+static const char referral_doc[] =
+    "{\"to\":\"ecmj\",\"signal\":\"loverboy\",\"client_ref\":\"r-1\","
+    "\"subject\":{\"age_band\":\"16_17\",\"gender\":\"male\"},"
+    "\"body\":\"Observed: " CANARY ", call the mentor.\"}";
+
+/* What the gateway does with a send, and the client with a referral it
+ * reads: parse and validate, then free. */
+static void parse_and_clear(void)
+{
+    struct rg_referral r;
+    struct rg_error err;
+    assert_int_equal(rg_referral_parse(referral_doc, strlen(referral_doc), &r, &err), 0);
+    assert_non_null(strstr(r.body, CANARY));
+    rg_referral_clear(&r);
+    cJSON *doc = rg_json_parse(referral_doc, strlen(referral_doc), 8, &err);
+    assert_non_null(doc);
+    cJSON_Delete(doc);
+}
+
+/* What the gateway does with an inbox answer: a tree of items with their
+ * bodies, printed, sent, and freed. */
+static void build_and_print(void)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(doc, "referrals");
+    for (int i = 0; i < 40; i++) {
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "body", "Observed: " CANARY ".");
+        cJSON_AddItemToArray(list, item);
+    }
+    char *text = rg_json_print(doc);
+    assert_non_null(text);
+    cJSON_Delete(doc);
+    cJSON_free(text);
+}
+
+static void test_nothing_freed_holds_content(void **state)
+{
+    rg_json_use_wiping_allocator();
+    leaks = 0;
+    parse_and_clear();
+    build_and_print();
+    assert_int_equal(leaks, 0);
+}
+
+/* cJSON as it allocates by default, but with its frees made visible here
+ * (the default ones happen inside libcjson, out of the wrap's reach). */
+static void plain_free(void *p)
+{
+    free(p);
+}
+
+static void test_without_wiping_the_canary_survives(void **state)
+{
+    cJSON_Hooks plain = {malloc, plain_free};
+    cJSON_InitHooks(&plain);
+    leaks = 0;
+    parse_and_clear();
+    assert_true(leaks > 0);
+    leaks = 0;
+    build_and_print();
+    assert_true(leaks > 0);
+}
+
+static void test_wiping_free_zeroes_the_block(void **state)
+{
+    char *p = rg_wiping_malloc(64);
+    assert_non_null(p);
+    memcpy(p, CANARY, sizeof(CANARY));
+    leaks = 0;
+    rg_wiping_free(p);
+    assert_int_equal(leaks, 0);
+    rg_wiping_free(NULL);
+    assert_null(rg_wiping_malloc(SIZE_MAX));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wiping_free_zeroes_the_block),
+        cmocka_unit_test(test_nothing_freed_holds_content),
+        cmocka_unit_test(test_without_wiping_the_canary_survives),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
