@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ids.h"
 #include "wipe.h"
 
 bool rg_utf8_valid(const char *s, size_t len)
@@ -224,6 +225,13 @@ long long rg_json_count(const cJSON *number)
     if (v <= -9.2e18)
         return LLONG_MIN;
     return (long long)v;
+}
+
+void rg_json_add_time(cJSON *object, const char *name, time_t t)
+{
+    char buf[RG_TIME_LEN];
+    rg_time_format(t, buf);
+    cJSON_AddStringToObject(object, name, buf);
 }
 
 char *rg_json_print(const cJSON *item)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -28,6 +29,9 @@ bool rg_utf8_valid(const char *s, size_t len);
  * would be undefined behaviour).
  */
 long long rg_json_count(const cJSON *number);
+
+/* Adds name: the RFC 3339 UTC time of t ("2026-11-28T09:15:02Z"). */
+void rg_json_add_time(cJSON *object, const char *name, time_t t);
 
 /* Prints compactly; the caller frees with cJSON_free. NULL on allocation failure. */
 char *rg_json_print(const cJSON *item);

@@ -6,18 +6,12 @@
 
 #include "config.h"
 #include "handlers.h"
+#include "json.h"
 #include "api_limits.h"
 #include "query.h"
 #include "waiters.h"
 
 static void inbox_query(struct call *call);
-
-static void add_time(cJSON *doc, const char *name, time_t t)
-{
-    char buf[RG_TIME_LEN];
-    rg_time_format(t, buf);
-    cJSON_AddStringToObject(doc, name, buf);
-}
 
 static cJSON *inbox_item_json(const struct inbox_item *it)
 {
@@ -26,7 +20,7 @@ static cJSON *inbox_item_json(const struct inbox_item *it)
     cJSON_AddStringToObject(item, "id", it->id);
     cJSON_AddStringToObject(item, "from", it->from);
     cJSON_AddStringToObject(item, "from_type", it->from_type);
-    add_time(item, "created_at", it->created_at);
+    rg_json_add_time(item, "created_at", it->created_at);
     cJSON_AddStringToObject(item, "signal", it->signal);
     cJSON_AddStringToObject(item, "urgency", it->urgency);
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)

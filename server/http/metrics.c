@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "taxonomy.h"
+#include "textbuf.h"
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -80,14 +81,5 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
             fprintf(f, "refgw_oldest_pending_age_seconds{recipient_type=\"%s\"} %lld\n",
                     rg_org_types.values[t], m->store->oldest_age[t]);
 
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    return rg_text_finish(f, &buf);
 }

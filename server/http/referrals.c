@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "handlers.h"
+#include "json.h"
 #include "ids.h"
 
 static bool is_json_type(const char *ct)
@@ -20,13 +21,6 @@ static bool is_json_type(const char *ct)
     if (strncasecmp(ct, "application/json", n) != 0)
         return false;
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
-
-static void add_time(cJSON *doc, const char *name, time_t t)
-{
-    char buf[RG_TIME_LEN];
-    rg_time_format(t, buf);
-    cJSON_AddStringToObject(doc, name, buf);
 }
 
 static void send_done(struct op *op)
@@ -122,11 +116,11 @@ static void status_done(struct op *op)
         cJSON_AddStringToObject(doc, "id", op->u.status.id);
         cJSON_AddStringToObject(doc, "to", st->to);
         cJSON_AddStringToObject(doc, "status", referral_state_name(st->state));
-        add_time(doc, "created_at", st->created_at);
+        rg_json_add_time(doc, "created_at", st->created_at);
         if (st->delivered_at != 0)
-            add_time(doc, "delivered_at", st->delivered_at);
+            rg_json_add_time(doc, "delivered_at", st->delivered_at);
         if (st->acknowledged_at != 0)
-            add_time(doc, "acknowledged_at", st->acknowledged_at);
+            rg_json_add_time(doc, "acknowledged_at", st->acknowledged_at);
         call_reply_json(call, 200, doc);
     }
     op_free(op);

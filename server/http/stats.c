@@ -6,6 +6,7 @@
 
 #include "query.h"
 #include "taxonomy.h"
+#include "textbuf.h"
 
 static const struct rg_enum stats_formats = {"format",
                                              (const char *const[]){"json", "csv"}, 2};
@@ -216,14 +217,5 @@ char *stats_to_csv(const struct stats_request *req, const struct stats_table *t,
         else
             fprintf(f, "%lld\n", r->count);
     }
-    if (ferror(f)) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    if (fclose(f) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    return rg_text_finish(f, &buf);
 }
