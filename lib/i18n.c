@@ -95,6 +95,7 @@ static const char *const messages[MSG_COUNT][RG_LANG_COUNT] = {
                                   "Gemeenten die hier niet staan: niet gepubliceerd "
                                   "(minder dan {0})."},
     [MSG_MUNICIPALITY] = {"{0}", "Gemeente {0}"},
+    [MSG_AS_IS] = {"{0}", "{0}"},
     [MSG_PERIOD_YEAR] = {"{0}", "{0}"},
     [MSG_PERIOD_QUARTER] = {"Q{0} {1}", "{0}e kwartaal {1}"},
     [MSG_PERIOD_MONTH] = {"{0} {1}", "{0} {1}"},

@@ -67,6 +67,7 @@ enum rg_msg {
     MSG_NOT_PUBLISHED_SHORT,  /* in a chart's legend */
     MSG_OTHER_MUNICIPALITIES, /* {0} threshold */
     MSG_MUNICIPALITY,         /* {0} name */
+    MSG_AS_IS,                /* {0} alone: a code that has no words */
     MSG_PERIOD_YEAR,          /* {0} year */
     MSG_PERIOD_QUARTER,       /* {0} quarter 1-4, {1} year */
     MSG_PERIOD_MONTH,         /* {0} month's name, {1} year */
