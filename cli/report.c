@@ -6,369 +6,333 @@
 
 #include "ids.h"
 #include "json.h"
-#include "svg.h"
-
-#define REPORT_COUNT_MAX 1000000000000000LL /* far beyond any real count */
+#include "places.h"
+#include "report_page.h"
 
 const char *const report_events[REPORT_EVENTS] = {"accepted", "acknowledged",
                                                   "expired"};
 
-/* How the page names what the API calls by a word. */
-static const struct {
-    const char *word, *label;
-} labels[] = {
-    {"accepted", "Sent (accepted)"},
-    {"acknowledged", "Taken in by the recipient (acknowledged)"},
-    {"expired", "Never taken in (expired)"},
-    {"age_band", "Age band"},
-    {"gender", "Gender"},
-    {"municipality", "Municipality"},
-    {"origin", "Origin"},
-    {"socioeconomic", "Socio-economic situation"},
-    {"education", "Education"},
-    {"housing", "Housing"},
-    {"addiction", "Addiction"},
-};
-
-static const char *label_of(const char *word)
-{
-    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-        if (strcmp(labels[i].word, word) == 0)
-            return labels[i].label;
-    return word;
-}
-
+/* Plain, readable on screen and on paper; nothing loaded from anywhere. */
 static const char style[] =
-    "body{font-family:sans-serif;color:#222;margin:2em auto;max-width:72em;padding:0 "
-    "1em}"
-    "h1{font-size:1.6em}h2{font-size:1.3em;margin-top:2em;border-bottom:1px solid #ccc}"
-    "h3{font-size:1.1em;margin-top:1.6em}"
-    ".chart-box{overflow-x:auto;margin:0.5em 0}"
-    "table{border-collapse:collapse;margin:0.5em 0 1em}"
-    "th,td{border:1px solid #ccc;padding:0.2em 0.6em;text-align:left}"
+    "body{font-family:system-ui,'Segoe UI',Roboto,Arial,sans-serif;color:#1f1f1f;"
+    "line-height:1.5;margin:0 auto;max-width:66rem;padding:1.5rem}"
+    "h1{font-size:1.7rem;line-height:1.25;margin:.5rem 0}"
+    "h2{font-size:1.35rem;margin-top:2.5rem;border-bottom:2px solid #0072B2;"
+    "padding-bottom:.2rem}"
+    "h3{font-size:1.12rem;margin-top:2rem}h4{font-size:1rem;margin:.2rem 0}"
+    ".meta{color:#555}"
+    ".reading{background:#f2f6fa;border-left:4px solid #0072B2;padding:.3rem 1.2rem;"
+    "margin:1.5rem 0}"
+    ".chart-box{overflow-x:auto}svg.chart{max-width:100%;height:auto}"
+    "table{border-collapse:collapse;margin:.4rem 0 1.2rem;font-size:.92rem}"
+    "th,td{border-bottom:1px solid #d6d6d6;padding:.2rem .7rem;text-align:left;"
+    "vertical-align:top}"
+    "thead th{background:#f2f2f2}"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}"
-    "td.suppressed{text-align:right;font-style:italic;color:#555;"
-    "background:repeating-linear-gradient(45deg,#fff,#fff 3px,#e4e4e4 3px,#e4e4e4 6px)}"
-    ".note{background:#f4f4f4;border-left:4px solid #888;padding:0.6em 1em}"
-    "@media print{.chart-box{overflow:visible}}";
+    "td.not-published{color:#555;font-style:italic;text-align:right;white-space:nowrap}"
+    "tbody th{white-space:nowrap}"
+    "tr.total th,tr.total td{border-top:2px solid #999}"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));"
+    "gap:.5rem 2.5rem}"
+    ".card{break-inside:avoid}.card table{width:100%}"
+    ".note{color:#555;font-size:.92rem}"
+    "@media print{body{max-width:none;padding:0}.chart-box{overflow:visible}"
+    "section.period{break-before:page}}";
 
-static void text(FILE *out, const char *s)
+void page_text(const struct page *p, const char *s)
 {
-    svg_escape(out, s);
+    svg_escape(p->out, s);
 }
 
-/* A count cell of a table: the figure, "suppressed", or 0 for a row left out. */
-static void count_cell(FILE *out, const cJSON *row)
+void page_msg(const struct page *p, enum rg_msg key, const char *const *args,
+              size_t nargs)
 {
-    const cJSON *count = cJSON_GetObjectItemCaseSensitive(row, "count");
-    if (row == NULL)
-        fputs("<td class=\"num\">0</td>", out);
-    else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "suppressed")) ||
-             !cJSON_IsNumber(count))
-        fputs("<td class=\"suppressed\">suppressed</td>", out);
-    else
-        fprintf(out, "<td class=\"num\">%.0f</td>", count->valuedouble);
+    char text[2048];
+    rg_msg_format(text, sizeof(text), p->lang, key, args, nargs);
+    page_text(p, text);
 }
 
-static void total_cell(FILE *out, const cJSON *answer)
+void page_msg_threshold(const struct page *p, enum rg_msg key)
 {
-    const cJSON *total = cJSON_GetObjectItemCaseSensitive(answer, "total");
-    if (cJSON_IsNumber(total))
-        fprintf(out, "<td class=\"num\">%.0f</td>", total->valuedouble);
-    else
-        fputs("<td class=\"suppressed\">suppressed</td>", out);
+    const char *args[] = {p->threshold};
+    page_msg(p, key, args, 1);
 }
 
-static const char *row_value(const cJSON *row, const char *dim)
+void page_msg_around(const struct page *p, enum rg_msg key, const char *markup,
+                     const char *attr)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, dim);
-    return cJSON_IsString(v) ? v->valuestring : "";
+    const char *t = rg_msg(p->lang, key), *at = strstr(t, "{0}");
+    char part[1024];
+    if (attr != NULL) { /* before {0}: the text, then the markup that opens it */
+        snprintf(part, sizeof(part), "%.*s", at ? (int)(at - t) : 0, t);
+        page_text(p, part);
+        fputs(markup, p->out);
+        page_text(p, attr);
+        fputs("\">", p->out);
+    } else { /* after {0}: the markup that closes it, then the text */
+        fputs(markup, p->out);
+        page_text(p, at ? at + 3 : "");
+    }
 }
 
-static const cJSON *rows_of(const cJSON *answer)
+const cJSON *page_rows(const cJSON *answer)
 {
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive(answer, "rows");
     return cJSON_IsArray(rows) ? rows : NULL;
 }
 
-/* The row whose dimension values are v1 (and v2), or NULL. */
-static const cJSON *find_row(const cJSON *answer, const char *d1, const char *v1,
-                             const char *d2, const char *v2)
+static bool row_has(const cJSON *row, const char *dim, const char *value)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, dim);
+    return cJSON_IsString(v) && strcmp(v->valuestring, value) == 0;
+}
+
+/* A published value is a number of at least 1; anything else is not shown. */
+static long long published(const cJSON *number)
+{
+    if (!cJSON_IsNumber(number))
+        return SVG_NOT_PUBLISHED;
+    long long v = rg_json_count(number);
+    return v >= 1 ? v : SVG_NOT_PUBLISHED;
+}
+
+long long page_cell(const cJSON *answer, const char *d1, const char *v1, const char *d2,
+                    const char *v2)
 {
     const cJSON *row;
-    cJSON_ArrayForEach(row, rows_of(answer))
+    cJSON_ArrayForEach(row, page_rows(answer))
     {
-        if (strcmp(row_value(row, d1), v1) == 0 &&
-            (d2 == NULL || strcmp(row_value(row, d2), v2) == 0))
-            return row;
+        if (row_has(row, d1, v1) && (d2 == NULL || row_has(row, d2, v2)))
+            return published(cJSON_GetObjectItemCaseSensitive(row, "count"));
     }
-    return NULL;
+    return SVG_NOT_PUBLISHED;
 }
 
-/* The chart's bars from an answer's rows: d1 the category, d2 the series (or NULL). */
-static struct svg_bar *bars_of(const cJSON *answer, const char *d1, const char *d2,
-                               size_t *n)
+long long page_total(const cJSON *answer)
 {
-    const cJSON *rows = rows_of(answer);
-    size_t count = (size_t)cJSON_GetArraySize(rows);
-    struct svg_bar *bars = calloc(count ? count : 1, sizeof(*bars));
-    *n = 0;
-    if (bars == NULL)
-        return NULL;
-    const cJSON *row;
-    cJSON_ArrayForEach(row, rows)
-    {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(row, "count");
-        struct svg_bar *b = &bars[(*n)++];
-        b->category = row_value(row, d1);
-        b->series = d2 ? row_value(row, d2) : NULL;
-        b->suppressed =
-            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "suppressed")) ||
-            !cJSON_IsNumber(c);
-        b->count = b->suppressed ? 0 : rg_json_count(c);
-        /* A chart of a hostile answer must stay drawable: no negative bars,
-         * and no count so large that the axis arithmetic overflows. */
-        if (b->count < 0)
-            b->count = 0;
-        if (b->count > REPORT_COUNT_MAX)
-            b->count = REPORT_COUNT_MAX;
-    }
-    return bars;
+    return published(cJSON_GetObjectItemCaseSensitive(answer, "total"));
 }
 
-/* The months from..to inclusive, as "YYYY-MM" strings in one block. */
-static char (*months_of(const char *from, const char *to, size_t *n))[RG_MONTH_LEN]
+struct svg_chart page_chart(const struct page *p, const char *id, const char *title,
+                            struct svg_axis categories, struct svg_axis series,
+                            const long long *values)
 {
-    int y = atoi(from), m = atoi(from + 5), ty = atoi(to), tm = atoi(to + 5);
-    long count = (long)(ty - y) * 12 + (tm - m) + 1;
-    *n = 0;
-    if (count < 1 || count > 12 * 200)
-        return NULL;
-    char(*months)[RG_MONTH_LEN] = calloc((size_t)count, RG_MONTH_LEN);
-    if (months == NULL)
-        return NULL;
-    for (long i = 0; i < count; i++) {
-        snprintf(months[i], RG_MONTH_LEN, "%04u-%02u", (unsigned)y % 10000u,
-                 (unsigned)m % 100u);
-        if (++m > 12) {
-            m = 1;
-            y++;
-        }
-    }
-    *n = (size_t)count;
-    return months;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * The categories of one attribute's chart: every taxonomy value in taxonomy
- * order, with values the taxonomy only knows by pattern (municipality codes)
- * sorted before "unknown".
- */
-static const char **attribute_categories(const struct rg_attr *a, const cJSON *answer,
-                                         size_t *n)
-{
-    size_t cap = a->values.count + (size_t)cJSON_GetArraySize(rows_of(answer));
-    const char **cats = calloc(cap ? cap : 1, sizeof(*cats));
-    size_t count = 0, extra = 0;
-    if (cats == NULL)
-        return NULL;
-    for (size_t i = 0; i < a->values.count; i++)
-        if (strcmp(a->values.values[i], RG_UNKNOWN) != 0)
-            cats[count++] = a->values.values[i];
-    const cJSON *row;
-    cJSON_ArrayForEach(row, rows_of(answer))
-    {
-        const char *v = row_value(row, a->name);
-        if (rg_enum_find(&a->values, v, strlen(v)) < 0 && count + extra < cap)
-            cats[count + extra++] = v;
-    }
-    qsort(cats + count, extra, sizeof(*cats), by_name);
-    count += extra;
-    if (rg_enum_find(&a->values, RG_UNKNOWN, strlen(RG_UNKNOWN)) >= 0)
-        cats[count++] = RG_UNKNOWN;
-    *n = count;
-    return cats;
-}
-
-static void header(FILE *out, const struct report_input *in, long long min_count)
-{
-    char generated[RG_TIME_LEN];
-    rg_time_format(in->generated, generated);
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"
-          " style-src 'unsafe-inline'\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<title>Referral signals ",
-          out);
-    text(out, in->from);
-    fputs(" to ", out);
-    text(out, in->to);
-    fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
-    fputs("<h1>Referral signals: counts for <span id=\"period-from\">", out);
-    text(out, in->from);
-    fputs("</span> to <span id=\"period-to\">", out);
-    text(out, in->to);
-    fputs("</span></h1>\n<p>Generated <time id=\"generated\">", out);
-    text(out, generated);
-    fputs(
-        "</time> (UTC) by <code>refgw report</code> from the counts of the referral"
-        " gateway. Months are calendar months in UTC; every period is inclusive.</p>\n",
-        out);
-    fprintf(
-        out,
-        "<div class=\"note\" id=\"suppression\" data-min-count=\"%lld\"><p><strong>"
-        "Small numbers are hidden.</strong> Any count below <strong>%lld</strong> is"
-        " suppressed, and where that would hide a single count in a table, the next"
-        " smallest count is suppressed as well, so that no hidden count can be worked"
-        " out from the total. Suppressed counts are marked <em>suppressed</em> and"
-        " drawn hatched: they are not zero, and may be of any size. A zero is a real"
-        " zero.</p><p>The gateway never counts two attributes of a young person"
-        " together, so each chart below shows one attribute on its own.</p></div>\n",
-        min_count, min_count);
-}
-
-static void totals_section(FILE *out, const struct report_input *in)
-{
-    fputs("<h2>Totals for the period</h2>\n<table id=\"totals\">\n"
-          "<tr><th>event</th><th class=\"num\">referrals</th></tr>\n",
-          out);
-    for (int e = 0; e < REPORT_EVENTS; e++) {
-        fprintf(out, "<tr data-event=\"%s\"><td>", report_events[e]);
-        text(out, label_of(report_events[e]));
-        fputs("</td>", out);
-        total_cell(out, in->totals[e]);
-        fputs("</tr>\n", out);
-    }
-    fputs("</table>\n", out);
-}
-
-static int signals_section(FILE *out, const struct report_input *in)
-{
-    size_t nmonths, nbars;
-    char(*months)[RG_MONTH_LEN] = months_of(in->from, in->to, &nmonths);
-    const char **cats = calloc(nmonths ? nmonths : 1, sizeof(*cats));
-    struct svg_bar *bars = bars_of(in->by_month_signal, "month", "signal", &nbars);
-    if (months == NULL || cats == NULL || bars == NULL) {
-        free(months);
-        free(cats);
-        free(bars);
-        return -1;
-    }
-    for (size_t i = 0; i < nmonths; i++)
-        cats[i] = months[i];
-    struct svg_chart chart = {
-        .id = "signals-by-month",
-        .title = "Referrals sent per month, by signal",
-        .categories = cats,
-        .ncategories = nmonths,
-        .series = rg_signals.values,
-        .nseries = rg_signals.count,
-        .bars = bars,
-        .nbars = nbars,
-    };
-    fputs("<h2>Signals per month</h2>\n<p>Referrals sent (accepted) per month and"
-          " signal.</p>\n<div class=\"chart-box\">\n",
-          out);
-    svg_grouped_columns(out, &chart);
-    fputs("</div>\n<table id=\"table-signals-by-month\">\n<tr><th>month</th>", out);
-    for (size_t s = 0; s < rg_signals.count; s++) {
-        fputs("<th class=\"num\">", out);
-        text(out, rg_signals.values[s]);
-        fputs("</th>", out);
-    }
-    fputs("</tr>\n", out);
-    for (size_t m = 0; m < nmonths; m++) {
-        fprintf(out, "<tr><td>%s</td>", months[m]);
-        for (size_t s = 0; s < rg_signals.count; s++)
-            count_cell(out, find_row(in->by_month_signal, "month", months[m], "signal",
-                                     rg_signals.values[s]));
-        fputs("</tr>\n", out);
-    }
-    fputs("</table>\n", out);
-    /* The grand total of the table, as the gateway gave it. */
-    fputs("<p>Total of the table: <span id=\"total-signals-by-month\">", out);
-    const cJSON *total = cJSON_GetObjectItemCaseSensitive(in->by_month_signal, "total");
-    if (cJSON_IsNumber(total))
-        fprintf(out, "%.0f", total->valuedouble);
-    else
-        fputs("suppressed", out);
-    fputs("</span></p>\n", out);
-    free(months);
-    free(cats);
-    free(bars);
-    return 0;
-}
-
-static int attribute_section(FILE *out, const struct report_input *in, int a)
-{
-    const struct rg_attr *attr = &rg_subject[a];
-    const cJSON *answer = in->by_attribute[a];
-    size_t ncats, nbars;
-    const char **cats = attribute_categories(attr, answer, &ncats);
-    struct svg_bar *bars = bars_of(answer, attr->name, NULL, &nbars);
-    if (cats == NULL || bars == NULL) {
-        free(cats);
-        free(bars);
-        return -1;
-    }
-    char id[64], title[128];
-    snprintf(id, sizeof(id), "attribute-%s", attr->name);
-    snprintf(title, sizeof(title), "Referrals sent, by %s", attr->name);
-    struct svg_chart chart = {
+    struct svg_chart c = {
         .id = id,
         .title = title,
-        .categories = cats,
-        .ncategories = ncats,
-        .bars = bars,
-        .nbars = nbars,
+        .categories = categories,
+        .series = series,
+        .values = values,
+        .not_published = p->not_published,
+        .not_published_short = rg_msg(p->lang, MSG_NOT_PUBLISHED_SHORT),
+        .thousands = p->thousands,
     };
-    fprintf(out, "<h3 id=\"h-%s\">", attr->name);
-    text(out, label_of(attr->name));
-    fprintf(out, " <small>(<code>%s</code>)</small></h3>\n<div class=\"chart-box\">\n",
-            attr->name);
-    svg_horizontal_bars(out, &chart);
-    fprintf(out,
-            "</div>\n<table id=\"table-%s\">\n<tr><th>%s</th>"
-            "<th class=\"num\">referrals</th></tr>\n",
-            attr->name, attr->name);
-    for (size_t i = 0; i < ncats; i++) {
-        fputs("<tr><td>", out);
-        text(out, cats[i]);
-        fputs("</td>", out);
-        count_cell(out, find_row(answer, attr->name, cats[i], NULL, NULL));
-        fputs("</tr>\n", out);
+    return c;
+}
+
+void page_count_cell(const struct page *p, long long v, bool brief)
+{
+    if (v == SVG_NOT_PUBLISHED) {
+        fputs("<td class=\"not-published\">", p->out);
+        if (brief)
+            page_msg(p, MSG_NOT_PUBLISHED_SHORT, NULL, 0);
+        else
+            page_text(p, p->not_published);
+        fputs("</td>", p->out);
+        return;
     }
-    fputs("<tr><th>total</th>", out);
-    total_cell(out, answer);
-    fputs("</tr>\n</table>\n", out);
-    free(cats);
-    free(bars);
-    return 0;
+    char n[32];
+    svg_count(n, sizeof(n), v, p->thousands);
+    fprintf(p->out, "<td class=\"num\" data-count=\"%lld\">", v);
+    page_text(p, n);
+    fputs("</td>", p->out);
+}
+
+void page_value_label(const struct page *p, const char *field, const char *code,
+                      char *out, size_t size)
+{
+    const char *words = rg_value_words(p->lang, field, code);
+    const char *args[] = {words ? words : code};
+    if (words == NULL && strcmp(field, "municipality") == 0)
+        rg_place_label(p->lang, code, out, size);
+    else
+        rg_msg_format(out, size, p->lang, MSG_AS_IS, args, 1);
+}
+
+void page_month_label(const struct page *p, int month, char *out, size_t size)
+{
+    char year[16];
+    snprintf(year, sizeof(year), "%04d", month / 12 % 10000);
+    const char *args[] = {rg_month_name(p->lang, month % 12 + 1), year};
+    rg_msg_format(out, size, p->lang, MSG_PERIOD_MONTH, args, 2);
+}
+
+void page_period_label(const struct page *p, const struct rg_period *period, char *out,
+                       size_t size)
+{
+    char year[16], part[16];
+    snprintf(year, sizeof(year), "%04d", period->year % 10000);
+    snprintf(part, sizeof(part), "%d", period->part % 100);
+    if (period->kind == RG_PERIOD_MONTH) {
+        page_month_label(p, period->year * 12 + period->part - 1, out, size);
+    } else if (period->kind == RG_PERIOD_QUARTER) {
+        const char *args[] = {part, year};
+        rg_msg_format(out, size, p->lang, MSG_PERIOD_QUARTER, args, 2);
+    } else {
+        const char *args[] = {year};
+        rg_msg_format(out, size, p->lang, MSG_PERIOD_YEAR, args, 1);
+    }
+}
+
+void page_table(const struct page *p, const struct page_grid *g)
+{
+    size_t ncols = g->cols.n ? g->cols.n : 1;
+    fputs("<table id=\"", p->out);
+    page_text(p, g->id);
+    fputs("\">\n<thead><tr><th>", p->out);
+    page_text(p, g->corner);
+    fputs("</th>", p->out);
+    for (size_t c = 0; c < ncols; c++) {
+        fputs("<th class=\"num\"", p->out);
+        if (g->cols.n > 0) {
+            fputs(" data-series=\"", p->out);
+            page_text(p, g->cols.keys[c]);
+            fputs("\">", p->out);
+            page_text(p, g->cols.labels[c]);
+        } else {
+            fputs(">", p->out);
+            page_msg(p, MSG_COL_COUNT, NULL, 0);
+        }
+        fputs("</th>", p->out);
+    }
+    fputs("</tr></thead>\n<tbody>\n", p->out);
+    for (size_t r = 0; r < g->rows.n; r++) {
+        fputs("<tr data-category=\"", p->out);
+        page_text(p, g->rows.keys[r]);
+        fputs("\"><th>", p->out);
+        page_text(p, g->rows.labels[r]);
+        fputs("</th>", p->out);
+        for (size_t c = 0; c < ncols; c++)
+            page_count_cell(p, g->values[r * ncols + c], ncols > 1);
+        fputs("</tr>\n", p->out);
+    }
+    if (g->totals != NULL) {
+        fputs("<tr class=\"total\"><th>", p->out);
+        page_msg(p, MSG_TOTAL, NULL, 0);
+        fputs("</th>", p->out);
+        for (size_t c = 0; c < ncols; c++)
+            page_count_cell(p, g->totals[c], ncols > 1);
+        fputs("</tr>\n", p->out);
+    }
+    fputs("</tbody>\n</table>\n", p->out);
+}
+
+/* The threshold every answer states; the first sensible one wins. */
+static void threshold_of(const struct report_input *in, struct page *p)
+{
+    const cJSON *answers[] = {in->totals[0], in->totals[1], in->totals[2],
+                              in->by_signal, in->by_month_signal};
+    for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        const cJSON *mc = cJSON_GetObjectItemCaseSensitive(answers[i], "min_count");
+        long long m = cJSON_IsNumber(mc) ? rg_json_count(mc) : 0;
+        if (m >= 1 && m <= 1000000) {
+            snprintf(p->threshold, sizeof(p->threshold), "%lld", m);
+            return;
+        }
+    }
+    snprintf(p->threshold, sizeof(p->threshold), "%s",
+             rg_msg(p->lang, MSG_UNKNOWN_THRESHOLD));
+}
+
+static void generated_text(const struct page *p, time_t t, char *out, size_t size)
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL)
+        memset(&tm, 0, sizeof(tm));
+    char day[8], year[16], hm[8];
+    snprintf(day, sizeof(day), "%d", tm.tm_mday);
+    snprintf(year, sizeof(year), "%04d", (tm.tm_year + 1900) % 10000);
+    snprintf(hm, sizeof(hm), "%02d:%02d", tm.tm_hour % 100, tm.tm_min % 100);
+    const char *args[] = {day, rg_month_name(p->lang, tm.tm_mon + 1), year, hm};
+    rg_msg_format(out, size, p->lang, MSG_DATE_TIME, args, 4);
+}
+
+static void header(const struct page *p)
+{
+    char from[PAGE_LABEL_MAX], to[PAGE_LABEL_MAX], range[2 * PAGE_LABEL_MAX];
+    char when[PAGE_LABEL_MAX], stamp[RG_TIME_LEN];
+    page_month_label(p, p->from, from, sizeof(from));
+    page_month_label(p, p->to, to, sizeof(to));
+    const char *r[] = {from, to};
+    rg_msg_format(range, sizeof(range), p->lang, MSG_RANGE, r, 2);
+    const char *title[] = {range};
+
+    fprintf(p->out,
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+            "'none'; style-src 'unsafe-inline'\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, "
+            "initial-scale=1\">\n<title>",
+            rg_lang_code(p->lang));
+    page_msg(p, MSG_PAGE_TITLE, title, 1);
+    fprintf(p->out, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
+    svg_defs(p->out);
+    fputs("<h1 data-from=\"", p->out);
+    page_text(p, p->in->from);
+    fputs("\" data-to=\"", p->out);
+    page_text(p, p->in->to);
+    fputs("\">", p->out);
+    page_msg(p, MSG_PAGE_TITLE, title, 1);
+    fputs("</h1>\n", p->out);
+
+    generated_text(p, p->in->generated, when, sizeof(when));
+    rg_time_format(p->in->generated, stamp);
+    fputs("<p class=\"meta\">", p->out);
+    page_msg_around(p, MSG_GENERATED, "<time id=\"generated\" datetime=\"", stamp);
+    page_text(p, when);
+    page_msg_around(p, MSG_GENERATED, "</time>", NULL);
+    fputs("</p>\n", p->out);
+}
+
+static void reading(const struct page *p)
+{
+    fprintf(p->out, "<section class=\"reading\" id=\"reading\" data-min-count=\"");
+    page_text(p, p->threshold);
+    fputs("\">\n<h2>", p->out);
+    page_msg(p, MSG_READING_TITLE, NULL, 0);
+    static const enum rg_msg paragraphs[] = {MSG_READING_VALUES, MSG_READING_THRESHOLD,
+                                             MSG_READING_SUMS, MSG_READING_RELEASED,
+                                             MSG_READING_EVENTS};
+    fputs("</h2>\n", p->out);
+    for (size_t i = 0; i < sizeof(paragraphs) / sizeof(paragraphs[0]); i++) {
+        fputs("<p>", p->out);
+        page_msg_threshold(p, paragraphs[i]);
+        fputs("</p>\n", p->out);
+    }
+    fputs("</section>\n", p->out);
 }
 
 int report_write(FILE *out, const struct report_input *in)
 {
-    const cJSON *mc =
-        cJSON_GetObjectItemCaseSensitive(in->by_month_signal, "min_count");
-    long long min_count = cJSON_IsNumber(mc) ? rg_json_count(mc) : 0;
-    header(out, in, min_count);
-    svg_defs(out);
-    totals_section(out, in);
-    if (signals_section(out, in) < 0)
+    struct page p = {
+        .out = out,
+        .in = in,
+        .lang = in->lang,
+        .from = rg_month_number(in->from),
+        .to = rg_month_number(in->to),
+    };
+    if (p.from < 0 || p.to < p.from || p.to - p.from >= REPORT_MONTHS_MAX)
+        p.to = p.from = p.from < 0 ? 0 : p.from; /* the caller checks; stay drawable */
+    p.thousands = rg_msg(p.lang, MSG_THOUSANDS_SEPARATOR);
+    threshold_of(in, &p);
+    const char *args[] = {p.threshold};
+    rg_msg_format(p.not_published, sizeof(p.not_published), p.lang, MSG_NOT_PUBLISHED,
+                  args, 1);
+
+    header(&p);
+    reading(&p);
+    if (report_flow_section(&p) < 0 || report_subject_section(&p) < 0)
         return -1;
-    fputs("<h2>Subject attributes</h2>\n<p>Referrals sent (accepted) in the period, by "
-          "one"
-          " attribute of the young person at a time. An attribute the sender left out"
-          " counts as <code>unknown</code>.</p>\n",
-          out);
-    for (int a = 0; a < RG_SUBJECT_ATTRS; a++)
-        if (attribute_section(out, in, a) < 0)
-            return -1;
     fputs("</body>\n</html>\n", out);
     return ferror(out) ? -1 : 0;
 }

@@ -1,13 +1,18 @@
 /*
  * report.h - the page of `refgw report`: one self-contained HTML document
  * (inline CSS and SVG, no script, no external resource) built from answers of
- * GET /v1/stats, for an administrator to attach to a report to the council.
+ * GET /v1/stats (SPEC §6, counts v2), for an administrator to attach to a
+ * report to the council, in Dutch or English.
  *
- * It shows the period, the generation time and the suppression threshold;
- * the totals of each event; monthly volumes per signal as grouped columns;
- * one chart per subject attribute; and every figure again in tables.
- * Suppressed figures are marked "suppressed", never drawn or written as 0.
- * This module only renders: the command (cmd_stats.c) fetches the answers.
+ * It shows published values only. The flow of signals over the range (the
+ * totals of each event, each event per month, signals sent per kind and per
+ * month and kind), then the released subject tables of every ended period
+ * the range holds whole: a chart and a table per attribute per period. A
+ * value that is not published reads "not published (fewer than N)" and is
+ * never drawn as a bar; a short text says what the numbers mean. Codes are
+ * shown as words (i18n.h, places.h). This module only renders: the command
+ * (commands_report.c) fetches the answers, and any answer, however hostile,
+ * gives a well-formed page.
  */
 #ifndef REFGW_CLI_REPORT_H
 #define REFGW_CLI_REPORT_H
@@ -17,20 +22,39 @@
 
 #include <cjson/cJSON.h>
 
+#include "i18n.h"
+#include "periods.h"
 #include "taxonomy.h"
 
 /* The events of SPEC §6, in the order the page shows them. */
 #define REPORT_EVENTS 3
 extern const char *const report_events[REPORT_EVENTS];
 
-struct report_input {
-    const char *from, *to; /* "YYYY-MM", inclusive */
-    time_t generated;
-    /* Answers of GET /v1/stats for the period (all event=accepted unless said): */
-    const cJSON *by_month_signal;                /* by=month,signal */
-    const cJSON *by_attribute[RG_SUBJECT_ATTRS]; /* by=<attribute>, rg_subject order */
-    const cJSON *totals[REPORT_EVENTS];          /* event=report_events[i], no by */
+/* The released tables of one ended period: GET /v1/stats?period=P&by=A. */
+struct report_period {
+    struct rg_period period;
+    const cJSON *by_attribute[RG_SUBJECT_ATTRS]; /* rg_subject order */
 };
+
+struct report_input {
+    const char *from, *to; /* "YYYY-MM", inclusive, from <= to */
+    time_t generated;
+    enum rg_lang lang;
+    /* Flow answers over from..to (event=report_events[i] unless said): */
+    const cJSON *totals[REPORT_EVENTS];   /* no by */
+    const cJSON *by_month[REPORT_EVENTS]; /* by=month */
+    const cJSON *by_signal;               /* accepted, by=signal */
+    const cJSON *by_month_signal;         /* accepted, by=month,signal */
+    /* Subject answers (event=accepted) of each ended period, in page order: */
+    const struct report_period *periods;
+    size_t nperiods;
+    /* The periods the range holds whole that have not ended yet: */
+    const struct rg_period *pending;
+    size_t npending;
+};
+
+/* The most months a report covers (and so the most columns of a chart). */
+#define REPORT_MONTHS_MAX 60
 
 /* Writes the page; 0, or -1 when out cannot be written (errno says why). */
 int report_write(FILE *out, const struct report_input *in);

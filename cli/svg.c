@@ -2,7 +2,8 @@
 
 #include <string.h>
 
-#define FONT "font-family=\"sans-serif\" font-size=\"11\""
+#define FONT "font-family=\"sans-serif\" font-size=\"12\""
+#define CHAR_W 7.0 /* a generous average width of a character at 12 px */
 
 /* Okabe & Ito's palette, without yellow (too light on white). */
 static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
@@ -15,7 +16,7 @@ const char *svg_colour(size_t series)
 
 void svg_escape(FILE *out, const char *s)
 {
-    for (; *s != '\0'; s++) {
+    for (; s != NULL && *s != '\0'; s++) {
         switch (*s) {
         case '<':
             fputs("&lt;", out);
@@ -39,6 +40,23 @@ void svg_escape(FILE *out, const char *s)
     }
 }
 
+void svg_count(char *out, size_t size, long long v, const char *thousands)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof(digits), "%lld", v < 0 ? 0 : v);
+    if (thousands == NULL)
+        thousands = "";
+    size_t sep = strlen(thousands), o = 0;
+    for (int i = 0; i < n && o + sep + 1 < size; i++) {
+        if (i > 0 && (n - i) % 3 == 0) {
+            memcpy(out + o, thousands, sep);
+            o += sep;
+        }
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
 void svg_defs(FILE *out)
 {
     fputs("<svg width=\"0\" height=\"0\" style=\"position:absolute\" "
@@ -46,10 +64,31 @@ void svg_defs(FILE *out)
           "<defs><pattern id=\"rg-hatch\" width=\"6\" height=\"6\""
           " patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
           "<rect width=\"6\" height=\"6\" fill=\"#ffffff\"/>"
-          "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#555555\" "
-          "stroke-width=\"3\"/>"
+          "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#767676\" "
+          "stroke-width=\"2\"/>"
           "</pattern></defs></svg>\n",
           out);
+}
+
+/* Characters, not bytes: how wide a label is drawn. */
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+    for (; s != NULL && *s != '\0'; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static size_t nseries(const struct svg_chart *c)
+{
+    return c->series.n ? c->series.n : 1;
+}
+
+static long long value(const struct svg_chart *c, size_t cat, size_t s)
+{
+    long long v = c->values[cat * nseries(c) + s];
+    return v > SVG_COUNT_MAX ? SVG_COUNT_MAX : v;
 }
 
 /* An axis step of 1, 2 or 5 times a power of ten giving at most `want` steps. */
@@ -65,223 +104,239 @@ static long long nice_step(long long max, int want)
     }
 }
 
-/* The axis top: the largest shown count rounded up to a step (at least 1). */
+/* The axis top: the largest published value rounded up to a step (at least 1). */
 static long long axis_top(const struct svg_chart *c, long long *step)
 {
     long long max = 1;
-    for (size_t i = 0; i < c->nbars; i++)
-        if (!c->bars[i].suppressed && c->bars[i].count > max)
-            max = c->bars[i].count;
+    for (size_t i = 0; i < c->categories.n; i++)
+        for (size_t s = 0; s < nseries(c); s++)
+            if (value(c, i, s) > max)
+                max = value(c, i, s);
     *step = nice_step(max, 5);
     return (max + *step - 1) / *step * *step;
 }
 
-static bool same(const char *a, const char *b)
+static void open_svg(FILE *out, const struct svg_chart *c, double width, double height)
 {
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+    fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" data-chart=\"",
+          out);
+    svg_escape(out, c->id);
+    fprintf(
+        out,
+        "\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n"
+        "<title>",
+        width, height, width, height);
+    svg_escape(out, c->title);
+    fputs("</title>\n", out);
 }
 
-static const struct svg_bar *find_bar(const struct svg_chart *c, const char *category,
-                                      const char *series)
-{
-    for (size_t i = 0; i < c->nbars; i++)
-        if (same(c->bars[i].category, category) && same(c->bars[i].series, series))
-            return &c->bars[i];
-    return NULL;
-}
-
-static void data_attrs(FILE *out, const struct svg_bar *b)
+static void data_attrs(FILE *out, const struct svg_chart *c, size_t cat, size_t s)
 {
     fputs(" data-category=\"", out);
-    svg_escape(out, b->category);
+    svg_escape(out, c->categories.keys[cat]);
     fputs("\"", out);
-    if (b->series != NULL) {
+    if (c->series.n > 0) {
         fputs(" data-series=\"", out);
-        svg_escape(out, b->series);
+        svg_escape(out, c->series.keys[s]);
         fputs("\"", out);
     }
 }
 
-static void tooltip(FILE *out, const struct svg_bar *b)
+/* "Label, series: 12" or "Label, series: not published (fewer than 5)". */
+static void tooltip(FILE *out, const struct svg_chart *c, size_t cat, size_t s)
 {
     fputs("<title>", out);
-    svg_escape(out, b->category);
-    if (b->series != NULL) {
+    svg_escape(out, c->categories.labels[cat]);
+    if (c->series.n > 0) {
         fputs(", ", out);
-        svg_escape(out, b->series);
+        svg_escape(out, c->series.labels[s]);
     }
-    if (b->suppressed)
-        fputs(": suppressed</title>", out);
-    else
-        fprintf(out, ": %lld</title>", b->count);
+    fputs(": ", out);
+    if (value(c, cat, s) == SVG_NOT_PUBLISHED) {
+        svg_escape(out, c->not_published);
+    } else {
+        char n[32];
+        svg_count(n, sizeof(n), value(c, cat, s), c->thousands);
+        svg_escape(out, n);
+    }
+    fputs("</title>", out);
 }
 
-static void bar_rect(FILE *out, const struct svg_bar *b, double x, double y, double w,
-                     double h, const char *fill)
+static void bar(FILE *out, const struct svg_chart *c, size_t cat, size_t s, double x,
+                double y, double w, double h)
 {
     fputs("<rect class=\"bar\"", out);
-    data_attrs(out, b);
+    data_attrs(out, c, cat, s);
     fprintf(out,
             " data-count=\"%lld\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
             " fill=\"%s\">",
-            b->count, x, y, w, h, fill);
-    tooltip(out, b);
+            value(c, cat, s), x, y, w, h, svg_colour(s));
+    tooltip(out, c, cat, s);
     fputs("</rect>\n", out);
 }
 
-/* The mark of a suppressed count: hatched, outlined, the same size whatever it hides.
- */
-static void suppressed_mark(FILE *out, const struct svg_bar *b, double x, double y,
-                            double w, double h, bool word)
+/* The mark of a value not published: hatched, outlined, one size whatever it is. */
+static void not_published(FILE *out, const struct svg_chart *c, size_t cat, size_t s,
+                          double x, double y, double w, double h, bool words)
 {
-    fputs("<g class=\"suppressed\"", out);
-    data_attrs(out, b);
-    fputs(" data-suppressed=\"true\">", out);
-    tooltip(out, b);
+    fputs("<g class=\"not-published\"", out);
+    data_attrs(out, c, cat, s);
+    fputs(">", out);
+    tooltip(out, c, cat, s);
     fprintf(out,
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\""
-            " fill=\"url(#rg-hatch)\" stroke=\"#555555\" stroke-dasharray=\"2 1\"/>",
+            " fill=\"url(#rg-hatch)\" stroke=\"#767676\"/>",
             x, y, w, h);
-    if (word)
+    if (words) {
         fprintf(out,
                 "<text x=\"%.1f\" y=\"%.1f\" " FONT
-                " fill=\"#333333\">suppressed</text>",
-                x + w + 4, y + h - 2);
+                " fill=\"#555555\" font-style=\"italic\">",
+                x + w + 6, y + h - 3);
+        svg_escape(out, c->not_published);
+        fputs("</text>", out);
+    }
     fputs("</g>\n", out);
 }
 
-/* Swatches and names of the series, then the suppressed mark; four to a row. */
-static void legend(FILE *out, const struct svg_chart *c, double left, double top)
+/* Swatches and names of the series, then the not-published mark, in rows. */
+static double legend(FILE *out, const struct svg_chart *c, double left, double top,
+                     double width, bool draw)
 {
-    for (size_t s = 0; s <= c->nseries; s++) {
-        bool hatch = s == c->nseries;
-        double x = left + 170.0 * (double)(s % 4), y = top + 18.0 * (double)(s / 4);
-        fprintf(
-            out,
-            "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"%s/>", x,
-            y, hatch ? "url(#rg-hatch)" : svg_colour(s),
-            hatch ? " stroke=\"#555555\"" : "");
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT ">", x + 16, y + 10);
-        svg_escape(out, hatch ? "suppressed" : c->series[s]);
-        fputs("</text>\n", out);
+    double x = left, y = top;
+    for (size_t s = 0; s <= c->series.n; s++) {
+        bool hatch = s == c->series.n;
+        const char *name = hatch ? c->not_published_short : c->series.labels[s];
+        double w = 16 + CHAR_W * (double)chars(name) + 18;
+        if (x > left && x + w > width) {
+            x = left;
+            y += 20;
+        }
+        if (draw) {
+            fprintf(out,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" "
+                    "fill=\"%s\"%s/><text x=\"%.1f\" y=\"%.1f\" " FONT ">",
+                    x, y, hatch ? "url(#rg-hatch)" : svg_colour(s),
+                    hatch ? " stroke=\"#767676\"" : "", x + 16, y + 10);
+            svg_escape(out, name);
+            fputs("</text>\n", out);
+        }
+        x += w;
     }
+    return y + 20 - top;
+}
+
+static void grid_line(FILE *out, double x1, double y1, double x2, double y2, bool axis)
+{
+    fprintf(out,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+            x1, y1, x2, y2, axis ? "#333333" : "#dddddd");
+}
+
+static void tick(FILE *out, const struct svg_chart *c, double x, double y,
+                 const char *anchor, long long v)
+{
+    char n[32];
+    svg_count(n, sizeof(n), v, c->thousands);
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT " text-anchor=\"%s\">%s</text>\n",
+            x, y, anchor, n);
 }
 
 void svg_grouped_columns(FILE *out, const struct svg_chart *c)
 {
-    const double bar_w = 12, gap = 18, left = 56, top = 16, plot_h = 220;
-    size_t nseries = c->nseries ? c->nseries : 1;
-    double group_w = (double)nseries * bar_w + gap;
-    if (group_w < 64)
-        group_w = 64;
-    double plot_w = group_w * (double)(c->ncategories ? c->ncategories : 1);
-    double base = top + plot_h;
-    /* The legend under the axis, in rows of up to four entries, keeps the chart narrow.
-     */
-    double legend_y = base + 32;
-    size_t legend_rows = c->nseries ? (c->nseries + 1 + 3) / 4 : 0;
-    double width = left + plot_w + 24;
-    if (width < left + 4 * 170)
-        width = left + 4 * 170;
-    double height = legend_y + 18.0 * (double)legend_rows + 8;
+    const double left = 56, top = 12, plot_h = 200, gap = 18;
+    size_t ns = nseries(c);
+    double bar_w = ns > 3 ? 11 : 16;
+    double group_w = (double)ns * bar_w + gap;
+    double widest = 0;
+    for (size_t i = 0; i < c->categories.n; i++)
+        if (CHAR_W * (double)chars(c->categories.labels[i]) + 8 > widest)
+            widest = CHAR_W * (double)chars(c->categories.labels[i]) + 8;
+    if (group_w < widest)
+        group_w = widest;
+    double plot_w = group_w * (double)(c->categories.n ? c->categories.n : 1);
+    double base = top + plot_h, width = left + plot_w + 16;
+    if (width < 560)
+        width = 560;
+    double legend_y = base + 44;
+    double height = legend_y + legend(out, c, left, legend_y, width, false) + 4;
     long long step, ymax = axis_top(c, &step);
 
-    fprintf(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" data-chart=\"%s\""
-        " width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n",
-        c->id, width, height, width, height);
-    fputs("<title>", out);
-    svg_escape(out, c->title);
-    fputs("</title>\n", out);
-    /* Grid and y axis labels. */
+    open_svg(out, c, width, height);
     for (long long v = 0; v <= ymax; v += step) {
         double y = base - (double)v / (double)ymax * plot_h;
-        fprintf(out,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" " FONT
-                " text-anchor=\"end\">%lld</text>\n",
-                left, y, left + plot_w, y, v == 0 ? "#333333" : "#dddddd", left - 6,
-                y + 4, v);
+        grid_line(out, left, y, left + plot_w, y, v == 0);
+        tick(out, c, left - 6, y + 4, "end", v);
     }
-    for (size_t ci = 0; ci < c->ncategories; ci++) {
+    for (size_t ci = 0; ci < c->categories.n; ci++) {
         double gx = left + group_w * (double)ci;
-        double x0 = gx + (group_w - (double)nseries * bar_w) / 2;
+        double x0 = gx + (group_w - (double)ns * bar_w) / 2;
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT " text-anchor=\"middle\">",
                 gx + group_w / 2, base + 16);
-        svg_escape(out, c->categories[ci]);
+        svg_escape(out, c->categories.labels[ci]);
         fputs("</text>\n", out);
-        for (size_t si = 0; si < nseries; si++) {
-            const char *series = c->nseries ? c->series[si] : NULL;
-            const struct svg_bar *b = find_bar(c, c->categories[ci], series);
+        if (c->categories.notes != NULL && c->categories.notes[ci] != NULL) {
+            fprintf(out,
+                    "<text x=\"%.1f\" y=\"%.1f\" " FONT
+                    " fill=\"#555555\" text-anchor=\"middle\">",
+                    gx + group_w / 2, base + 31);
+            svg_escape(out, c->categories.notes[ci]);
+            fputs("</text>\n", out);
+        }
+        for (size_t si = 0; si < ns; si++) {
             double x = x0 + bar_w * (double)si;
-            if (b == NULL)
-                continue; /* no row: nothing counted */
-            if (b->suppressed) {
-                suppressed_mark(out, b, x + 1, base - 12, bar_w - 2, 12, false);
+            long long v = value(c, ci, si);
+            if (v == SVG_NOT_PUBLISHED) {
+                not_published(out, c, ci, si, x + 1, base - 9, bar_w - 2, 8, false);
             } else {
-                double h = (double)b->count / (double)ymax * plot_h;
-                bar_rect(out, b, x + 1, base - h, bar_w - 2, h, svg_colour(si));
+                double h = (double)v / (double)ymax * plot_h;
+                bar(out, c, ci, si, x + 1, base - h, bar_w - 2, h);
             }
         }
     }
-    if (c->nseries > 0)
-        legend(out, c, left, legend_y);
+    legend(out, c, left, legend_y, width, true);
     fputs("</svg>\n", out);
 }
 
 void svg_horizontal_bars(FILE *out, const struct svg_chart *c)
 {
-    const double row_h = 22, bar_h = 14, top = 8, plot_w = 420;
-    size_t longest = 8;
-    for (size_t i = 0; i < c->ncategories; i++)
-        if (strlen(c->categories[i]) > longest)
-            longest = strlen(c->categories[i]);
-    double left = 12 + 7.0 * (double)longest;
-    double width = left + plot_w + 110;
-    double base = top + row_h * (double)c->ncategories;
-    double height = base + 28;
+    const double row_h = 24, bar_h = 16, top = 6, plot_w = 200;
+    double longest = 8;
+    for (size_t i = 0; i < c->categories.n; i++)
+        if ((double)chars(c->categories.labels[i]) > longest)
+            longest = (double)chars(c->categories.labels[i]);
+    double left = 14 + CHAR_W * longest, right = 48; /* room for a figure */
+    for (size_t i = 0; i < c->categories.n; i++)
+        if (value(c, i, 0) == SVG_NOT_PUBLISHED && /* its words run over the plot */
+            36 + CHAR_W * (double)chars(c->not_published) - plot_w > right)
+            right = 36 + CHAR_W * (double)chars(c->not_published) - plot_w;
+    double width = left + plot_w + right;
+    double base = top + row_h * (double)c->categories.n;
+    double height = base + 24;
     long long step, xmax = axis_top(c, &step);
 
-    fprintf(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" data-chart=\"%s\""
-        " width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n",
-        c->id, width, height, width, height);
-    fputs("<title>", out);
-    svg_escape(out, c->title);
-    fputs("</title>\n", out);
+    open_svg(out, c, width, height);
     for (long long v = 0; v <= xmax; v += step) {
         double x = left + (double)v / (double)xmax * plot_w;
-        fprintf(out,
-                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-                "<text x=\"%.1f\" y=\"%.1f\" " FONT
-                " text-anchor=\"middle\">%lld</text>\n",
-                x, top, x, base, v == 0 ? "#333333" : "#dddddd", x, base + 16, v);
+        grid_line(out, x, top, x, base, v == 0);
+        tick(out, c, x, base + 16, "middle", v);
     }
-    for (size_t ci = 0; ci < c->ncategories; ci++) {
+    for (size_t ci = 0; ci < c->categories.n; ci++) {
         double y = top + row_h * (double)ci + (row_h - bar_h) / 2;
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT " text-anchor=\"end\">",
-                left - 6, y + bar_h - 3);
-        svg_escape(out, c->categories[ci]);
+                left - 6, y + bar_h - 4);
+        svg_escape(out, c->categories.labels[ci]);
         fputs("</text>\n", out);
-        const struct svg_bar *b = find_bar(c, c->categories[ci], NULL);
-        if (b == NULL) {
-            fputs("<text class=\"zero\" data-category=\"", out);
-            svg_escape(out, c->categories[ci]);
-            fprintf(out,
-                    "\" x=\"%.1f\" y=\"%.1f\" " FONT " fill=\"#333333\">0</text>\n",
-                    left + 4, y + bar_h - 3);
+        long long v = value(c, ci, 0);
+        if (v == SVG_NOT_PUBLISHED) {
+            not_published(out, c, ci, 0, left + 1, y, 22, bar_h, true);
             continue;
         }
-        if (b->suppressed) {
-            suppressed_mark(out, b, left, y, 28, bar_h, true);
-        } else {
-            double w = (double)b->count / (double)xmax * plot_w;
-            bar_rect(out, b, left, y, w, bar_h, svg_colour(0));
-            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT ">%lld</text>\n",
-                    left + w + 4, y + bar_h - 3, b->count);
-        }
+        double w = (double)v / (double)xmax * plot_w;
+        char n[32];
+        bar(out, c, ci, 0, left, y, w, bar_h);
+        svg_count(n, sizeof(n), v, c->thousands);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT ">%s</text>\n", left + w + 6,
+                y + bar_h - 4, n);
     }
     fputs("</svg>\n", out);
 }

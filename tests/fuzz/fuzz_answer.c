@@ -1,8 +1,11 @@
 /*
  * fuzz_answer - the client's reading of gateway answers (cli/): an error
  * answer as `refgw` reports it (cli/gateway.c, whose static refused() is
- * reached by including the file whole), and stats answers rendered into the
- * HTML page of `refgw report` (cli/report.c, cli/svg.c).
+ * reached by including the file whole), stats answers (counts v2: flow
+ * tables over months, released subject tables of a period, a null total)
+ * rendered into the HTML page of `refgw report` (cli/report*.c, cli/svg.c)
+ * in both languages, and the check that an answer is for its question
+ * (cli/stats_query.c).
  *
  * A gateway, or whoever sits in its place, controls these bytes. Checks: the
  * error message for the terminal holds no control character; the page is
@@ -21,6 +24,7 @@
 #include "gateway.c"
 
 #include "report.h"
+#include "stats_query.h"
 
 static void check_refused(const char *data, size_t size)
 {
@@ -105,20 +109,38 @@ static const cJSON *part(const cJSON *doc, int i)
     return n > 0 ? cJSON_GetArrayItem(doc, i % n) : doc;
 }
 
-static void check_report(const char *data, size_t size)
+/* Each part of the page from the answers, in both languages, with ended and
+ * pending periods of every kind. */
+static void check_report(const cJSON *doc, enum rg_lang lang)
 {
-    struct rg_error perr;
-    cJSON *doc = rg_json_parse(data, size, ANSWER_DEPTH_MAX, &perr);
-    if (doc == NULL)
-        return;
-    struct report_input in = {
-        .from = "2026-01", .to = "2026-12", .generated = 1800000000};
+    static const char *const ended[] = {"2026", "2026-Q3", "2026-11"};
+    static const char *const running[] = {"2027", "2027-Q1", "2027-01"};
+    struct report_period periods[3];
+    struct rg_period pending[3];
+    struct report_input in = {.from = "2026-01",
+                              .to = "2027-01",
+                              .generated = 1800000000,
+                              .lang = lang,
+                              .periods = periods,
+                              .nperiods = 3,
+                              .pending = pending,
+                              .npending = 3};
     int k = 0;
+    for (int e = 0; e < REPORT_EVENTS; e++) {
+        in.totals[e] = part(doc, k++);
+        in.by_month[e] = part(doc, k++);
+    }
+    in.by_signal = part(doc, k++);
     in.by_month_signal = part(doc, k++);
-    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        in.by_attribute[i] = part(doc, k++);
-    for (int i = 0; i < REPORT_EVENTS; i++)
-        in.totals[i] = part(doc, k++);
+    for (int i = 0; i < 3; i++) {
+        struct rg_error perr;
+        FUZZ_CHECK(rg_period_parse(ended[i], strlen(ended[i]), &periods[i].period,
+                                   &perr) == 0);
+        FUZZ_CHECK(
+            rg_period_parse(running[i], strlen(running[i]), &pending[i], &perr) == 0);
+        for (int a = 0; a < RG_SUBJECT_ATTRS; a++)
+            periods[i].by_attribute[a] = part(doc, k++);
+    }
     char *page = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&page, &len);
@@ -130,12 +152,37 @@ static void check_report(const char *data, size_t size)
     FUZZ_CHECK(rg_utf8_valid(page, len));
     check_markup(page);
     free(page);
-    cJSON_Delete(doc);
+}
+
+/* Whether an answer is for its question: any answer gets a yes, or a no with a
+ * message fit for a terminal. */
+static void check_matches(const cJSON *doc)
+{
+    struct stats_query questions[] = {
+        {.period = "2026-Q3", .by = "age_band"},
+        {.from = "2026-01", .to = "2026-12", .by = "month,signal", .event = "expired"},
+        {.from = "2026-01", .to = "2026-01"},
+    };
+    for (size_t i = 0; i < sizeof(questions) / sizeof(questions[0]); i++) {
+        struct cli_error err;
+        memset(&err, 0, sizeof(err));
+        if (stats_answer_matches(&questions[i], doc, &err) == 0)
+            continue;
+        FUZZ_CHECK(err.exit == CLI_REFUSED);
+        for (const char *m = err.message; *m != '\0'; m++)
+            FUZZ_CHECK((unsigned char)*m >= 0x20 && *m != 0x7f);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_refused((const char *)data, size);
-    check_report((const char *)data, size);
+    struct rg_error perr;
+    cJSON *doc = rg_json_parse((const char *)data, size, ANSWER_DEPTH_MAX, &perr);
+    if (doc == NULL)
+        return 0;
+    check_report(doc, size % 2 ? RG_LANG_NL : RG_LANG_EN);
+    check_matches(doc);
+    cJSON_Delete(doc);
     return 0;
 }
