@@ -241,23 +241,62 @@ static void tick(FILE *out, const struct svg_chart *c, double x, double y,
             x, y, anchor, n);
 }
 
+/* A category's label under its group: level, or turned when groups are narrow
+ * (then with its note, "2026", after it rather than under it). */
+static void category_label(FILE *out, const struct svg_chart *c, size_t ci, double x,
+                           double y, bool turned)
+{
+    const char *note = c->categories.notes ? c->categories.notes[ci] : NULL;
+    if (turned)
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" " FONT
+                " text-anchor=\"end\" transform=\"rotate(-45 %.1f %.1f)\">",
+                x, y, x, y);
+    else
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT " text-anchor=\"middle\">", x,
+                y + 4);
+    svg_escape(out, c->categories.labels[ci]);
+    if (turned && note != NULL) {
+        fputs(" ", out);
+        svg_escape(out, note);
+    }
+    fputs("</text>\n", out);
+    if (!turned && note != NULL) {
+        fprintf(out,
+                "<text x=\"%.1f\" y=\"%.1f\" " FONT
+                " fill=\"#555555\" text-anchor=\"middle\">",
+                x, y + 19);
+        svg_escape(out, note);
+        fputs("</text>\n", out);
+    }
+}
+
 void svg_grouped_columns(FILE *out, const struct svg_chart *c)
 {
-    const double left = 56, top = 12, plot_h = 200, gap = 18;
-    size_t ns = nseries(c);
-    double bar_w = ns > 3 ? 11 : 16;
-    double group_w = (double)ns * bar_w + gap;
-    double widest = 0;
-    for (size_t i = 0; i < c->categories.n; i++)
-        if (CHAR_W * (double)chars(c->categories.labels[i]) + 8 > widest)
-            widest = CHAR_W * (double)chars(c->categories.labels[i]) + 8;
-    if (group_w < widest)
+    const double left = 56, top = 12, plot_h = 200, plot_max = 940;
+    size_t ns = nseries(c), ncat = c->categories.n ? c->categories.n : 1;
+    double gap = 18, bar_w = ns > 3 ? 11 : 16;
+    if (((double)ns * bar_w + gap) * (double)ncat > plot_max) { /* many months */
+        gap = 8;
+        bar_w = (plot_max / (double)ncat - gap) / (double)ns;
+        if (bar_w < 4)
+            bar_w = 4;
+    }
+    double group_w = (double)ns * bar_w + gap, widest = 0;
+    for (size_t i = 0; i < c->categories.n; i++) {
+        const char *note = c->categories.notes ? c->categories.notes[i] : NULL;
+        double w = CHAR_W * (double)(chars(c->categories.labels[i]) + chars(note) + 1);
+        if (w > widest)
+            widest = w;
+    }
+    bool turned = widest > group_w * 1.6;
+    if (!turned && group_w < widest)
         group_w = widest;
-    double plot_w = group_w * (double)(c->categories.n ? c->categories.n : 1);
+    double plot_w = group_w * (double)ncat;
     double base = top + plot_h, width = left + plot_w + 16;
     if (width < 560)
         width = 560;
-    double legend_y = base + 44;
+    double legend_y = base + (turned ? 24 + widest * 0.71 : 44);
     double height = legend_y + legend(out, c, left, legend_y, width, false) + 4;
     long long step, ymax = axis_top(c, &step);
 
@@ -270,18 +309,7 @@ void svg_grouped_columns(FILE *out, const struct svg_chart *c)
     for (size_t ci = 0; ci < c->categories.n; ci++) {
         double gx = left + group_w * (double)ci;
         double x0 = gx + (group_w - (double)ns * bar_w) / 2;
-        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" " FONT " text-anchor=\"middle\">",
-                gx + group_w / 2, base + 16);
-        svg_escape(out, c->categories.labels[ci]);
-        fputs("</text>\n", out);
-        if (c->categories.notes != NULL && c->categories.notes[ci] != NULL) {
-            fprintf(out,
-                    "<text x=\"%.1f\" y=\"%.1f\" " FONT
-                    " fill=\"#555555\" text-anchor=\"middle\">",
-                    gx + group_w / 2, base + 31);
-            svg_escape(out, c->categories.notes[ci]);
-            fputs("</text>\n", out);
-        }
+        category_label(out, c, ci, gx + group_w / 2, base + 12, turned);
         for (size_t si = 0; si < ns; si++) {
             double x = x0 + bar_w * (double)si;
             long long v = value(c, ci, si);
