@@ -124,17 +124,15 @@ refused_before_asking "bad period" "a quarter YYYY-Q1 to YYYY-Q4" stats --period
 refused_before_asking "bad event" "--event must be" stats --event sent
 
 # ---- answers that are not for the question, or a v1 gateway ----
-kill "$FAKE"
-wait "$FAKE" 2>/dev/null || true
-start_fake mismatch
-as audit report --from "$FROM" --to "$TO" -o "$T/m.html"
-expect_rc 2 "an answer for another period"
-expect_err "not for the question asked" "an answer for another period"
-[ -e "$T/m.html" ] && fail "a page from wrong answers" || pass
-kill "$FAKE"
-wait "$FAKE" 2>/dev/null || true
-start_fake v1
-as audit report --from "$FROM" --to "$TO" -o "$T/v1.html"
-expect_rc 2 "a v1 gateway"
-expect_err "invalid_parameter" "a v1 gateway"
+refused_by_gateway() { # MODE TEXT WHAT: the fake in MODE; report exits 2 with TEXT
+    kill "$FAKE"
+    wait "$FAKE" 2>/dev/null || true
+    start_fake "$1"
+    as audit report --from "$FROM" --to "$TO" -o "$T/$1.html"
+    expect_rc 2 "$3"
+    expect_err "$2" "$3"
+    [ -e "$T/$1.html" ] && fail "$3: a page was written" || pass
+}
+refused_by_gateway mismatch "not for the question asked" "an answer for another period"
+refused_by_gateway v1 "invalid_parameter" "a v1 gateway"
 finish
