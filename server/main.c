@@ -29,6 +29,7 @@
 
 #define TICK_SECONDS 1
 #define CHECKPOINT_SECONDS 60
+#define RELEASE_SECONDS 60
 #define SHUTDOWN_SECONDS 4
 #define STORE_LOG_SECONDS 10
 
@@ -40,7 +41,7 @@ struct daemon {
     struct store *store;
     struct event *tick, *sigterm, *sigint, *sighup;
     struct counters last_logged;
-    time_t last_log, last_sweep, last_checkpoint, last_store_log;
+    time_t last_log, last_sweep, last_checkpoint, last_store_log, last_release;
     bool sweep_running;
 };
 
@@ -139,6 +140,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         now - d->last_sweep >= (sweep_every < 1 ? 1 : sweep_every)) {
         d->last_sweep = now;
         sweep(d, now, c->retention_days);
+    }
+    /* Subject periods that have ended are released once, at the first check
+     * after their end (and at the first tick: a store may have waited). */
+    if (now - d->last_release >= RELEASE_SECONDS) {
+        struct op *op = op_new(OP_RELEASE, op_free, d, NULL);
+        d->last_release = now;
+        if (op != NULL) {
+            op->u.release.min_count = c->stats_min_count;
+            gateway_submit(d->gateway, op);
+        }
     }
     if (now - d->last_checkpoint >= CHECKPOINT_SECONDS) {
         struct op *op = op_new(OP_CHECKPOINT, op_free, d, NULL);

@@ -20,6 +20,7 @@ enum handshake_failure {
 
 struct counters {
     unsigned long accepted, delivered, acknowledged, expired, rejected;
+    unsigned long handshakes; /* completed, with an admissible certificate */
     unsigned long handshake_failures;
     unsigned long handshake_failure_by[HANDSHAKE_FAILURE_CLASSES];
     unsigned long rejections[RG_CODE_COUNT];         /* since start, by code */

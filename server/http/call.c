@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "config.h"
 #include "json.h"
 #include "wipe.h"

@@ -22,18 +22,16 @@ static void stats_done(struct op *op)
         return;
     const struct stats_request *req = op->u.stats.req;
     struct stats_table *t = op->u.stats.table;
-    long long min_count = call->config->stats_min_count;
-    stats_suppress(t, min_count);
     if (req->format == STATS_CSV) {
         size_t len;
-        char *csv = stats_to_csv(req, t, min_count, &len);
+        char *csv = stats_to_csv(req, t, &len);
         if (csv == NULL)
             call_fail(call, RG_UNAVAILABLE, NULL);
         else
             call_reply(call, 200, "text/csv", csv, len, NULL);
         free(csv);
     } else {
-        call_reply_json(call, 200, stats_to_json(req, t, min_count));
+        call_reply_json(call, 200, stats_to_json(req, t));
     }
     op_free(op);
 }
@@ -46,7 +44,8 @@ void handle_stats(struct call *call, const char *unused)
         call_fail(call, RG_UNAVAILABLE, NULL);
         return;
     }
-    if (stats_request_parse(call->req->query, time(NULL), req, &err) < 0) {
+    if (stats_request_parse(call->req->query, time(NULL), call->config->stats_min_count,
+                            req, &err) < 0) {
         free(req);
         call_error(call, &err, NULL);
         return;
@@ -76,8 +75,12 @@ static void metrics_done(struct op *op)
     struct metrics_snapshot m = {.store = op->u.metrics.store};
     memcpy(m.unflushed_rejections, op->u.metrics.unflushed,
            sizeof(m.unflushed_rejections));
-    m.handshake_failures = COUNTER_GET(call->gw->counters->handshake_failures);
-    m.connections = COUNTER_GET(call->gw->counters->connections);
+    const struct counters *n = call->gw->counters;
+    m.handshakes = COUNTER_GET(n->handshakes);
+    for (int c = 0; c < HANDSHAKE_FAILURE_CLASSES; c++)
+        m.handshake_failures[c] = COUNTER_GET(n->handshake_failure_by[c]);
+    m.connections = COUNTER_GET(n->connections);
+    store_latency(call->gw->store, &m.commits, &m.commit_seconds);
     size_t len;
     char *text = metrics_render(&m, &len);
     if (text == NULL)

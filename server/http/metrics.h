@@ -1,31 +1,36 @@
 /*
- * metrics.h - GET /metrics: the Prometheus text exposition format 0.0.4.
+ * metrics.h - GET /metrics: the Prometheus text exposition format 0.0.4,
+ * operational series only (SPEC §6), counters and gauges.
  *
- * Counters: referrals by event, sender type, recipient type and signal, and
- * rejections by error code, both since the store was created (they survive a
- * restart); TLS handshake failures since refgwd started. Gauges: open
- * connections, referrals pending per recipient type, and the age of the oldest
- * pending referral per recipient type. Labels are only types, signals, events
- * and error codes: never an organisation id, never a subject attribute.
+ * Counters: referral events by type and rejections by error code, both
+ * since the store was created (they survive a restart); TLS handshakes and
+ * their failures by class, store commits and the time they took, since
+ * refgwd started. Gauge: open connections. No label is a signal, an
+ * organisation or a subject attribute, and nothing here is a count that
+ * /v1/stats would withhold.
  */
 #ifndef REFGW_METRICS_H
 #define REFGW_METRICS_H
 
 #include <stddef.h>
 
-#include "errors.h"
+#include "counters.h"
 #include "counts.h"
+#include "errors.h"
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4"
 
-/* What one scrape shows: the store's counters and the loop thread's own. */
+/* What one scrape shows: the store's counters and the running ones. */
 struct metrics_snapshot {
     const struct store_metrics *store;
     /* Rejections counted on the loop thread and not yet written to the store
      * when the scrape was queued (see docs/counts.md). */
     unsigned unflushed_rejections[RG_CODE_COUNT];
-    unsigned long handshake_failures;
+    unsigned long handshakes;
+    unsigned long handshake_failures[HANDSHAKE_FAILURE_CLASSES];
     long connections;
+    unsigned long long commits;
+    double commit_seconds;
 };
 
 /* The exposition text (the caller frees it), or NULL (memory). */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "periods.h"
 #include "query.h"
 #include "taxonomy.h"
 #include "textbuf.h"
@@ -11,8 +12,9 @@
 static const struct rg_enum stats_formats = {"format",
                                              (const char *const[]){"json", "csv"}, 2};
 
-enum { P_FROM, P_TO, P_EVENT, P_BY, P_FORMAT, P_COUNT };
-static const char *const param_names[P_COUNT] = {"from", "to", "event", "by", "format"};
+enum { P_FROM, P_TO, P_PERIOD, P_EVENT, P_BY, P_FORMAT, P_COUNT };
+static const char *const param_names[P_COUNT] = {"from",  "to", "period",
+                                                 "event", "by", "format"};
 
 /*
  * query_parse() refuses an unknown name without saying which; name it in
@@ -35,7 +37,7 @@ static int check_names(const char *raw, struct rg_error *err)
             if (plain)
                 memcpy(field, p, name_len);
             return rg_fail(err, RG_INVALID_PARAMETER, plain ? field : NULL,
-                           "stats takes only from, to, event, by and format");
+                           "stats takes only from, to, period, event, by and format");
         }
         p += len;
         if (*p == '&')
@@ -70,15 +72,16 @@ static int parse_by(const char *list, struct stats_request *req, struct rg_error
             if (strcmp(req->by[i].name, d.name) == 0)
                 return rg_fail(err, RG_INVALID_PARAMETER, "by",
                                "by names the dimension %s twice", d.name);
-        if (d.subject >= 0 && req->subject >= 0)
+        /* A subject attribute stands alone: never with another attribute or
+         * any other dimension (SPEC §6). */
+        if ((d.subject >= 0 && req->by_count > 0) || req->subject_table)
             return rg_fail(err, RG_INVALID_PARAMETER, "by",
-                           "by may name at most one subject attribute");
-        if (req->by_count ==
-            STATS_DIMS_MAX) /* unreachable: no repeats, one attribute */
+                           "a subject attribute is counted alone: by names it and "
+                           "nothing else");
+        if (req->by_count == STATS_DIMS_MAX) /* unreachable: no repeats */
             return rg_fail(err, RG_INVALID_PARAMETER, "by",
                            "by names too many dimensions");
-        if (d.subject >= 0)
-            req->subject = d.subject;
+        req->subject_table = d.subject >= 0;
         req->by[req->by_count++] = d;
         if (p[len] == '\0')
             return 0;
@@ -86,19 +89,10 @@ static int parse_by(const char *list, struct stats_request *req, struct rg_error
     }
 }
 
-int stats_request_parse(const char *raw, time_t now, struct stats_request *req,
-                        struct rg_error *err)
+/* from and to (flow tables): inclusive months, defaults the month of now. */
+static int parse_range(const struct query_param *params, time_t now,
+                       struct stats_request *req, struct rg_error *err)
 {
-    struct query_param params[P_COUNT];
-    memset(req, 0, sizeof(*req));
-    req->subject = -1;
-    req->event = stats_events.values[0];
-    req->format = STATS_JSON;
-    for (int i = 0; i < P_COUNT; i++)
-        params[i].name = param_names[i];
-    if (check_names(raw, err) < 0 || query_parse(raw, params, P_COUNT, err) < 0)
-        return -1;
-
     if (params[P_TO].present) {
         if (parse_month(&params[P_TO], req->to, err) < 0)
             return -1;
@@ -113,7 +107,60 @@ int stats_request_parse(const char *raw, time_t now, struct stats_request *req,
     }
     if (strcmp(req->from, req->to) > 0)
         return rg_fail(err, RG_INVALID_PARAMETER, "from", "from is after to");
+    return 0;
+}
 
+/* period (subject tables): a month, quarter or year that has ended. */
+static int parse_period(const struct query_param *params, time_t now,
+                        struct stats_request *req, struct rg_error *err)
+{
+    if (params[P_FROM].present || params[P_TO].present)
+        return rg_fail(err, RG_INVALID_PARAMETER,
+                       params[P_FROM].present ? "from" : "to",
+                       "a subject attribute is counted per period: give period, not "
+                       "from or to");
+    if (!params[P_PERIOD].present)
+        return rg_fail(err, RG_INVALID_PARAMETER, "period",
+                       "a subject attribute is counted per period: give period "
+                       "(YYYY-MM, YYYY-Qn or YYYY)");
+    const char *v = params[P_PERIOD].value;
+    struct rg_period p;
+    if (rg_period_parse(v, strlen(v), &p, err) < 0)
+        return rg_fail(
+            err, RG_INVALID_PARAMETER, "period",
+            "period must be a month YYYY-MM, a quarter YYYY-Qn or a year YYYY");
+    if (!rg_period_ended(&p, rg_month_of(now)))
+        return rg_fail(err, RG_INVALID_PARAMETER, "period",
+                       "period has not ended: a subject table is released only once "
+                       "its period is over");
+    rg_period_format(&p, req->period);
+    return 0;
+}
+
+int stats_request_parse(const char *raw, time_t now, int min_count,
+                        struct stats_request *req, struct rg_error *err)
+{
+    struct query_param params[P_COUNT];
+    memset(req, 0, sizeof(*req));
+    req->event = stats_events.values[0];
+    req->format = STATS_JSON;
+    req->min_count = min_count;
+    for (int i = 0; i < P_COUNT; i++)
+        params[i].name = param_names[i];
+    if (check_names(raw, err) < 0 || query_parse(raw, params, P_COUNT, err) < 0)
+        return -1;
+    if (params[P_BY].present && parse_by(params[P_BY].value, req, err) < 0)
+        return -1;
+    if (req->subject_table) {
+        if (parse_period(params, now, req, err) < 0)
+            return -1;
+    } else if (params[P_PERIOD].present) {
+        return rg_fail(err, RG_INVALID_PARAMETER, "period",
+                       "period is for subject tables (by one subject attribute); flow "
+                       "tables take from and to");
+    } else if (parse_range(params, now, req, err) < 0) {
+        return -1;
+    }
     if (params[P_EVENT].present) {
         const char *v = params[P_EVENT].value;
         int e = rg_enum_find(&stats_events, v, strlen(v));
@@ -122,8 +169,6 @@ int stats_request_parse(const char *raw, time_t now, struct stats_request *req,
                            "event must be accepted, acknowledged or expired");
         req->event = stats_events.values[e];
     }
-    if (params[P_BY].present && parse_by(params[P_BY].value, req, err) < 0)
-        return -1;
     if (params[P_FORMAT].present) {
         const char *v = params[P_FORMAT].value;
         int f = rg_enum_find(&stats_formats, v, strlen(v));
@@ -135,19 +180,22 @@ int stats_request_parse(const char *raw, time_t now, struct stats_request *req,
     return 0;
 }
 
-cJSON *stats_to_json(const struct stats_request *req, const struct stats_table *t,
-                     long long min_count)
+cJSON *stats_to_json(const struct stats_request *req, const struct stats_table *t)
 {
     cJSON *doc = cJSON_CreateObject();
     if (doc == NULL)
         return NULL;
-    cJSON_AddStringToObject(doc, "from", req->from);
-    cJSON_AddStringToObject(doc, "to", req->to);
+    if (req->subject_table) {
+        cJSON_AddStringToObject(doc, "period", req->period);
+    } else {
+        cJSON_AddStringToObject(doc, "from", req->from);
+        cJSON_AddStringToObject(doc, "to", req->to);
+    }
     cJSON_AddStringToObject(doc, "event", req->event);
     cJSON *by = cJSON_AddArrayToObject(doc, "by");
     for (size_t i = 0; by != NULL && i < req->by_count; i++)
         cJSON_AddItemToArray(by, cJSON_CreateString(req->by[i].name));
-    cJSON_AddNumberToObject(doc, "min_count", (double)min_count);
+    cJSON_AddNumberToObject(doc, "min_count", req->min_count);
     cJSON *rows = cJSON_AddArrayToObject(doc, "rows");
     for (size_t i = 0; rows != NULL && i < t->count; i++) {
         const struct stats_row *r = &t->rows[i];
@@ -159,26 +207,18 @@ cJSON *stats_to_json(const struct stats_request *req, const struct stats_table *
         }
         for (size_t d = 0; d < t->dims && d < req->by_count; d++)
             cJSON_AddStringToObject(row, req->by[d].name, r->values[d]);
-        if (r->suppressed) {
-            cJSON_AddNullToObject(row, "count");
-            cJSON_AddTrueToObject(row, "suppressed");
-        } else {
-            cJSON_AddNumberToObject(row, "count", (double)r->count);
-        }
+        cJSON_AddNumberToObject(row, "count", (double)r->count);
     }
-    if (t->total_suppressed) {
-        cJSON_AddNullToObject(doc, "total");
-        cJSON_AddTrueToObject(doc, "total_suppressed");
-    } else {
+    if (t->total_published)
         cJSON_AddNumberToObject(doc, "total", (double)t->total);
-    }
+    else
+        cJSON_AddNullToObject(doc, "total");
     if (by == NULL || rows == NULL) {
         cJSON_Delete(doc);
         return NULL;
     }
     return doc;
 }
-
 static void csv_field(FILE *f, const char *v)
 {
     if (strpbrk(v, ",\"\r\n") == NULL) {
@@ -195,14 +235,14 @@ static void csv_field(FILE *f, const char *v)
 }
 
 char *stats_to_csv(const struct stats_request *req, const struct stats_table *t,
-                   long long min_count, size_t *len)
+                   size_t *len)
 {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (f == NULL)
         return NULL;
     for (size_t d = 0; d < req->by_count; d++) {
-        csv_field(f, req->by[d].name);
+        fputs(req->by[d].name, f);
         fputc(',', f);
     }
     fputs("count\n", f);
@@ -212,10 +252,7 @@ char *stats_to_csv(const struct stats_request *req, const struct stats_table *t,
             csv_field(f, r->values[d]);
             fputc(',', f);
         }
-        if (r->suppressed)
-            fprintf(f, "<%lld\n", min_count);
-        else
-            fprintf(f, "%lld\n", r->count);
+        fprintf(f, "%lld\n", r->count);
     }
     return rg_text_finish(f, &buf);
 }

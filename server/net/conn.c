@@ -356,6 +356,7 @@ static void handshake_done(struct conn *c)
         conn_close(c, CLOSE_REFUSED);
         return;
     }
+    COUNTER_ADD(net_counters(net)->handshakes, 1);
     c->state = C_IDLE;
     set_timer(c, IDLE_SECONDS);
     feed(c);

@@ -6,9 +6,8 @@
 
 #include "taxonomy.h"
 
-/* The dimensions that are columns of their own; subject attributes follow rg_subject.
- */
-static const struct stats_dim fixed_dims[] = {
+/* The flow dimensions, each a column of the flow counters. */
+static const struct stats_dim flow_dims[] = {
     {"month", "month", -1},
     {"signal", "signal", -1},
     {"urgency", "urgency", -1},
@@ -17,28 +16,65 @@ static const struct stats_dim fixed_dims[] = {
     {"recipient", "recipient", -1},
     {"recipient_type", "recipient_type", -1},
 };
-#define FIXED_DIMS (sizeof(fixed_dims) / sizeof(fixed_dims[0]))
+#define FLOW_DIMS (sizeof(flow_dims) / sizeof(flow_dims[0]))
 
 const struct rg_enum stats_events = {
     "event", (const char *const[]){"accepted", "acknowledged", "expired"}, 3};
 
 bool stats_dim_find(const char *name, size_t len, struct stats_dim *out)
 {
-    for (size_t i = 0; i < FIXED_DIMS; i++) {
-        if (strlen(fixed_dims[i].name) == len &&
-            memcmp(fixed_dims[i].name, name, len) == 0) {
-            *out = fixed_dims[i];
+    for (size_t i = 0; i < FLOW_DIMS; i++) {
+        if (strlen(flow_dims[i].name) == len &&
+            memcmp(flow_dims[i].name, name, len) == 0) {
+            *out = flow_dims[i];
             return true;
         }
     }
     int a = rg_subject_find(name, len);
     if (a < 0)
         return false;
-    /* A subject attribute's value is in `value`, on the rows whose attr names it. */
+    /* A subject attribute is no column of the flow counters: its own table. */
     out->name = rg_subject[a].name;
-    out->column = "value";
+    out->column = NULL;
     out->subject = a;
     return true;
+}
+
+long long counts_publish(long long n, uint32_t k, int m)
+{
+    if (n < m)
+        return -1;
+    /* u = k / 2^32 against 0.05, 0.25, 0.75, 0.95: the bounds scaled to
+     * 2^32 and rounded up, so that k < bound is exactly u < the fraction. */
+    static const struct {
+        uint64_t below;
+        int d;
+    } bands[] = {
+        {214748365ull, -2},  /* 0.05 * 2^32 = 214748364.8 */
+        {1073741824ull, -1}, /* 0.25 * 2^32 */
+        {3221225472ull, 0},  /* 0.75 * 2^32 */
+        {4080218932ull, +1}, /* 0.95 * 2^32 = 4080218931.2 */
+    };
+    int d = +2;
+    for (size_t i = 0; i < sizeof(bands) / sizeof(bands[0]); i++)
+        if ((uint64_t)k < bands[i].below) {
+            d = bands[i].d;
+            break;
+        }
+    long long v = n + d;
+    return v < m ? m : v;
+}
+
+void counts_periods_of(int month, char names[COUNTS_PERIODS][RG_PERIOD_LEN])
+{
+    int year = month / 12, in_year = month % 12 + 1;
+    const struct rg_period periods[COUNTS_PERIODS] = {
+        {RG_PERIOD_MONTH, year, in_year},
+        {RG_PERIOD_QUARTER, year, (in_year - 1) / 3 + 1},
+        {RG_PERIOD_YEAR, year, 0},
+    };
+    for (int i = 0; i < COUNTS_PERIODS; i++)
+        rg_period_format(&periods[i], names[i]);
 }
 
 struct stats_table *stats_table_new(size_t dims)
@@ -61,8 +97,6 @@ void stats_table_free(struct stats_table *t)
 
 int stats_table_add(struct stats_table *t, const char *const *values, long long count)
 {
-    if (count <= 0)
-        return 0;
     if (t->count == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
         struct stats_row *rows = realloc(t->rows, cap * sizeof(*rows));
@@ -76,38 +110,5 @@ int stats_table_add(struct stats_table *t, const char *const *values, long long 
     for (size_t i = 0; i < t->dims; i++)
         snprintf(r->values[i], sizeof(r->values[i]), "%s", values[i] ? values[i] : "");
     r->count = count;
-    t->total += count;
     return 0;
-}
-
-void stats_suppress(struct stats_table *t, long long min_count)
-{
-    size_t suppressed = 0;
-    t->total = 0;
-    for (size_t i = 0; i < t->count; i++) {
-        struct stats_row *r = &t->rows[i];
-        r->suppressed = r->count < min_count;
-        suppressed += r->suppressed;
-        t->total += r->count;
-    }
-    /* One suppressed cell alone could be recovered as total minus the rest. */
-    if (suppressed == 1) {
-        struct stats_row *next = NULL;
-        for (size_t i = 0; i < t->count; i++)
-            if (!t->rows[i].suppressed &&
-                (next == NULL || t->rows[i].count < next->count))
-                next = &t->rows[i];
-        if (next != NULL)
-            next->suppressed = true;
-    }
-    t->total_suppressed = t->total < min_count;
-}
-
-void store_metrics_clear(struct store_metrics *m)
-{
-    if (m == NULL)
-        return;
-    free(m->series);
-    m->series = NULL;
-    m->series_count = 0;
 }

@@ -1,27 +1,43 @@
 /*
- * counts.h - the store's counts as queries and answers: which dimensions a
- * table may be broken down by (each mapped to a constant column name, so
- * that no byte of a request reaches the SQL), the events counted, a query,
- * the table of counts it returns, and the counters /metrics shows.
+ * counts.h - the store's counts (SPEC §6 v2) as queries and answers.
+ *
+ * Two families of counters, never joined. Flow: (month, event, sender,
+ * sender type, recipient, recipient type, signal, urgency), no subject
+ * attribute. Subject: (period, event, one attribute, its value), for the
+ * month, the quarter and the year of each event, nothing else. Each counter
+ * holds n, how many events, and k, the sum mod 2^32 of their referrals'
+ * random record keys.
+ *
+ * Only published values leave the store: a cell (a row, or a table's total)
+ * with n below the threshold m is left out, zero included; the rest are
+ * max(m, n + d), d from the cell key (counts_publish). A subject period is
+ * answered only once ended, from the values its release stored; its exact
+ * counters are erased by then.
+ *
+ * Dimensions map to constant column names; input only ever selects an entry
+ * of the table, so no byte of a request reaches the SQL.
  */
 #ifndef REFGW_COUNTS_H
 #define REFGW_COUNTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "errors.h"
 #include "ids.h"
+#include "periods.h"
 #include "referral.h"
 
-/* month, signal, urgency, sender, sender_type, recipient, recipient_type + 1 subject */
-#define STATS_DIMS_MAX 8
+/* The flow dimensions (month, signal, urgency, sender, sender_type,
+ * recipient, recipient_type); a subject table has exactly one attribute. */
+#define STATS_DIMS_MAX 7
 /* The longest value of any dimension: an organisation id. */
 #define STATS_VALUE_MAX (RG_ORG_ID_MAX + 1)
 
 struct stats_dim {
     const char *name;   /* the word in `by`: "month", "age_band" */
-    const char *column; /* the counts column holding it: a constant, never input */
+    const char *column; /* the flow counters' column: a constant, never input */
     int subject;        /* index into rg_subject, or -1 */
 };
 
@@ -34,65 +50,55 @@ extern const struct rg_enum stats_events;
 enum stats_format { STATS_JSON, STATS_CSV };
 
 struct stats_request {
-    char from[RG_MONTH_LEN], to[RG_MONTH_LEN]; /* inclusive, "YYYY-MM" */
+    bool subject_table;                        /* else a flow table */
+    char from[RG_MONTH_LEN], to[RG_MONTH_LEN]; /* flow: inclusive months */
+    char period[RG_PERIOD_LEN];                /* subject: an ended period */
     const char *event;                         /* an entry of stats_events */
     struct stats_dim by[STATS_DIMS_MAX];
     size_t by_count;
-    int subject; /* the subject attribute among `by`, or -1 */
     enum stats_format format;
+    int min_count; /* m: the threshold the answer is published with */
 };
 
+/* One published row. */
 struct stats_row {
     char values[STATS_DIMS_MAX][STATS_VALUE_MAX]; /* in `by` order */
     long long count;
-    bool suppressed;
 };
 
-/* The answer to a query: rows in the order they were added, and their total. */
+/* The answer to a query: published rows in the order they were added, and
+ * the table's own total cell (published by the same rule, or not). */
 struct stats_table {
     size_t dims;
     struct stats_row *rows;
     size_t count, cap;
     long long total;
-    bool total_suppressed;
+    bool total_published;
 };
 
 struct stats_table *stats_table_new(size_t dims);
 void stats_table_free(struct stats_table *t);
 
-/* Appends a row of dims values; a count of 0 (or less) is left out. 0 or -1 (memory).
- */
+/* Appends a published row of dims values; 0 or -1 (memory). */
 int stats_table_add(struct stats_table *t, const char *const *values, long long count);
 
 /*
- * Small-cell suppression of SPEC §6 with threshold min_count: rows below it
- * are suppressed; if that suppresses exactly one row, the smallest remaining
- * row (the first of equals, in table order) is suppressed too; a total below
- * min_count is suppressed. Recomputes the total.
+ * The published value of a cell with true count n and cell key k under the
+ * threshold m (SPEC §6): -1 when n < m (not published, zero included), else
+ * max(m, n + d) with d = -2, -1, 0, +1, +2 as k / 2^32 falls below 0.05,
+ * 0.25, 0.75, 0.95 or above. The same cell always gets the same value.
  */
-void stats_suppress(struct stats_table *t, long long min_count);
+long long counts_publish(long long n, uint32_t k, int m);
 
-/* What GET /metrics shows of the store. */
-/* One counter series of refgw_referrals_total. */
-struct metrics_series {
-    char event[RG_VALUE_MAX];
-    char sender_type[RG_VALUE_MAX];
-    char recipient_type[RG_VALUE_MAX];
-    char signal[RG_VALUE_MAX];
-    long long n;
-};
+/* The names of the month, the quarter and the year that a month (a
+ * number, periods.h) falls in: the subject periods an event counts in. */
+#define COUNTS_PERIODS 3
+void counts_periods_of(int month, char names[COUNTS_PERIODS][RG_PERIOD_LEN]);
 
-#define METRICS_TYPES_MAX 16 /* organisation types: rg_org_types.count */
-
+/* What GET /metrics shows of the store: operational totals only (SPEC §6). */
 struct store_metrics {
-    struct metrics_series *series; /* owned */
-    size_t series_count;
-    long long rejections[RG_CODE_COUNT];  /* every month, by code */
-    long long pending[METRICS_TYPES_MAX]; /* by recipient type (rg_org_types index) */
-    long long oldest_age[METRICS_TYPES_MAX]; /* seconds; 0 when none pending */
+    long long events[3];                 /* by stats_events, since the store began */
+    long long rejections[RG_CODE_COUNT]; /* by code, since the store began */
 };
-
-/* Frees what m owns. */
-void store_metrics_clear(struct store_metrics *m);
 
 #endif

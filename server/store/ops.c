@@ -54,7 +54,6 @@ void op_free(struct op *op)
         stats_table_free(op->u.stats.table);
         break;
     case OP_METRICS:
-        store_metrics_clear(op->u.metrics.store);
         free(op->u.metrics.store);
         break;
     default:

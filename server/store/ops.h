@@ -32,6 +32,7 @@ enum op_kind {
     OP_STATS,   /* GET /v1/stats */
     OP_METRICS, /* GET /metrics */
     OP_COUNT,   /* the writer's own: count sends as accepted */
+    OP_RELEASE, /* release the subject periods that have ended (SPEC §6) */
     OP_KINDS
 };
 
@@ -113,6 +114,10 @@ struct op {
         struct {
             unsigned counts[RG_CODE_COUNT];
         } rejections;
+        struct {
+            int min_count; /* the threshold to publish with */
+            int released;  /* how many periods were */
+        } release;
         struct {
             struct stats_request *req; /* owned */
             struct stats_table *table; /* owned: filled by the op */

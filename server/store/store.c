@@ -30,6 +30,8 @@ struct store {
     bool stopping;                  /* guarded by lock */
     bool healthy;                   /* the last batch committed; atomic */
     long long counted_at;           /* CLOCK_MONOTONIC ns; the thread's own */
+    unsigned long long commits;     /* atomic */
+    unsigned long long commit_ns;   /* atomic */
 };
 
 static long long monotonic_ns(void)
@@ -87,11 +89,15 @@ static void run_batch(struct store *s, struct op *batch, const char **error)
         run_op(s, op, error);
     }
     count_sends_if_due(s, error);
+    long long started = monotonic_ns();
     if (b->commit(s->db) < 0) {
         fail_batch(s, batch, error);
         b->rollback(s->db);
         return;
     }
+    __atomic_add_fetch(&s->commits, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&s->commit_ns, (unsigned long long)(monotonic_ns() - started),
+                       __ATOMIC_RELAXED);
     __atomic_store_n(&s->healthy, true, __ATOMIC_RELAXED);
     if (b->after_commit(s->db, checkpoint) < 0)
         *error = b->error_class(s->db);
@@ -197,6 +203,12 @@ void store_submit(struct store *s, struct op *op)
 bool store_healthy(struct store *s)
 {
     return __atomic_load_n(&s->healthy, __ATOMIC_RELAXED);
+}
+
+void store_latency(struct store *s, unsigned long long *commits, double *seconds)
+{
+    *commits = __atomic_load_n(&s->commits, __ATOMIC_RELAXED);
+    *seconds = (double)__atomic_load_n(&s->commit_ns, __ATOMIC_RELAXED) / 1e9;
 }
 
 const char *store_take_error(struct store *s)

@@ -44,6 +44,10 @@ void store_submit(struct store *s, struct op *op);
 /* Whether the last batch (or the opening, before any) committed. */
 bool store_healthy(struct store *s);
 
+/* Batches committed since the store opened, and the time their commits took
+ * (fsync included), for /metrics. */
+void store_latency(struct store *s, unsigned long long *commits, double *seconds);
+
 /* The class of the last failure, for the log ("disk full"); NULL if none new. */
 const char *store_take_error(struct store *s);
 

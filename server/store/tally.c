@@ -7,6 +7,7 @@ struct slot {
     struct count_key key;
     unsigned long hash; /* of key: computed once, compared before the key */
     long n;
+    uint32_t k;
     bool used;
 };
 
@@ -102,7 +103,7 @@ static int grow(struct tally *t)
 }
 
 static int add_hashed(struct tally *t, const struct count_key *key, unsigned long hash,
-                      long n)
+                      long n, uint32_t k)
 {
     if ((t->used + 1) * 2 > t->capacity && grow(t) < 0)
         return -1;
@@ -113,26 +114,30 @@ static int add_hashed(struct tally *t, const struct count_key *key, unsigned lon
         s->key = *key;
         s->hash = hash;
         s->n = 0;
+        s->k = 0;
         t->order[t->used++] = i;
     }
     s->n += n;
+    s->k += k; /* mod 2^32 */
     return 0;
 }
 
-int tally_add(struct tally *t, const struct count_key *key, long n)
+int tally_add(struct tally *t, const struct count_key *key, long n, uint32_t k)
 {
-    return add_hashed(t, key, hash_key(key), n);
+    return add_hashed(t, key, hash_key(key), n, k);
 }
 
 int tally_add_event(struct tally *t, const struct count_key *base,
-                    const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX], long n)
+                    const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX], uint32_t r)
 {
     struct count_key k = *base;
     memset(k.attr, 0, sizeof(k.attr));
     memset(k.value, 0, sizeof(k.value));
-    unsigned long shared = hash_shared(&k);
-    if (add_hashed(t, &k, hash_rest(shared, &k), n) < 0)
+    if (add_hashed(t, &k, hash_key(&k), 1, r) < 0)
         return -1;
+    /* The subject keys share month and event, and no routing at all. */
+    memset(&k.route, 0, sizeof(k.route));
+    unsigned long shared = hash_shared(&k);
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++) {
         /* Zeroed to the end: keys compare as whole structs. */
         memset(k.attr, 0, sizeof(k.attr));
@@ -140,7 +145,7 @@ int tally_add_event(struct tally *t, const struct count_key *base,
         memcpy(k.attr, rg_subject[i].name,
                strnlen(rg_subject[i].name, sizeof(k.attr) - 1));
         memcpy(k.value, subject[i], strnlen(subject[i], sizeof(k.value) - 1));
-        if (add_hashed(t, &k, hash_rest(shared, &k), n) < 0)
+        if (add_hashed(t, &k, hash_rest(shared, &k), 1, r) < 0)
             return -1;
     }
     return 0;
@@ -150,7 +155,7 @@ int tally_merge(struct tally *into, struct tally *from)
 {
     for (size_t u = 0; u < from->used; u++) {
         const struct slot *s = &from->slots[from->order[u]];
-        if (add_hashed(into, &s->key, s->hash, s->n) < 0)
+        if (add_hashed(into, &s->key, s->hash, s->n, s->k) < 0)
             return -1;
     }
     tally_clear(from);
@@ -166,11 +171,12 @@ void tally_clear(struct tally *t)
 }
 
 int tally_each(const struct tally *t,
-               int (*fn)(void *arg, const struct count_key *key, long n), void *arg)
+               int (*fn)(void *arg, const struct count_key *key, long n, uint32_t k),
+               void *arg)
 {
     for (size_t u = 0; u < t->used; u++) {
         const struct slot *s = &t->slots[t->order[u]];
-        int rc = fn(arg, &s->key, s->n);
+        int rc = fn(arg, &s->key, s->n, s->k);
         if (rc != 0)
             return rc;
     }

@@ -17,6 +17,7 @@
 #include "fuzz.h"
 #include "json.h"
 #include "query.h"
+#include "periods.h"
 #include "stats.h"
 #include "taxonomy.h"
 
@@ -32,26 +33,38 @@ static void check_stats(const char *raw)
 {
     struct stats_request req;
     struct rg_error err;
-    if (stats_request_parse(raw, 1800000000, &req, &err) < 0) {
+    const time_t now = 1800000000;
+    if (stats_request_parse(raw, now, 5, &req, &err) < 0) {
         check_error(&err);
         return;
     }
-    FUZZ_CHECK(rg_month_valid(req.from, strlen(req.from)));
-    FUZZ_CHECK(rg_month_valid(req.to, strlen(req.to)));
-    FUZZ_CHECK(strcmp(req.from, req.to) <= 0);
+    if (req.subject_table) {
+        /* A subject table: one attribute, an ended period, no range. */
+        struct rg_period p;
+        FUZZ_CHECK(req.by_count == 1 && req.by[0].subject >= 0);
+        FUZZ_CHECK(rg_period_parse(req.period, strlen(req.period), &p, &err) == 0);
+        FUZZ_CHECK(rg_period_ended(&p, rg_month_of(now)));
+        FUZZ_CHECK(req.from[0] == '\0' && req.to[0] == '\0');
+    } else {
+        FUZZ_CHECK(rg_month_valid(req.from, strlen(req.from)));
+        FUZZ_CHECK(rg_month_valid(req.to, strlen(req.to)));
+        FUZZ_CHECK(strcmp(req.from, req.to) <= 0);
+        FUZZ_CHECK(req.period[0] == '\0');
+    }
+    FUZZ_CHECK(req.min_count == 5);
     FUZZ_CHECK(rg_enum_find(&stats_events, req.event, strlen(req.event)) >= 0);
     FUZZ_CHECK(req.by_count <= STATS_DIMS_MAX);
     int subjects = 0;
     for (size_t i = 0; i < req.by_count; i++) {
         struct stats_dim d;
         FUZZ_CHECK(stats_dim_find(req.by[i].name, strlen(req.by[i].name), &d));
-        FUZZ_CHECK(strcmp(d.column, req.by[i].column) == 0);
+        FUZZ_CHECK(d.column == req.by[i].column);
         subjects += req.by[i].subject >= 0;
         for (size_t k = 0; k < i; k++)
             FUZZ_CHECK(strcmp(req.by[k].name, req.by[i].name) != 0);
     }
     FUZZ_CHECK(subjects <= 1);
-    FUZZ_CHECK(req.subject == -1 ? subjects == 0 : subjects == 1);
+    FUZZ_CHECK(req.subject_table == (subjects == 1));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -16,6 +16,8 @@
 #   jqb FILTER            jq FILTER applied to the last body
 #   expect_status N       expect_code CODE [FIELD]   expect_eq GOT WANT WHAT
 #   referral TO [SIGNAL] [EXTRA-JQ]  a referral document on stdout
+#   exact_count EVENT     the true count of EVENT in the store (tests only:
+#                         the API publishes perturbed values, SPEC §6)
 set -euo pipefail
 
 : "${REFGWD:?REFGWD must point at the refgwd binary}"
@@ -126,6 +128,15 @@ req() {
 }
 
 jqb() { jq -r "$1" "$BODY_FILE"; }
+
+# The exact count of an event, read from the store's flow counters as only a
+# test may: GET /v1/stats first has the gateway count the sends still
+# waiting to be counted. Works with the gateway running (WAL) or stopped.
+exact_count() {
+    [ -n "$PID" ] && req audit GET "/v1/stats?event=$1"
+    sqlite3 -readonly "$T/var/refgw.db" \
+        "SELECT coalesce(sum(n), 0) FROM flow_counts WHERE event = '$1'"
+}
 
 expect_status() {
     if [ "$STATUS" = "$1" ]; then pass; else

@@ -129,12 +129,18 @@ static int run_checkpoint(void *impl, struct op *op)
 
 static int run_stats(void *impl, struct op *op)
 {
-    return db_stats(DB(impl), op->u.stats.req, op->u.stats.table);
+    return db_stats(DB(impl), op->u.stats.req, op->now, op->u.stats.table);
 }
 
 static int run_metrics(void *impl, struct op *op)
 {
-    return db_metrics(DB(impl), op->now, op->u.metrics.store);
+    return db_metrics(DB(impl), op->u.metrics.store);
+}
+
+static int run_release(void *impl, struct op *op)
+{
+    return db_release_due(DB(impl), op->now, op->u.release.min_count,
+                          &op->u.release.released);
 }
 
 static int run_count(void *impl, struct op *op)
@@ -191,6 +197,7 @@ const struct store_backend sqlite_backend = {
             [OP_STATS] = run_stats,
             [OP_METRICS] = run_metrics,
             [OP_COUNT] = run_count,
+            [OP_RELEASE] = run_release,
         },
     .uncounted = uncounted,
     .after_commit = after_commit,

@@ -4,22 +4,54 @@
 
 #include <sqlite3.h>
 
+#include "counts.h"
 #include "db_internal.h"
+#include "periods.h"
 
-static int write_count(void *arg, const struct count_key *k, long n)
+static int write_flow(struct db *s, const struct count_key *k, long n, uint32_t sum)
 {
-    struct db *s = arg;
-    sqlite3_stmt *st = db_prepared(s, S_COUNT);
+    sqlite3_stmt *st = db_prepared(s, S_FLOW_COUNT);
     const struct rg_routing *r = &k->route;
     const char *fields[] = {k->month,     k->event,          r->sender, r->sender_type,
-                            r->recipient, r->recipient_type, r->signal, r->urgency,
-                            k->attr,      k->value};
-    for (int i = 0; i < 10; i++)
+                            r->recipient, r->recipient_type, r->signal, r->urgency};
+    for (int i = 0; i < 8; i++)
         db_bind_text(st, i + 1, fields[i]);
-    sqlite3_bind_int64(st, 11, n);
+    sqlite3_bind_int64(st, 9, n);
+    sqlite3_bind_int64(st, 10, sum);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+/* A subject key of a month adds to that month's, quarter's and year's
+ * counters: each period is released from counters of its own. */
+static int write_subject(struct db *s, const struct count_key *k, long n, uint32_t sum)
+{
+    char periods[COUNTS_PERIODS][RG_PERIOD_LEN];
+    int month = rg_month_number(k->month);
+    if (month < 0)
+        return db_failed(s, SQLITE_MISUSE);
+    counts_periods_of(month, periods);
+    for (int i = 0; i < COUNTS_PERIODS; i++) {
+        sqlite3_stmt *st = db_prepared(s, S_SUBJECT_COUNT);
+        db_bind_text(st, 1, periods[i]);
+        db_bind_text(st, 2, k->event);
+        db_bind_text(st, 3, k->attr);
+        db_bind_text(st, 4, k->value);
+        sqlite3_bind_int64(st, 5, n);
+        sqlite3_bind_int64(st, 6, sum);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_failed(s, rc);
+    }
+    return 0;
+}
+
+static int write_count(void *arg, const struct count_key *k, long n, uint32_t sum)
+{
+    return k->attr[0] == '\0' ? write_flow(arg, k, n, sum)
+                              : write_subject(arg, k, n, sum);
 }
 
 /* A rollback may undo a counting of sends: some may wait again, and the
@@ -95,40 +127,36 @@ static struct tally *current_tally(struct db *s)
     return s->in_savepoint ? s->op_counts : s->batch_counts;
 }
 
-/* One event into tally t: the key without subject, then one key per attribute. */
+/* One event of e into tally t: its flow key and its subject keys. */
 static int count_into(struct db *s, struct tally *t, time_t now, const char *event,
-                      const struct rg_routing *route,
-                      const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+                      const struct ending *e)
 {
     struct count_key k;
     memset(&k, 0, sizeof(k)); /* the tally hashes the whole struct */
     rg_month_format(now, k.month);
     db_copy_str(k.event, sizeof(k.event), event);
-    k.route = *route;
-    return tally_add_event(t, &k, subject, 1) < 0 ? db_failed(s, SQLITE_NOMEM) : 0;
+    k.route = e->route;
+    return tally_add_event(t, &k, e->subject, e->rkey) < 0 ? db_failed(s, SQLITE_NOMEM)
+                                                           : 0;
 }
 
-int db_count_event(struct db *s, time_t now, const char *event,
-                   const struct rg_routing *route,
-                   const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+int db_count_event(struct db *s, time_t now, const char *event, const struct ending *e)
 {
-    return count_into(s, current_tally(s), now, event, route, subject);
+    return count_into(s, current_tally(s), now, event, e);
 }
 
-int db_count_put(struct db *s, time_t now, long long seq,
-                 const struct rg_routing *route,
-                 const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+int db_count_put(struct db *s, time_t now, const struct ending *e)
 {
-    if (count_into(s, s->batch_accepted, now, "accepted", route, subject) < 0)
+    if (count_into(s, s->batch_accepted, now, "accepted", e) < 0)
         return -1;
     s->uncounted++;
-    s->last_put_seq = seq;
+    s->last_put_seq = e->seq;
     return 0;
 }
 
-static int add_to_tally(void *arg, const struct count_key *k, long n)
+static int add_to_tally(void *arg, const struct count_key *k, long n, uint32_t sum)
 {
-    return tally_add(arg, k, n);
+    return tally_add(arg, k, n, sum);
 }
 
 /* The waiting sends from their tally: 0 or -1; *last is the last one's seq.
@@ -154,7 +182,7 @@ static int count_from_table(struct db *s, sqlite3_int64 *last)
         struct ending e;
         db_read_ending(st, &e);
         time_t created = (time_t)sqlite3_column_int64(st, 1);
-        if (db_count_event(s, created, "accepted", &e.route, e.subject) < 0) {
+        if (db_count_event(s, created, "accepted", &e) < 0) {
             sqlite3_reset(st);
             return -1;
         }

@@ -12,109 +12,6 @@
 #include "db_internal.h"
 #include "walbuf.h"
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-    /* Routing metadata and status; no content, no client_ref in clear. */
-    "CREATE TABLE IF NOT EXISTS referrals("
-    "  seq INTEGER PRIMARY KEY,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
-    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
-    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
-    "  state INTEGER NOT NULL,"
-    "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"
-    "  ended_at INTEGER,"
-    "  deliveries INTEGER NOT NULL DEFAULT 0,"
-    "  ref_key BLOB UNIQUE,"
-    "  digest BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS referrals_pending ON referrals(recipient, state, seq);"
-    "CREATE INDEX IF NOT EXISTS referrals_age ON referrals(state, created_at);"
-    /* Content, keyed by the referral's seq; deleted (and zeroed) on ack or expiry. */
-    "CREATE TABLE IF NOT EXISTS content("
-    "  seq INTEGER PRIMARY KEY,"
-    "  age_band TEXT, gender TEXT, municipality TEXT, origin TEXT,"
-    "  socioeconomic TEXT, education TEXT, housing TEXT, addiction TEXT,"
-    "  body BLOB NOT NULL);"
-    /* SPEC §6: attr is '' for the key without a subject attribute. */
-    "CREATE TABLE IF NOT EXISTS counts("
-    "  month TEXT NOT NULL, event TEXT NOT NULL,"
-    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
-    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
-    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
-    "  attr TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,"
-    "  PRIMARY KEY(month, event, attr, value, sender, recipient, signal, urgency)"
-    ") WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS rejections("
-    "  month TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,"
-    "  PRIMARY KEY(month, code)) WITHOUT ROWID;"
-    /* The last referral counted as accepted. A store without the mark was
-     * written when sends were counted as they were stored: all are counted. */
-    "INSERT OR IGNORE INTO meta(key, value)"
-    "  SELECT 'counted_seq', coalesce(max(seq), 0) FROM referrals;";
-static const char *const stmt_sql[S_COUNT_STMTS] = {
-    [S_BEGIN] = "BEGIN IMMEDIATE",
-    [S_COMMIT] = "COMMIT",
-    [S_ROLLBACK] = "ROLLBACK",
-    [S_SAVEPOINT] = "SAVEPOINT op",
-    [S_RELEASE] = "RELEASE op",
-    [S_ROLLBACK_TO] = "ROLLBACK TO op",
-    [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE ref_key = ?1",
-    [S_INSERT_REFERRAL] = "INSERT INTO referrals(id, sender, sender_type, recipient, "
-                          "recipient_type, signal,"
-                          " urgency, state, created_at, ref_key, digest)"
-                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10)",
-    [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
-                         "origin, socioeconomic,"
-                         " education, housing, addiction, body) VALUES(?1, ?2, ?3, ?4, "
-                         "?5, ?6, ?7, ?8, ?9, ?10)",
-    [S_SELECT_PENDING] =
-        "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, "
-        "r.urgency,"
-        " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, "
-        "c.socioeconomic,"
-        " c.education, c.housing, c.addiction, c.body"
-        " FROM referrals r JOIN content c ON c.seq = r.seq"
-        " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
-    [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
-                         " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
-    [S_SELECT_FOR_END] =
-        "SELECT r.seq, r.state, r.sender, r.sender_type, r.recipient, r.recipient_type,"
-        " r.signal, r.urgency, c.age_band, c.gender, c.municipality, c.origin,"
-        " c.socioeconomic, c.education, c.housing, c.addiction"
-        " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
-        " WHERE r.id = ?1 AND r.recipient = ?2",
-    [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
-    [S_MARK_ACKED] =
-        "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2"
-        " WHERE seq = ?1",
-    [S_MARK_EXPIRED] = "UPDATE referrals SET state = 3, ended_at = ?2 WHERE seq = ?1",
-    [S_SELECT_EXPIRED] =
-        "SELECT r.id, r.recipient FROM referrals r"
-        " WHERE r.state IN (0, 1) AND r.created_at < ?1 ORDER BY r.created_at LIMIT ?2",
-    [S_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
-                 " FROM referrals WHERE id = ?1 AND sender = ?2",
-    [S_COUNT] = "INSERT INTO counts(month, event, sender, sender_type, recipient, "
-                "recipient_type,"
-                " signal, urgency, attr, value, n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                "?8, ?9, ?10, ?11)"
-                " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
-                    " ON CONFLICT DO UPDATE SET n = n + excluded.n",
-    [S_PING] = "SELECT value FROM meta WHERE key = 'secret'",
-    /* The same columns as S_SELECT_FOR_END, with the creation time for the state. */
-    [S_SELECT_UNCOUNTED] =
-        "SELECT r.seq, r.created_at, r.sender, r.sender_type, r.recipient,"
-        " r.recipient_type, r.signal, r.urgency, c.age_band, c.gender, c.municipality,"
-        " c.origin, c.socioeconomic, c.education, c.housing, c.addiction"
-        " FROM referrals r LEFT JOIN content c ON c.seq = r.seq"
-        " WHERE r.seq > (SELECT value FROM meta WHERE key = 'counted_seq')"
-        " ORDER BY r.seq",
-    [S_SET_COUNTED] = "UPDATE meta SET value = ?1 WHERE key = 'counted_seq'",
-    [S_COUNT_UNCOUNTED] =
-        "SELECT count(*) FROM referrals"
-        " WHERE seq > (SELECT value FROM meta WHERE key = 'counted_seq')",
-};
-
 int db_failed(struct db *s, int rc)
 {
     s->last_error = rc;
@@ -206,6 +103,7 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 
 struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
 {
+    err[0] = '\0';
     if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
         snprintf(err, RG_ERR_MAX, "cannot create data_dir %.180s: %s", data_dir,
                  strerror(errno));
@@ -253,8 +151,10 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
                                   "PRAGMA temp_store=MEMORY;"
                                   "PRAGMA cell_size_check=ON;"
                                   "PRAGMA cache_size=-8192;";
-    if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 || exec(s, schema) < 0 ||
-        load_secret(s) < 0) {
+    bool migrated = false;
+    if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 ||
+        db_migrate(s, err, &migrated) < 0 || load_secret(s) < 0 ||
+        (migrated && db_checkpoint(s) < 0)) {
         if (err[0] == '\0' || s->last_error != 0)
             snprintf(err, RG_ERR_MAX, "cannot use %.180s: %s", path,
                      sqlite3_errstr(s->last_error));
@@ -265,7 +165,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
      * commit): see checkpointer.h. */
     sqlite3_wal_hook(s->db, on_wal_commit, s);
     for (int i = 0; i < S_COUNT_STMTS; i++) {
-        rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+        rc = sqlite3_prepare_v3(s->db, db_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &s->stmt[i], NULL);
         if (rc != SQLITE_OK) {
             snprintf(err, RG_ERR_MAX, "cannot prepare statements in %.100s: %s", path,

@@ -9,7 +9,9 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "digests.h"
 #include "tally.h"
@@ -34,14 +36,31 @@ enum stmt_id {
     S_MARK_EXPIRED,
     S_SELECT_EXPIRED,
     S_STATUS,
-    S_COUNT,
+    S_FLOW_COUNT,
+    S_SUBJECT_COUNT,
     S_REJECTION,
     S_PING,
     S_SELECT_UNCOUNTED,
     S_SET_COUNTED,
     S_COUNT_UNCOUNTED,
+    S_RUNNING_PERIODS,
+    S_PERIOD_CELLS,
+    S_PUBLISH,
+    S_ERASE_PERIOD,
+    S_MARK_RELEASED,
+    S_RELEASED_ROWS,
     S_COUNT_STMTS
 };
+
+struct db;
+
+/* schema.c: the tables, and each statement's SQL. */
+extern const char db_schema[];
+extern const char *const db_stmt_sql[S_COUNT_STMTS];
+
+/* migrate.c: creates the schema, or brings an older store to it (*migrated),
+ * in one transaction; refuses a newer one (err says so). 0 or -1. */
+int db_migrate(struct db *s, char err[RG_ERR_MAX], bool *migrated);
 
 struct db {
     sqlite3 *db;
@@ -79,6 +98,7 @@ struct ending {
     int state;
     struct rg_routing route;
     char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX];
+    uint32_t rkey; /* its record key (SPEC §6) */
 };
 
 /* Records a failed SQLite call's code for db_error_class(); returns -1. */
@@ -122,21 +142,18 @@ static inline void db_column_copy(sqlite3_stmt *st, int col, char *dst, size_t s
     db_copy_str(dst, size, v ? (const char *)v : "");
 }
 
-/* Columns 0 and 2-15 of S_SELECT_FOR_END and S_SELECT_UNCOUNTED (column 1
+/* Columns 0 and 2-16 of S_SELECT_FOR_END and S_SELECT_UNCOUNTED (column 1
  * differs: the state or the creation time). referrals.c */
 void db_read_ending(sqlite3_stmt *st, struct ending *e);
 
 /* ---- counting.c: the counters' side of events and transactions ---- */
 
-/* One event, counted with this op (inside a savepoint) or transaction. */
-int db_count_event(struct db *s, time_t now, const char *event,
-                   const struct rg_routing *route,
-                   const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]);
+/* One event of the referral e, counted with this op (inside a savepoint)
+ * or transaction. */
+int db_count_event(struct db *s, time_t now, const char *event, const struct ending *e);
 
 /* A send stored now, to be counted as accepted later (db_count_accepted). */
-int db_count_put(struct db *s, time_t now, long long seq,
-                 const struct rg_routing *route,
-                 const char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]);
+int db_count_put(struct db *s, time_t now, const struct ending *e);
 
 /* Around an op's savepoint: opened; released (0 or -1); undone. */
 void db_counts_op_begin(struct db *s);

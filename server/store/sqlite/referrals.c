@@ -47,7 +47,8 @@ static bool has_room(struct db *s, size_t body_len)
 
 /* Whether the sender already used this client_ref (key): then *outcome says
  * whether with the same content (digest), and id and *state are the earlier
- * referral's. */
+ * referral's. A referral that has ended keeps no digest (SPEC §6): a resend
+ * is then a repeat, whatever it holds. */
 static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
                     const unsigned char digest[DIGEST_LEN], char id[RG_ID_LEN + 1],
                     enum put_outcome *outcome, enum referral_state *state, bool *found)
@@ -58,8 +59,10 @@ static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
         db_column_copy(st, 0, id, RG_ID_LEN + 1);
-        bool same = sqlite3_column_bytes(st, 1) == DIGEST_LEN &&
-                    CRYPTO_memcmp(sqlite3_column_blob(st, 1), digest, DIGEST_LEN) == 0;
+        int kept = sqlite3_column_bytes(st, 1);
+        bool same = kept == 0 ||
+                    (kept == DIGEST_LEN && CRYPTO_memcmp(sqlite3_column_blob(st, 1),
+                                                         digest, DIGEST_LEN) == 0);
         *state = (enum referral_state)sqlite3_column_int(st, 2);
         *outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
     }
@@ -79,7 +82,10 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
             return -1;
         return found ? 0 : db_failed(s, SQLITE_FULL);
     }
-    if (rg_id_new(id) < 0)
+    /* The record key (SPEC §6): every counter this referral's events add to
+     * sums it; kept with the routing until the referral ends. */
+    uint32_t rkey;
+    if (rg_id_new(id) < 0 || rg_random_bytes(&rkey, sizeof(rkey)) < 0)
         return db_failed(s, SQLITE_ERROR);
 
     sqlite3_stmt *st = db_prepared(s, S_INSERT_REFERRAL);
@@ -94,6 +100,7 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     if (has_ref)
         sqlite3_bind_blob(st, 9, key, DIGEST_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 10, digest, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 11, rkey);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     /* A client_ref used before fails its UNIQUE index, which is then asked
@@ -120,7 +127,9 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
         return db_failed(s, rc);
 
     /* Counted as accepted later (db_count_accepted), from a tally. */
-    if (db_count_put(s, now, seq, p, r->subject) < 0)
+    struct ending e = {.seq = seq, .route = *p, .rkey = rkey};
+    memcpy(e.subject, r->subject, sizeof(e.subject));
+    if (db_count_put(s, now, &e) < 0)
         return -1;
     *outcome = PUT_CREATED;
     return 0;
@@ -211,6 +220,7 @@ void db_read_ending(sqlite3_stmt *st, struct ending *e)
     db_column_copy(st, 7, r->urgency, sizeof(r->urgency));
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         db_column_copy(st, 8 + i, e->subject[i], sizeof(e->subject[i]));
+    e->rkey = (uint32_t)sqlite3_column_int64(st, 16);
 }
 
 /* Reads what counting the end of a referral needs; found=false if not recipient's. */
@@ -250,7 +260,7 @@ static int end_referral(struct db *s, const struct ending *e, enum stmt_id mark,
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
-    return db_count_event(s, now, event, &e->route, e->subject);
+    return db_count_event(s, now, event, e);
 }
 
 int db_ack(struct db *s, const char *recipient, const char *id, time_t now, bool *found)

@@ -1,0 +1,221 @@
+/*
+ * migrate.c - brings a store to this binary's schema (version 2) in one
+ * transaction at open, or refuses one from a newer binary.
+ *
+ * Version 1 kept its counters in one table whose subject rows joined an
+ * attribute with the sender, the recipient, the signal and the urgency, and
+ * a digest of each referral's content forever. Moving to version 2:
+ *
+ * - the flow rows (no attribute) become flow counters, each with a fresh
+ *   random cell key (v1 drew no record keys);
+ * - the subject rows are summed over everything but (month, event,
+ *   attribute, value), dropping the joins, and added to the month's,
+ *   quarter's and year's subject counters, again with random keys; periods
+ *   that have ended are released from them at the gateway's first release
+ *   check, like any other (seconds after start);
+ * - the old table is dropped (secure_delete zeroes its pages; the WAL is
+ *   truncated at the end of the open);
+ * - referrals that have ended lose their content digest; pending ones get a
+ *   record key.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db_internal.h"
+#include "ids.h"
+#include "counts.h"
+#include "periods.h"
+
+#define SCHEMA_VERSION 2
+
+static uint32_t random_key(void)
+{
+    uint32_t k = 0;
+    if (rg_random_bytes(&k, sizeof(k)) < 0)
+        return 0; /* OpenSSL's generator failed: rg_random_bytes said so */
+    return k;
+}
+
+static int prepare(struct db *s, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+    return rc == SQLITE_OK ? 0 : db_failed(s, rc);
+}
+
+static int exec(struct db *s, const char *sql)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : db_failed(s, rc);
+}
+
+/* Whether the query returns a row. */
+static int exists(struct db *s, const char *sql, bool *yes)
+{
+    sqlite3_stmt *st;
+    if (prepare(s, sql, &st) < 0)
+        return -1;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    *yes = rc == SQLITE_ROW;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+/* Runs a statement to its end, or fails. */
+static int finish(struct db *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+static int migrate_flow(struct db *s)
+{
+    sqlite3_stmt *rd, *wr;
+    if (prepare(s,
+                "SELECT month, event, sender, sender_type, recipient, recipient_type,"
+                " signal, urgency, sum(n) FROM counts WHERE attr = ''"
+                " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                &rd) < 0)
+        return -1;
+    if (prepare(s, db_stmt_sql[S_FLOW_COUNT], &wr) < 0) {
+        sqlite3_finalize(rd);
+        return -1;
+    }
+    int rc, result = 0;
+    while (result == 0 && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+        for (int i = 0; i < 8; i++)
+            sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
+        sqlite3_bind_int64(wr, 9, sqlite3_column_int64(rd, 8));
+        sqlite3_bind_int64(wr, 10, random_key());
+        result = finish(s, wr);
+    }
+    if (result == 0 && rc != SQLITE_DONE)
+        result = db_failed(s, rc);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return result;
+}
+
+/* One v1 subject cell, joins dropped, into its month, quarter and year. */
+static int add_subject_cell(struct db *s, sqlite3_stmt *wr, sqlite3_stmt *rd)
+{
+    int month = rg_month_number((const char *)sqlite3_column_text(rd, 0));
+    if (month < 0)
+        return 0; /* not a month: nothing v1 wrote */
+    char names[COUNTS_PERIODS][RG_PERIOD_LEN];
+    counts_periods_of(month, names);
+    uint32_t k = random_key();
+    for (int i = 0; i < COUNTS_PERIODS; i++) {
+        sqlite3_bind_text(wr, 1, names[i], -1, SQLITE_STATIC);
+        for (int c = 1; c < 4; c++)
+            sqlite3_bind_value(wr, c + 1, sqlite3_column_value(rd, c));
+        sqlite3_bind_int64(wr, 5, sqlite3_column_int64(rd, 4));
+        sqlite3_bind_int64(wr, 6, k);
+        if (finish(s, wr) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int migrate_subject(struct db *s)
+{
+    sqlite3_stmt *rd, *wr;
+    if (prepare(s,
+                "SELECT month, event, attr, value, sum(n) FROM counts WHERE attr != ''"
+                " GROUP BY 1, 2, 3, 4",
+                &rd) < 0)
+        return -1;
+    if (prepare(s, db_stmt_sql[S_SUBJECT_COUNT], &wr) < 0) {
+        sqlite3_finalize(rd);
+        return -1;
+    }
+    int rc, result = 0;
+    while (result == 0 && (rc = sqlite3_step(rd)) == SQLITE_ROW)
+        result = add_subject_cell(s, wr, rd);
+    if (result == 0 && rc != SQLITE_DONE)
+        result = db_failed(s, rc);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return result;
+}
+
+/* Pending referrals get a record key; ended ones lose their digest. */
+static int migrate_referrals(struct db *s)
+{
+    sqlite3_stmt *rd, *wr;
+    if (exec(s, "ALTER TABLE referrals ADD COLUMN rkey INTEGER;"
+                "UPDATE referrals SET digest = x'' WHERE state >= 2;") < 0 ||
+        prepare(s, "SELECT seq FROM referrals WHERE state < 2", &rd) < 0)
+        return -1;
+    if (prepare(s, "UPDATE referrals SET rkey = ?2 WHERE seq = ?1", &wr) < 0) {
+        sqlite3_finalize(rd);
+        return -1;
+    }
+    int rc, result = 0;
+    while (result == 0 && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+        sqlite3_bind_int64(wr, 1, sqlite3_column_int64(rd, 0));
+        sqlite3_bind_int64(wr, 2, random_key());
+        result = finish(s, wr);
+    }
+    if (result == 0 && rc != SQLITE_DONE)
+        result = db_failed(s, rc);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return result;
+}
+
+static int read_version(struct db *s, long long *version)
+{
+    sqlite3_stmt *st;
+    if (prepare(s, "SELECT value FROM meta WHERE key = 'schema'", &st) < 0)
+        return -1;
+    int rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
+static int migrate_in_transaction(struct db *s, char err[RG_ERR_MAX], bool *migrated)
+{
+    bool has_meta, v1_referrals, v1_counts;
+    if (exists(s, "SELECT 1 FROM sqlite_master WHERE name = 'meta'", &has_meta) < 0)
+        return -1;
+    if (has_meta) {
+        long long version;
+        if (read_version(s, &version) < 0)
+            return -1;
+        if (version > SCHEMA_VERSION) {
+            snprintf(err, RG_ERR_MAX,
+                     "the store has schema version %lld, newer than this refgwd's %d:"
+                     " run the newer refgwd",
+                     version, SCHEMA_VERSION);
+            return -1;
+        }
+    }
+    if (exists(s,
+               "SELECT 1 FROM sqlite_master WHERE name = 'referrals' AND NOT EXISTS"
+               " (SELECT 1 FROM pragma_table_info('referrals') WHERE name = 'rkey')",
+               &v1_referrals) < 0 ||
+        (v1_referrals && migrate_referrals(s) < 0) ||
+        exists(s, "SELECT 1 FROM sqlite_master WHERE name = 'counts'", &v1_counts) <
+            0 ||
+        exec(s, db_schema) < 0)
+        return -1;
+    if (v1_counts && (migrate_flow(s) < 0 || migrate_subject(s) < 0 ||
+                      exec(s, "DROP TABLE counts") < 0))
+        return -1;
+    *migrated = v1_referrals || v1_counts;
+    return exec(s, "UPDATE meta SET value = 2 WHERE key = 'schema'");
+}
+
+int db_migrate(struct db *s, char err[RG_ERR_MAX], bool *migrated)
+{
+    *migrated = false;
+    if (exec(s, "BEGIN IMMEDIATE") < 0)
+        return -1;
+    if (migrate_in_transaction(s, err, migrated) < 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return exec(s, "COMMIT");
+}

@@ -1,0 +1,153 @@
+/*
+ * schema.c - the SQLite store's tables (version 2: SPEC §6 v2 counts) and
+ * the statements the writer prepares once.
+ */
+#include "db_internal.h"
+
+const char db_schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    /* Routing metadata and status; no content, no client_ref in clear. The
+     * content digest is emptied and the record key removed when the
+     * referral ends. */
+    "CREATE TABLE IF NOT EXISTS referrals("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"
+    "  ended_at INTEGER,"
+    "  deliveries INTEGER NOT NULL DEFAULT 0,"
+    "  ref_key BLOB UNIQUE,"
+    "  digest BLOB NOT NULL,"
+    "  rkey INTEGER);"
+    "CREATE INDEX IF NOT EXISTS referrals_pending ON referrals(recipient, state, seq);"
+    "CREATE INDEX IF NOT EXISTS referrals_age ON referrals(state, created_at);"
+    /* Content, keyed by the referral's seq; deleted (and zeroed) on ack or expiry. */
+    "CREATE TABLE IF NOT EXISTS content("
+    "  seq INTEGER PRIMARY KEY,"
+    "  age_band TEXT, gender TEXT, municipality TEXT, origin TEXT,"
+    "  socioeconomic TEXT, education TEXT, housing TEXT, addiction TEXT,"
+    "  body BLOB NOT NULL);"
+    /* SPEC §6 v2, flow: no subject attribute. k: the sum mod 2^32 of the
+     * counted events' record keys. */
+    "CREATE TABLE IF NOT EXISTS flow_counts("
+    "  month TEXT NOT NULL, event TEXT NOT NULL,"
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
+    "  n INTEGER NOT NULL, k INTEGER NOT NULL,"
+    "  PRIMARY KEY(month, event, sender, sender_type, recipient, recipient_type,"
+    "              signal, urgency)) WITHOUT ROWID;"
+    /* Subject: one attribute, for periods still running only; erased when
+     * the period is released. */
+    "CREATE TABLE IF NOT EXISTS subject_counts("
+    "  period TEXT NOT NULL, event TEXT NOT NULL, attr TEXT NOT NULL,"
+    "  value TEXT NOT NULL, n INTEGER NOT NULL, k INTEGER NOT NULL,"
+    "  PRIMARY KEY(period, event, attr, value)) WITHOUT ROWID;"
+    /* What a release published (attr '' is the table's total), and which
+     * periods are released. Cells below the threshold have no row. */
+    "CREATE TABLE IF NOT EXISTS released("
+    "  period TEXT NOT NULL, event TEXT NOT NULL, attr TEXT NOT NULL,"
+    "  value TEXT NOT NULL, v INTEGER NOT NULL,"
+    "  PRIMARY KEY(period, event, attr, value)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS releases("
+    "  period TEXT PRIMARY KEY, released_at INTEGER NOT NULL,"
+    "  min_count INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rejections("
+    "  month TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,"
+    "  PRIMARY KEY(month, code)) WITHOUT ROWID;"
+    /* The last referral counted as accepted. A store without the mark was
+     * written when sends were counted as they were stored: all are counted. */
+    "INSERT OR IGNORE INTO meta(key, value)"
+    "  SELECT 'counted_seq', coalesce(max(seq), 0) FROM referrals;"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 2);";
+
+/* The routing and subject columns every counting reads, and the record key:
+ * read by db_read_ending (columns 0 and 2-16; column 1 is the state or the
+ * creation time). */
+#define ENDING_COLUMNS                                                                 \
+    " r.sender, r.sender_type, r.recipient, r.recipient_type, r.signal, r.urgency,"    \
+    " c.age_band, c.gender, c.municipality, c.origin, c.socioeconomic, c.education,"   \
+    " c.housing, c.addiction, r.rkey FROM referrals r LEFT JOIN content c ON c.seq = " \
+    "r.seq"
+
+/* What ending a referral leaves of it: routing and times, no digest of its
+ * content and no record key. */
+#define ENDED " rkey = NULL, digest = x''"
+
+const char *const db_stmt_sql[S_COUNT_STMTS] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT op",
+    [S_RELEASE] = "RELEASE op",
+    [S_ROLLBACK_TO] = "ROLLBACK TO op",
+    [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE ref_key = ?1",
+    [S_INSERT_REFERRAL] =
+        "INSERT INTO referrals(id, sender, sender_type, recipient, recipient_type,"
+        " signal, urgency, state, created_at, ref_key, digest, rkey)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10, ?11)",
+    [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
+                         "origin, socioeconomic,"
+                         " education, housing, addiction, body)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_SELECT_PENDING] =
+        "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, "
+        "r.urgency,"
+        " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, "
+        "c.socioeconomic,"
+        " c.education, c.housing, c.addiction, c.body"
+        " FROM referrals r JOIN content c ON c.seq = r.seq"
+        " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
+    [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
+                         " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
+    [S_SELECT_FOR_END] =
+        "SELECT r.seq, r.state," ENDING_COLUMNS " WHERE r.id = ?1 AND r.recipient = ?2",
+    [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
+    [S_MARK_ACKED] =
+        "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2," ENDED
+        " WHERE seq = ?1",
+    [S_MARK_EXPIRED] =
+        "UPDATE referrals SET state = 3, ended_at = ?2," ENDED " WHERE seq = ?1",
+    [S_SELECT_EXPIRED] =
+        "SELECT r.id, r.recipient FROM referrals r"
+        " WHERE r.state IN (0, 1) AND r.created_at < ?1 ORDER BY r.created_at LIMIT ?2",
+    [S_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
+                 " FROM referrals WHERE id = ?1 AND sender = ?2",
+    [S_FLOW_COUNT] =
+        "INSERT INTO flow_counts(month, event, sender, sender_type, recipient,"
+        " recipient_type, signal, urgency, n, k)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT DO UPDATE SET n = n + excluded.n, k = (k + excluded.k) % "
+        "4294967296",
+    /* A period already released never changes: an event that reaches the
+     * store after its release is counted in the flow only. */
+    [S_SUBJECT_COUNT] = "INSERT INTO subject_counts(period, event, attr, value, n, k)"
+                        " SELECT ?1, ?2, ?3, ?4, ?5, ?6"
+                        " WHERE NOT EXISTS (SELECT 1 FROM releases WHERE period = ?1)"
+                        " ON CONFLICT DO UPDATE SET n = n + excluded.n, k = (k + "
+                        "excluded.k) % 4294967296",
+    [S_REJECTION] = "INSERT INTO rejections(month, code, n) VALUES(?1, ?2, ?3)"
+                    " ON CONFLICT DO UPDATE SET n = n + excluded.n",
+    [S_PING] = "SELECT value FROM meta WHERE key = 'secret'",
+    [S_SELECT_UNCOUNTED] =
+        "SELECT r.seq, r.created_at," ENDING_COLUMNS
+        " WHERE r.seq > (SELECT value FROM meta WHERE key = 'counted_seq')"
+        " ORDER BY r.seq",
+    [S_SET_COUNTED] = "UPDATE meta SET value = ?1 WHERE key = 'counted_seq'",
+    [S_COUNT_UNCOUNTED] =
+        "SELECT count(*) FROM referrals"
+        " WHERE seq > (SELECT value FROM meta WHERE key = 'counted_seq')",
+    [S_RUNNING_PERIODS] = "SELECT DISTINCT period FROM subject_counts",
+    [S_PERIOD_CELLS] = "SELECT attr, value, n, k FROM subject_counts"
+                       " WHERE period = ?1 AND event = ?2",
+    [S_PUBLISH] = "INSERT INTO released(period, event, attr, value, v)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5)",
+    [S_ERASE_PERIOD] = "DELETE FROM subject_counts WHERE period = ?1",
+    [S_MARK_RELEASED] = "INSERT INTO releases(period, released_at, min_count)"
+                        " VALUES(?1, ?2, ?3)",
+    [S_RELEASED_ROWS] = "SELECT value, v FROM released WHERE period = ?1 AND event = ?2"
+                        " AND attr = ?3 ORDER BY value",
+};
