@@ -8,11 +8,12 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-/* base64url's 64 characters in ASCII order: encoded ids sort as their bits do. */
+/* base64url's 64 characters. */
 static const char b64url[] =
     "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
-
-#define ID_TIME_CHARS 7
+/* An id's first character: 32 letters, so no id starts with '-' and reads
+ * as an option on a command line. */
+static const char first_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
 
 /* OpenSSL's generator, not a system call per id: it is seeded from the
  * kernel, reseeds itself (and after a fork), and keeps a state per thread, so
@@ -55,21 +56,16 @@ static int id_random(unsigned char *out, size_t len)
 
 int rg_id_new(char out[RG_ID_LEN + 1])
 {
-    /* The time in milliseconds, 6 bits a character, most significant first
-     * (42 bits last until 2109; today's first character is a letter, so no
-     * id starts with '-' and reads as an option on a command line). */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
-    for (int i = 0; i < ID_TIME_CHARS; i++)
-        out[i] = b64url[(ms >> (6 * (ID_TIME_CHARS - 1 - i))) & 63];
-
-    /* Then one random byte a character: 64 divides 256, so each is uniform. */
-    unsigned char raw[RG_ID_LEN - ID_TIME_CHARS];
+    /* One random byte a character: 32 and 64 divide 256, so each is
+     * uniform; 5 + 23 * 6 = 143 random bits, and nothing else (SPEC §5: no
+     * order, no time, no volume). */
+    unsigned char raw[RG_ID_LEN];
     if (id_random(raw, sizeof(raw)) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof(raw); i++)
-        out[ID_TIME_CHARS + i] = b64url[raw[i] & 63];
+    out[0] = first_chars[raw[0] & 31];
+    for (size_t i = 1; i < sizeof(raw); i++)
+        out[i] = b64url[raw[i] & 63];
+    OPENSSL_cleanse(raw, sizeof(raw));
     out[RG_ID_LEN] = '\0';
     return 0;
 }

@@ -1,14 +1,10 @@
 /*
  * ids.h - random identifiers and the time formats of the API.
  *
- * Referral ids are 24 characters of the base64url alphabet (URL-safe), 6 bits
- * each: the creation time in milliseconds (7 characters, 42 bits, enough
- * until 2109) and 102 random bits (OpenSSL's generator, drawn a pool at a
- * time per thread). The alphabet is taken in
- * ASCII order, so ids sort by the time they were made and the store's index
- * on them grows at one end instead of touching a random page per referral.
- * They reveal when a referral was made, which its sender and recipient know
- * anyway, and nothing of volumes: no counter, and 102 bits no one can guess.
+ * Referral ids are 24 characters of the base64url alphabet (URL-safe): 143
+ * random bits from OpenSSL's generator (drawn a pool at a time per thread),
+ * the first character a letter. They carry no order and no time, so they
+ * reveal neither volumes nor moments (SPEC §5), and no one can guess one.
  */
 #ifndef REFGW_IDS_H
 #define REFGW_IDS_H
@@ -18,8 +14,8 @@
 #include <time.h>
 
 #define RG_ID_LEN 24
-/* Ids made before they led with their time: 22 random characters. A store
- * may still hold such referrals, so their ids stay valid. */
+/* Ids of the first version: 22 random characters. A store may still hold
+ * such referrals, so their ids stay valid. */
 #define RG_ID_LEN_OLD 22
 
 /* Fills out (RG_ID_LEN + 1 bytes) with a fresh id made now. Returns 0, or -1
