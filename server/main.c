@@ -23,6 +23,8 @@
 #include "gateway.h"
 #include "log.h"
 #include "net.h"
+#include "notify.h"
+#include "refgw_version.h"
 #include "store.h"
 #include "tls.h"
 #include "wipe.h"
@@ -50,9 +52,10 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: refgwd --config FILE\n"
             "       refgwd --check-config FILE\n"
+            "       refgwd --version\n"
             "\n"
             "Runs the referral gateway with the configuration in FILE (see\n"
-            "docs/configuration.md), or checks FILE and its certificates and exits.\n"
+            "refgwd.json(5)), or checks FILE and its certificates and exits.\n"
             "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the configuration,\n"
             "certificates and CRL.\n");
 }
@@ -169,12 +172,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
+    if (!net_stopping(d->net))
+        notify_stopping();
     net_stop(d->net, time(NULL) + SHUTDOWN_SECONDS);
 }
 
-static void on_reload(evutil_socket_t sig, short what, void *arg)
+static void reload(struct daemon *d)
 {
-    struct daemon *d = arg;
     char err[RG_ERR_MAX];
     struct config *c = config_load(d->config_path, err);
     if (c == NULL) {
@@ -189,6 +193,14 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
     }
     net_swap(d->net, c, t);
     log_line("configuration reloaded");
+}
+
+/* systemd waits for READY=1 after RELOADING=1, also when the old config stays. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+    notify_reloading();
+    reload(arg);
+    notify_ready();
 }
 
 /* ---- start and stop ---- */
@@ -334,6 +346,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *check = NULL;
@@ -348,6 +361,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             usage(stdout);
+            return 0;
+        case 'V':
+            printf("refgwd %s\n", REFGW_VERSION);
             return 0;
         default:
             usage(stderr);
@@ -376,8 +392,10 @@ int main(int argc, char **argv)
     struct daemon d;
     memset(&d, 0, sizeof(d));
     int rc = start(&d, config) < 0 ? 1 : 0;
-    if (rc == 0)
+    if (rc == 0) {
+        notify_ready(); /* the port is bound and the start line printed */
         net_run(d.net);
+    }
     stop(&d);
     return rc;
 }
