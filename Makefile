@@ -3,7 +3,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build build-asan test test-release test-asan run certs clean format bench fuzz
+.PHONY: all deps build build-asan test test-release test-asan run certs clean format bench fuzz deb
 
 all: build
 
@@ -32,6 +32,11 @@ test-asan: build-asan
 FUZZ_SECONDS ?= 60
 fuzz: build
 	@tests/fuzz/run-fuzz --seconds $(FUZZ_SECONDS) --all $(BUILD)
+
+# The Debian packages refgw-server and refgw, built from a copy of the tree
+# (scripts/build-deb), in $(BUILD)/deb; docs/operations.md installs them.
+deb: deps
+	@scripts/build-deb $(BUILD)/deb
 
 run: build
 	@scripts/run-demo $(BUILD)
