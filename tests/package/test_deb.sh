@@ -178,6 +178,15 @@ units=(refgwd.service)
 for u in "$REFGW_SOURCE"/certs/systemd/*.service "$REFGW_SOURCE"/certs/systemd/*.timer; do
     [ -f "$u" ] && units+=("$(basename "$u")")
 done
+# Programs the units run from other packages (/bin/kill, /bin/systemctl):
+# this machine's, as on the machine the packages are installed on.
+for u in "${units[@]}"; do
+    for prog in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\(\/[^ ]*\).*/\1/p' "$root/lib/systemd/system/$u"); do
+        if [ ! -e "$root$prog" ] && [ -e "$prog" ]; then
+            mkdir -p "$root$(dirname "$prog")" && cp "$prog" "$root$prog"
+        fi
+    done
+done
 for u in "${units[@]}"; do
     out=$(MANPATH=$root/usr/share/man systemd-analyze verify --root="$root" "$u" 2>&1) && rc=0 || rc=$?
     if [ "$rc" -eq 0 ] && [ -z "$out" ]; then pass; else
