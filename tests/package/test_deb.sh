@@ -29,8 +29,12 @@ version=$(sed -n 's/^project(refgw VERSION \([0-9.]*\).*/\1/p' "$REFGW_SOURCE/CM
 [ -n "$version" ] || { echo "FAIL: no version in CMakeLists.txt" >&2; exit 1; }
 
 # ---- build -------------------------------------------------------------------
-# The build must leave the source tree as it was (build*/ aside: ctest writes there).
-tree_status() { git -C "$REFGW_SOURCE" status --porcelain --ignored -- . ':!build*' 2>/dev/null; }
+# The build must leave the sources as they were: dpkg-buildpackage, run in a
+# tree, writes into its debian/ and obj-*/, and its results beside the tree.
+tree_status() {
+    git -C "$REFGW_SOURCE" status --porcelain --ignored -- debian ':(glob)obj-*' 2>/dev/null
+    ls -d "$REFGW_SOURCE"/../refgw*_* 2>/dev/null
+}
 tree_before=$(tree_status || true)
 start=$(date +%s)
 if ! "$REFGW_SOURCE/scripts/build-deb" "$T/deb" >"$T/build-deb.out" 2>&1; then
@@ -47,9 +51,7 @@ done
 [ "$FAILS" -eq 0 ] || { finish; exit 1; }
 expect_eq "$(dpkg-deb -f "$server_deb" Version)" "$version" "refgw-server's version"
 expect_eq "$(dpkg-deb -f "$client_deb" Version)" "$version" "refgw's version"
-if [ -n "$tree_before" ]; then
-    expect_eq "$(tree_status)" "$tree_before" "the source tree after building (build*/ aside)"
-fi
+expect_eq "$(tree_status || true)" "$tree_before" "debian/, obj-*/ and the sources' parent after building"
 
 # ---- files, modes, owners ----------------------------------------------------
 # contents DEB: "MODE OWNER PATH" a line, directories ending in /.
