@@ -5,6 +5,13 @@
  * exactly (so a referral id that begins with `-` is still an argument);
  * `--` ends the options. Errors (unknown option, missing value, a number out
  * of range) are usage errors: exit 1, with a pointer to `refgw CMD --help`.
+ *
+ * Global options may also stand after the command (SPEC §9). main() registers
+ * them once, before any command parses its arguments (args_set_globals); a
+ * command's parser then takes an option it does not know itself from that
+ * table and hands it to the registered hook, so that no command needs to know
+ * the global options. A command's own option wins over a global one of the
+ * same name, and an option's value is never read as an option.
  */
 #ifndef REFGW_CLI_ARGS_H
 #define REFGW_CLI_ARGS_H
@@ -39,7 +46,25 @@ struct args {
     const struct arg_opt *opts;
     size_t nopts;
     const char *cmd; /* for messages: "send", or NULL for the global options */
+    const struct args_globals *globals; /* taken after the command; NULL: none */
 };
+
+/* The global options a command's parser also accepts, and what applies them. */
+struct args_globals {
+    const struct arg_opt *opts;
+    size_t nopts;
+    /* Applies one global option; 0, or -1 with err filled. */
+    int (*apply)(void *ctx, int key, const char *value, struct cli_error *err);
+    void *ctx;
+};
+
+/*
+ * Registers the global options for every args_init() with a command name
+ * that follows. Called once by main() before the command runs; g must
+ * outlive the run. The only process-wide state of the parser, and read-only
+ * once set.
+ */
+void args_set_globals(const struct args_globals *g);
 
 /* Starts at argv[1] (argv[0] is the program or the command's name). */
 void args_init(struct args *a, int argc, char **argv, const struct arg_opt *opts,
@@ -51,6 +76,14 @@ void args_init(struct args *a, int argc, char **argv, const struct arg_opt *opts
  * With stop_at_positional, a positional argument is left at a->next.
  */
 int args_next(struct args *a, const char **value, struct cli_error *err);
+
+/*
+ * The arguments of a command that has no option but --help: up to npos
+ * positionals into pos (*got of them; one more is a usage error). 0, with
+ * *help_asked set when --help was given, or -1 with err.
+ */
+int args_plain(int argc, char **argv, const char *cmd, const char **pos, size_t npos,
+               size_t *got, bool *help_asked, struct cli_error *err);
 
 /* A whole decimal number in [min, max] as the value of option `name`; 0 or -1. */
 int args_long(const char *text, long min, long max, const char *name, long *out,

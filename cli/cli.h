@@ -37,6 +37,8 @@ int cli_fail(struct cli_error *err, enum cli_exit exit, const char *fmt, ...)
 
 struct http;
 
+#define CLI_DECRYPT_KEYS_MAX 16
+
 /* One run of refgw: the global options, read-only once parsed, and the connection. */
 struct cli {
     const char *gateway; /* "https://host:port", no trailing slash */
@@ -49,6 +51,11 @@ struct cli {
     long connect_timeout;
     long timeout;
     struct http *http; /* opened on the first request, reused (keep-alive) */
+    /* SPEC §10: --decrypt-key (repeatable) and the CA of the senders' signatures. */
+    const char *decrypt_keys[CLI_DECRYPT_KEYS_MAX];
+    size_t ndecrypt_keys;
+    bool decrypt_keys_from_env; /* a --decrypt-key option replaces them */
+    const char *signer_ca;      /* NULL: --ca */
 };
 
 /* An entry of the command table (main.c). */
@@ -69,5 +76,6 @@ extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_directory;
 extern const struct cli_command cmd_stats;
 extern const struct cli_command cmd_report;
+extern const struct cli_command cmd_show;
 
 #endif

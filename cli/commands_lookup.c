@@ -11,32 +11,6 @@
 #include "ids.h"
 #include "table.h"
 
-static const struct arg_opt help_only[] = {ARG_HELP_OPT};
-
-/* Options for a command that takes none but --help; its positionals into pos. */
-static int parse_plain(int argc, char **argv, const char *cmd, const char **pos,
-                       size_t npos, size_t *got, bool *help_asked,
-                       struct cli_error *err)
-{
-    struct args p;
-    args_init(&p, argc, argv, help_only, 1, cmd);
-    const char *v;
-    int key;
-    *got = 0;
-    while ((key = args_next(&p, &v, err)) != ARGS_END) {
-        if (key == ARGS_ERROR)
-            return -1;
-        if (key == ARG_HELP) {
-            *help_asked = true;
-            return 0;
-        }
-        if (*got == npos)
-            return args_usage(err, cmd, "unexpected argument '%s'", v);
-        pos[(*got)++] = v;
-    }
-    return 0;
-}
-
 static void status_help(FILE *out)
 {
     fputs("usage: refgw status ID\n"
@@ -58,7 +32,7 @@ static int status_run(struct cli *c, int argc, char **argv, struct cli_error *er
     const char *id = NULL;
     size_t got;
     bool help_asked = false;
-    if (parse_plain(argc, argv, "status", &id, 1, &got, &help_asked, err) < 0)
+    if (args_plain(argc, argv, "status", &id, 1, &got, &help_asked, err) < 0)
         return -1;
     if (help_asked) {
         status_help(stdout);
@@ -116,7 +90,7 @@ static int directory_run(struct cli *c, int argc, char **argv, struct cli_error 
 {
     size_t got;
     bool help_asked = false;
-    if (parse_plain(argc, argv, "directory", NULL, 0, &got, &help_asked, err) < 0)
+    if (args_plain(argc, argv, "directory", NULL, 0, &got, &help_asked, err) < 0)
         return -1;
     if (help_asked) {
         directory_help(stdout);

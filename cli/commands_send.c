@@ -14,17 +14,16 @@
 
 #include "args.h"
 #include "cli.h"
+#include "directory.h"
 #include "gateway.h"
 #include "ids.h"
 #include "json.h"
 #include "referral.h"
+#include "send_input.h"
 #include "taxonomy.h"
 
-/* A --file may hold the body escaped; the gateway takes at most 128 KiB anyway. */
-#define FILE_MAX (1u << 20)
 #define RETRIES_DEFAULT 3
 #define RETRIES_MAX 10
-#define RETRY_WAIT_MAX 60
 
 enum {
     OPT_TO = ARG_HELP + 1,
@@ -50,25 +49,6 @@ static const struct arg_opt fixed_opts[] = {
     {"retries", 0, true, OPT_RETRIES},
 };
 #define FIXED_OPTS (sizeof(fixed_opts) / sizeof(fixed_opts[0]))
-
-struct send_args {
-    const char *to, *signal, *urgency, *client_ref, *body, *body_file, *file;
-    const char *subject[RG_SUBJECT_ATTRS];
-    long retries;
-};
-
-/* "a, b, c" from a closed list, with the pattern's description after it. */
-static void join_values(char *buf, size_t size, const struct rg_enum *e,
-                        const char *pattern_text)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < e->count && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
-                                 e->values[i]);
-    if (pattern_text != NULL && used < size)
-        snprintf(buf + used, size - used, ", or %s", pattern_text);
-}
 
 /* "  --option ARG         text", the text wrapped at spaces to fit 80 columns. */
 static void help_option(FILE *out, const char *option, const char *text)
@@ -109,9 +89,9 @@ static void help(FILE *out)
         out);
     help_option(out, "--to ORG",
                 "the recipient's organisation id (see 'refgw directory')");
-    join_values(values, sizeof(values), &rg_signals, NULL);
+    send_join_values(values, sizeof(values), &rg_signals, NULL);
     help_option(out, "--signal SIGNAL", values);
-    join_values(values, sizeof(values), &rg_urgencies, NULL);
+    send_join_values(values, sizeof(values), &rg_urgencies, NULL);
     help_option(out, "--urgency URGENCY", values);
     help_option(
         out, "--client-ref REF",
@@ -140,7 +120,7 @@ static void help(FILE *out)
         const struct rg_attr *a = &rg_subject[i];
         char option[48];
         snprintf(option, sizeof(option), "--%s VALUE", a->flag);
-        join_values(values, sizeof(values), &a->values, a->pattern_text);
+        send_join_values(values, sizeof(values), &a->values, a->pattern_text);
         help_option(out, option, values);
     }
     fputs("\n"
@@ -152,79 +132,6 @@ static void help(FILE *out)
           "      refgw send --to ecmj --signal loverboy --body-file -\n"
           "  refgw send --file referral.json\n",
           out);
-}
-
-/* Reads all of path ("-": standard input), at most max bytes plus one to tell. */
-static int read_input(const char *path, size_t max, char **out, size_t *out_len,
-                      struct cli_error *err)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (f == NULL)
-        return cli_fail(err, CLI_USAGE, "cannot open %s: %s", path, strerror(errno));
-    char *buf = malloc(max + 2);
-    if (buf == NULL) {
-        if (f != stdin)
-            fclose(f);
-        return cli_fail(err, CLI_USAGE, "out of memory");
-    }
-    size_t len = fread(buf, 1, max + 1, f);
-    bool failed = ferror(f);
-    if (f != stdin)
-        fclose(f);
-    if (failed) {
-        free(buf);
-        return cli_fail(err, CLI_USAGE, "cannot read %s", path);
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return 0;
-}
-
-/* The option that sets a field of the referral, for messages. */
-static const char *flag_of(const char *field)
-{
-    static const struct {
-        const char *field, *flag;
-    } fixed[] = {{"to", "--to"},
-                 {"signal", "--signal"},
-                 {"urgency", "--urgency"},
-                 {"client_ref", "--client-ref"},
-                 {"body", "--body or --body-file"}};
-    for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-        if (strcmp(fixed[i].field, field) == 0)
-            return fixed[i].flag;
-    return NULL;
-}
-
-/* Exit 1 naming the field, its option, and the values it allows. */
-static int invalid(const struct rg_error *e, bool from_flags, struct cli_error *err)
-{
-    char allowed[400] = "", option[64] = "";
-    const struct rg_enum *list = NULL;
-    const char *pattern = NULL;
-    if (strcmp(e->field, "signal") == 0) {
-        list = &rg_signals;
-    } else if (strcmp(e->field, "urgency") == 0) {
-        list = &rg_urgencies;
-    } else if (strncmp(e->field, "subject.", 8) == 0) {
-        int i = rg_subject_find(e->field + 8, strlen(e->field + 8));
-        if (i >= 0) {
-            list = &rg_subject[i].values;
-            pattern = rg_subject[i].pattern_text;
-            snprintf(option, sizeof(option), ", option --%s", rg_subject[i].flag);
-        }
-    }
-    if (option[0] == '\0' && flag_of(e->field) != NULL)
-        snprintf(option, sizeof(option), ", option %s", flag_of(e->field));
-    if (list != NULL && e->code == RG_INVALID_FIELD) {
-        char values[360];
-        join_values(values, sizeof(values), list, pattern);
-        snprintf(allowed, sizeof(allowed), "; allowed: %s", values);
-    }
-    return cli_fail(err, CLI_USAGE, "invalid referral: %s (%s%s%s%s)%s", e->message,
-                    rg_code_name(e->code), e->field[0] ? ", field " : "", e->field,
-                    from_flags ? option : "", allowed);
 }
 
 /* Where the value of a string option goes. */
@@ -293,104 +200,51 @@ static int parse_args(int argc, char **argv, struct send_args *a, bool *help_ask
     return 0;
 }
 
-/* The referral from --file, validated. */
-static int from_file(const char *path, struct rg_referral *r, struct cli_error *err)
+/* Prints the gateway's answer to a send: the id alone, or the answer with --json. */
+static int print_answer(const struct cli *c, const struct gw_answer *ans,
+                        struct cli_error *err)
 {
-    char *buf;
-    size_t len;
-    if (read_input(path, FILE_MAX, &buf, &len, err) < 0)
-        return -1;
-    int rc = 0;
-    struct rg_error e;
-    if (len > FILE_MAX)
-        rc = cli_fail(err, CLI_USAGE, "%s is larger than %u KiB", path, FILE_MAX >> 10);
-    else if (rg_referral_parse(buf, len, r, &e) < 0)
-        rc = invalid(&e, false, err);
-    OPENSSL_cleanse(buf, len);
-    free(buf);
-    return rc;
+    if (c->json)
+        return gw_answer_print(ans, stdout, err);
+    const char *id = gw_string(ans->doc, "id");
+    if (!rg_id_valid(id, strlen(id)))
+        return cli_fail(err, CLI_REFUSED, "the gateway's answer holds no referral id");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans->doc, "duplicate")))
+        fprintf(stderr, "refgw: the gateway already had this referral (same "
+                        "client_ref); its id is the first one's\n");
+    printf("%s\n", id);
+    return fflush(stdout) == EOF
+               ? cli_fail(err, CLI_USAGE, "cannot write to standard output")
+               : 0;
 }
 
-static int put(cJSON *obj, const char *name, const char *value)
+/* Posts the referral to a recipient the directory lists (its entry: recipient). */
+static int submit(struct cli *c, const struct rg_referral *r, const cJSON *recipient,
+                  long retries, bool generated, struct cli_error *err)
 {
-    if (value == NULL)
-        return 0;
-    return cJSON_AddStringToObject(obj, name, value) ? 0 : -1;
-}
-
-/* The referral from flags: built as the JSON document, then validated like a file. */
-static int from_flags(const struct send_args *a, struct rg_referral *r,
-                      struct cli_error *err)
-{
-    char *body = NULL;
-    size_t body_len = 0;
-    if (a->body_file != NULL) {
-        /* One byte over the limit is enough for validation to say "too large". */
-        if (read_input(a->body_file, RG_BODY_MAX, &body, &body_len, err) < 0)
-            return -1;
-        if (memchr(body, '\0', body_len) != NULL) {
-            free(body);
-            return cli_fail(
-                err, CLI_USAGE,
-                "invalid referral: the body contains a NUL byte (invalid_field, "
-                "field body, option --body-file)");
-        }
-    }
-
+    (void)recipient;
     int rc = -1;
-    cJSON *doc = cJSON_CreateObject();
-    cJSON *subject = NULL;
-    if (doc == NULL || put(doc, "to", a->to) < 0 || put(doc, "signal", a->signal) < 0 ||
-        put(doc, "urgency", a->urgency) < 0 ||
-        put(doc, "client_ref", a->client_ref) < 0 ||
-        put(doc, "body", body ? body : a->body) < 0)
-        goto oom;
-    for (int i = 0; i < RG_SUBJECT_ATTRS; i++) {
-        if (a->subject[i] == NULL)
-            continue;
-        if (subject == NULL &&
-            (subject = cJSON_AddObjectToObject(doc, "subject")) == NULL)
-            goto oom;
-        if (put(subject, rg_subject[i].name, a->subject[i]) < 0)
-            goto oom;
+    cJSON *wire = rg_referral_to_json(r);
+    char *text = wire ? rg_json_print(wire) : NULL;
+    struct gw_answer ans = {0};
+    if (text == NULL) {
+        cli_fail(err, CLI_USAGE, "out of memory");
+    } else if (gw_call_retrying(c, "POST", "/v1/referrals", text, retries, &ans, err) <
+               0) {
+        if (err->exit == CLI_UNREACHABLE && generated) {
+            size_t n = strlen(err->message);
+            snprintf(err->message + n, sizeof(err->message) - n,
+                     "\nrefgw: the referral may have arrived; to send it again without "
+                     "a duplicate, use --client-ref %s",
+                     r->client_ref);
+        }
+    } else {
+        rc = print_answer(c, &ans, err);
     }
-    struct rg_error e;
-    rc = rg_referral_from_json(doc, r, &e) < 0 ? invalid(&e, true, err) : 0;
-    goto done;
-oom:
-    cli_fail(err, CLI_USAGE, "out of memory");
-done:
-    cJSON_Delete(doc);
-    if (body != NULL) {
-        OPENSSL_cleanse(body, body_len);
-        free(body);
-    }
+    gw_answer_clear(&ans);
+    gw_wipe_free(text);
+    cJSON_Delete(wire);
     return rc;
-}
-
-static void pause_before_retry(const struct cli_error *e, int attempt, int attempts)
-{
-    long wait = 1L << (attempt - 1);
-    if (e->retry_after > 0)
-        wait = e->retry_after;
-    if (wait > RETRY_WAIT_MAX)
-        wait = RETRY_WAIT_MAX;
-    fprintf(stderr, "refgw: %s; retrying in %ld s (%d of %d)\n", e->message, wait,
-            attempt, attempts);
-    sleep((unsigned)wait);
-}
-
-/* POSTs the same bytes until answered, a permanent failure, or out of retries. */
-static int post(struct cli *c, const char *text, long retries, struct gw_answer *ans,
-                struct cli_error *err)
-{
-    for (int attempt = 0;; attempt++) {
-        if (gw_call(c, "POST", "/v1/referrals", text, 0, false, ans, err) == 0)
-            return 0;
-        if (!err->transient || attempt >= retries)
-            return -1;
-        pause_before_retry(err, attempt + 1, (int)retries);
-    }
 }
 
 static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
@@ -406,7 +260,7 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
 
     struct rg_referral r;
     memset(&r, 0, sizeof(r));
-    if ((a.file ? from_file(a.file, &r, err) : from_flags(&a, &r, err)) < 0) {
+    if ((a.file ? send_from_file(a.file, &r, err) : send_from_flags(&a, &r, err)) < 0) {
         rg_referral_clear(&r);
         return -1;
     }
@@ -416,43 +270,23 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
         rg_referral_clear(&r);
         return cli_fail(err, CLI_USAGE, "cannot get random bytes for a client_ref");
     }
-
-    int rc = -1;
-    cJSON *wire = rg_referral_to_json(&r);
-    char *text = wire ? rg_json_print(wire) : NULL;
-    struct gw_answer ans = {0};
-    if (text == NULL) {
-        cli_fail(err, CLI_USAGE, "out of memory");
-    } else if (post(c, text, a.retries, &ans, err) < 0) {
-        if (err->exit == CLI_UNREACHABLE && generated) {
-            size_t n = strlen(err->message);
-            snprintf(err->message + n, sizeof(err->message) - n,
-                     "\nrefgw: the referral may have arrived; to send it again without "
-                     "a duplicate, use --client-ref %s",
-                     r.client_ref);
-        }
-    } else if (c->json) {
-        rc = gw_answer_print(&ans, stdout, err);
-    } else {
-        const char *id = gw_string(ans.doc, "id");
-        if (!rg_id_valid(id, strlen(id))) {
-            cli_fail(err, CLI_REFUSED, "the gateway's answer holds no referral id");
-        } else {
-            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans.doc, "duplicate")))
-                fprintf(stderr, "refgw: the gateway already had this referral (same "
-                                "client_ref); its id is the first one's\n");
-            printf("%s\n", id);
-            rc = fflush(stdout) == EOF
-                     ? cli_fail(err, CLI_USAGE, "cannot write to standard output")
-                     : 0;
-        }
+    /*
+     * The directory first: a recipient it does not list gets nothing, not even
+     * a body the gateway would refuse; one it lists may publish encryption
+     * certificates (SPEC §10).
+     */
+    struct directory dir;
+    int rc = directory_fetch(c, a.retries, &dir, err);
+    if (rc < 0 && err->exit == CLI_UNREACHABLE) {
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof(err->message) - n,
+                 "\nrefgw: nothing was sent (the directory could not be read)");
+    } else if (rc == 0) {
+        const cJSON *recipient = directory_find(&dir, r.to);
+        rc = recipient == NULL ? directory_refuse(&dir, r.to, err)
+                               : submit(c, &r, recipient, a.retries, generated, err);
+        directory_clear(&dir);
     }
-    gw_answer_clear(&ans);
-    if (text != NULL) {
-        OPENSSL_cleanse(text, strlen(text));
-        cJSON_free(text);
-    }
-    cJSON_Delete(wire);
     rg_referral_clear(&r);
     return rc;
 }

@@ -74,6 +74,14 @@ int gw_check_id(const char *id, struct cli_error *err)
         shown, RG_ID_LEN, RG_ID_LEN_OLD);
 }
 
+void gw_wipe_free(char *text)
+{
+    if (text == NULL)
+        return;
+    OPENSSL_cleanse(text, strlen(text));
+    cJSON_free(text);
+}
+
 const char *gw_string(const cJSON *obj, const char *name)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -146,6 +154,31 @@ int gw_call(struct cli *c, const char *method, const char *path, const char *bod
     ans->raw = r.body; /* ownership passes to the answer */
     ans->raw_len = r.len;
     return 0;
+}
+
+static void pause_before_retry(const struct cli_error *e, int attempt, int attempts)
+{
+    long wait = 1L << (attempt - 1);
+    if (e->retry_after > 0)
+        wait = e->retry_after;
+    if (wait > GW_RETRY_WAIT_MAX)
+        wait = GW_RETRY_WAIT_MAX;
+    fprintf(stderr, "refgw: %s; retrying in %ld s (%d of %d)\n", e->message, wait,
+            attempt, attempts);
+    sleep((unsigned)wait);
+}
+
+int gw_call_retrying(struct cli *c, const char *method, const char *path,
+                     const char *body, long retries, struct gw_answer *ans,
+                     struct cli_error *err)
+{
+    for (int attempt = 0;; attempt++) {
+        if (gw_call(c, method, path, body, 0, false, ans, err) == 0)
+            return 0;
+        if (!err->transient || attempt >= retries)
+            return -1;
+        pause_before_retry(err, attempt + 1, (int)retries);
+    }
 }
 
 void gw_answer_clear(struct gw_answer *a)

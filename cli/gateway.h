@@ -38,6 +38,17 @@ int gw_connect(struct cli *c, struct cli_error *err);
 int gw_call(struct cli *c, const char *method, const char *path, const char *body,
             long wait, bool cancellable, struct gw_answer *ans, struct cli_error *err);
 
+/*
+ * gw_call() again after a failure that a later attempt may not have (no
+ * connection, a timeout, 429 or 503), up to `retries` times, 1, 2, 4 ... s
+ * apart or as long as Retry-After says (at most GW_RETRY_WAIT_MAX s); each
+ * retry is said on stderr. The same bytes every time.
+ */
+#define GW_RETRY_WAIT_MAX 60
+int gw_call_retrying(struct cli *c, const char *method, const char *path,
+                     const char *body, long retries, struct gw_answer *ans,
+                     struct cli_error *err);
+
 void gw_answer_clear(struct gw_answer *a);
 
 /* Writes the answer as it came, with a final newline (--json). 0, or -1 with err. */
@@ -45,6 +56,9 @@ int gw_answer_print(const struct gw_answer *a, FILE *out, struct cli_error *err)
 
 /* Refuses (exit 1) what cannot be a referral id before it goes into a URL path. */
 int gw_check_id(const char *id, struct cli_error *err);
+
+/* Wipes a printed JSON text (it may hold a referral) and frees it with cJSON_free. */
+void gw_wipe_free(char *text);
 
 /* A string member of an answer object, or "" (never NULL). */
 const char *gw_string(const cJSON *obj, const char *name);

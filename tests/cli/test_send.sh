@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # refgw send: by flags (every subject flag), by file, bodies from files and
-# standard input, client_ref and retries, --json; and local validation that
-# refuses what the gateway would refuse, naming the field, before any request.
+# standard input, client_ref and retries, --json; local validation that
+# refuses what the gateway would refuse, naming the field, before any request;
+# "did you mean" for a near miss of the taxonomy or of the directory; and a
+# recipient the directory does not list gets nothing.
 source "$(dirname "$0")/cli_common.sh"
 rg_setup
 rg_start
@@ -166,6 +168,23 @@ refused_locally urgency "bad urgency" --to ecmj --signal other --urgency high --
 refused_locally body "no body" --to ecmj --signal other
 refused_locally subject.age_band "bad --age-band" --to ecmj --signal other --age-band 16-17 --body x
 expect_err "option --age-band" "the option is named"
+expect_err "Did you mean '16_17'?" "--age-band 16-17: the value meant is suggested"
+# "Did you mean": near misses of the taxonomy, never a far one.
+refused_locally signal "a misspelt signal" --to ecmj --signal lovreboy --body x
+expect_err "Did you mean 'loverboy'?" "a swap of two letters"
+refused_locally signal "a signal in capitals" --to ecmj --signal Loverboy --body x
+expect_err "Did you mean 'loverboy'?" "case"
+refused_locally subject.housing "a misspelt --housing" --to ecmj --signal other --housing with-parent --body x
+expect_err "Did you mean 'with_parents'?" "two edits in a long word"
+refused_locally urgency "a misspelt --urgency" --to ecmj --signal other --urgency urgnet --body x
+expect_err "Did you mean 'urgent'?" "--urgency"
+refused_locally signal "a signal far from any" --to ecmj --signal grooming --body x
+grep -q "Did you mean" "$ERR" && fail "a suggestion for 'grooming': $(cat "$ERR")" || pass
+refused_locally subject.gender "a one-letter value" --to ecmj --signal other --gender M --body x
+grep -q "Did you mean" "$ERR" && fail "a suggestion for 'M': $(cat "$ERR")" || pass
+referral ecmj other '.subject = {"education": "hbo-wo"}' >"$T/near.json"
+refused_locally subject.education "--file with a near miss" --file "$T/near.json"
+expect_err "Did you mean 'hbo_wo'?" "a suggestion for a --file value too"
 refused_locally subject.gender "bad --gender" --to ecmj --signal other --gender M --body x
 refused_locally subject.municipality "bad --municipality" --to ecmj --signal other --municipality GM12 --body x
 expect_err "GM followed by four digits" "the municipality pattern is explained"
@@ -214,18 +233,37 @@ done
 AFTER=$(server_counts)
 expect_eq "$AFTER" "$BEFORE" "nothing refused locally reached the gateway (its counts line)"
 
-# The control: what only the gateway can know is refused there (exit 2), and counted.
-as school-a send --to school-b --signal other --body x
-expect_rc 2 "a route the gateway forbids"
-expect_err "route_forbidden" "the gateway's code on stderr"
-expect_err "may not send" "the gateway's message on stderr"
-as school-a send --to nobody-here --signal other --body x
-expect_rc 2 "an unknown recipient"
-expect_err "unknown_recipient" "unknown_recipient on stderr"
-rejected() { sed -n 's/.*rejected=\([0-9]*\).*/\1/p' <<<"$1"; }
-LAST=$(server_counts)
-[ "$(rejected "$LAST")" -ge $(($(rejected "$BEFORE") + 2)) ] && pass ||
-    fail "the gateway's own refusals were not counted: before '$BEFORE', after '$LAST'"
+# ---- recipients: the directory first; one it does not list gets nothing ----
+# (exit 2: the gateway's own directory refuses it), with the id meant when near.
+BEFORE=$(server_counts)
+# refused_by_directory TO WHAT: exit 2, said, no POST, nothing printed.
+refused_by_directory() {
+    as school-a --verbose send --to "$1" --signal other --body x
+    expect_rc 2 "$2"
+    expect_err "'$1' is not among the organisations you may send to" "$2: said"
+    expect_err "nothing was sent" "$2: nothing sent"
+    grep -q 'refgw: POST' "$ERR" && fail "$2: the referral was posted" || pass
+    grep -q 'refgw: GET /v1/directory' "$ERR" && pass || fail "$2: the directory was not asked"
+    [ -s "$OUT" ] && fail "$2 printed to stdout" || pass
+}
+refused_by_directory ecjm "a misspelt recipient"
+expect_err "Did you mean 'ecmj'?" "the recipient meant is suggested"
+refused_by_directory polise-a "another misspelt recipient"
+expect_err "Did you mean 'police-a'?" "police-a suggested"
+refused_by_directory school-b "a recipient the route forbids"
+grep -q "Did you mean" "$ERR" && fail "a suggestion for school-b: $(cat "$ERR")" || pass
+expect_err "'refgw directory' lists them" "the directory command is pointed at"
+refused_by_directory nobody-here "an unknown recipient"
+grep -q "Did you mean" "$ERR" && fail "a suggestion for nobody-here: $(cat "$ERR")" || pass
+expect_eq "$(server_counts)" "$BEFORE" "no referral reached the gateway"
+as school-a send --to ECMJ --signal other --body x
+expect_rc 2 "ids are case-sensitive"
+expect_err "Did you mean 'ecmj'?" "ECMJ: ecmj suggested"
+# A recipient that is listed is sent to, after one directory request.
+as school-a --verbose send --to ecmj --signal other --body x
+expect_rc 0 "a listed recipient"
+expect_eq "$(grep -c 'refgw: GET /v1/directory' "$ERR")/$(grep -c 'refgw: POST /v1/referrals' "$ERR")" \
+    "1/1" "one directory request, one post"
 
 rg_stop
 finish
