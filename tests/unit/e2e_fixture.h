@@ -36,6 +36,7 @@ static const char make_certs[] =
     "[client]\nbasicConstraints=critical,CA:false\n"
     "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n"
     "[enc]\nbasicConstraints=critical,CA:false\nkeyUsage=critical,keyAgreement\n"
+    "subjectKeyIdentifier=hash\n"
     "[ca]\nbasicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n"
     "EOF\n"
     "key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "

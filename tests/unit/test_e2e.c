@@ -51,6 +51,15 @@ static void openssl_made_is_accepted_and_read(void **state)
     assert_int_equal(open_with(b64, KEYS("enc2"), cn, &err), 0);
     assert_string_equal(cn, "school-a");
     free(b64);
+    /* Recipients named by subject key identifier instead of issuer and serial. */
+    sh("openssl cms -encrypt -binary -aes-256-gcm -keyid -outform DER -in signed.der "
+       "-out env-skid.der -recip enc1.crt -keyopt ecdh_kdf_md:sha256 "
+       "-recip enc2.crt -keyopt ecdh_kdf_md:sha256");
+    b64 = b64_of_file("env-skid.der", &len);
+    assert_int_equal(check(b64, "enc1", "enc2", NULL, &err), 0);
+    refused(check(b64, "enc1", "enc3", NULL, &err), &err, "not one of the recipient's");
+    assert_int_equal(open_with(b64, KEYS("enc1"), cn, &err), 0);
+    free(b64);
 }
 
 /* The other way: made by us, opened and verified by `openssl cms`. */
