@@ -6,9 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "args.h"
 #include "cli.h"
 #include "gateway.h"
+#include "json.h"
+#include "sealed.h"
 #include "table.h"
 
 enum { OPT_WAIT = ARG_HELP + 1, OPT_LIMIT };
@@ -28,8 +32,10 @@ static void help(FILE *out)
         "signal, urgency, when the gateway received it, and how often it has been\n"
         "handed out (this time included). On a terminal a table with a header; else\n"
         "one tab-separated line a referral. With --json, the gateway's answer with\n"
-        "every field, bodies included. Listing does not acknowledge: use\n"
-        "'refgw ack ID' or 'refgw receive'.\n"
+        "every field, bodies included; end-to-end encrypted bodies decrypted with\n"
+        "--decrypt-key (each then has \"e2e\": {\"encrypted\": true, \"signer\": CN},\n"
+        "or \"error\" and its body_cms when it cannot be read: exit 2). Listing does\n"
+        "not acknowledge: use 'refgw ack ID' or 'refgw receive'.\n"
         "\n"
         "  --wait SECONDS   when none is waiting, wait up to 0-60 s for one (default "
         "0)\n"
@@ -76,6 +82,74 @@ static int print_table(const struct cli *c, const cJSON *doc, struct cli_error *
     return rc;
 }
 
+/*
+ * --json when some bodies are encrypted: the answer with each such item
+ * decrypted (SPEC §10), or marked with why it cannot be read (exit 2 once
+ * every item is printed).
+ */
+static int print_decrypted(struct cli *c, const cJSON *doc, struct cli_error *err)
+{
+    cJSON *copy = cJSON_Duplicate(doc, 1);
+    struct sealed_reader *rd = copy ? sealed_reader_new(c, err) : NULL;
+    if (rd == NULL) {
+        cJSON_Delete(copy);
+        return copy ? -1 : cli_fail(err, CLI_USAGE, "out of memory");
+    }
+    cJSON *items = cJSON_GetObjectItemCaseSensitive(copy, "referrals");
+    size_t unreadable = 0;
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < cJSON_GetArraySize(items); i++) {
+        cJSON *item = cJSON_GetArrayItem(items, i), *plain = NULL, *e2e;
+        char why[SEALED_REASON_MAX];
+        int r = sealed_item_encrypted(item)
+                    ? sealed_item_open(rd, item, &plain, why, err)
+                    : 0;
+        if (r < 0) {
+            rc = -1;
+        } else if (plain != NULL) {
+            cJSON_ReplaceItemInArray(items, i, plain); /* deletes item (ciphertext) */
+        } else if (r > 0) {
+            unreadable++;
+            fprintf(stderr, "refgw: %s: cannot be read: %s\n", gw_string(item, "id"),
+                    why);
+            if ((e2e = cJSON_AddObjectToObject(item, "e2e")) == NULL ||
+                !cJSON_AddTrueToObject(e2e, "encrypted") ||
+                !cJSON_AddStringToObject(e2e, "error", why))
+                rc = cli_fail(err, CLI_USAGE, "out of memory");
+        }
+    }
+    char *text = rc == 0 ? rg_json_print(copy) : NULL;
+    if (rc == 0 && text == NULL)
+        rc = cli_fail(err, CLI_USAGE, "out of memory");
+    if (rc == 0 && (puts(text) == EOF || fflush(stdout) == EOF))
+        rc = cli_fail(err, CLI_USAGE, "cannot write to standard output");
+    if (rc == 0 && unreadable > 0)
+        rc = cli_fail(err, CLI_REFUSED, "%zu encrypted referral%s could not be read",
+                      unreadable, unreadable == 1 ? "" : "s");
+    gw_wipe_free(text);
+    for (int i = 0; i < cJSON_GetArraySize(items); i++) {
+        cJSON *body =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, i), "body");
+        if (cJSON_IsString(body))
+            OPENSSL_cleanse(body->valuestring, strlen(body->valuestring));
+    }
+    cJSON_Delete(copy);
+    sealed_reader_free(rd);
+    return rc;
+}
+
+/* Whether any item of the answer carries an encrypted body. */
+static bool any_encrypted(const cJSON *doc)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "referrals"))
+    {
+        if (sealed_item_encrypted(item))
+            return true;
+    }
+    return false;
+}
+
 static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
 {
     long wait = 0, limit = 50;
@@ -108,8 +182,9 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
     struct gw_answer ans;
     if (gw_call(c, "GET", path, NULL, wait, false, &ans, err) < 0)
         return -1;
-    int rc =
-        c->json ? gw_answer_print(&ans, stdout, err) : print_table(c, ans.doc, err);
+    int rc = !c->json                 ? print_table(c, ans.doc, err)
+             : any_encrypted(ans.doc) ? print_decrypted(c, ans.doc, err)
+                                      : gw_answer_print(&ans, stdout, err);
     gw_answer_clear(&ans);
     return rc;
 }

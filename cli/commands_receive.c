@@ -17,10 +17,14 @@
 #include "gateway.h"
 #include "http.h"
 #include "ids.h"
+#include "sealed.h"
 #include "spool.h"
 
 #define LOOP_WAIT_DEFAULT 30
 #define BACKOFF_MAX 60
+/* A poll that brought only referrals already found unreadable: wait this long. */
+#define UNREADABLE_NAP 5
+#define UNREADABLE_MAX 512
 
 /* Test hook (docs/refgw.md): die by SIGKILL right after a file is durable, before its
  * ack. */
@@ -41,6 +45,16 @@ struct receive_args {
     long wait;
     long limit;
     bool once;
+};
+
+/* One run: where files go, how encrypted ones are read, and which could not be. */
+struct receiver {
+    struct cli *c;
+    const struct receive_args *a;
+    struct spool spool;
+    struct sealed_reader *reader;
+    char unreadable[UNREADABLE_MAX][RG_ID_LEN + 1]; /* each said once on stderr */
+    size_t nunreadable;
 };
 
 /* Raised by SIGINT/SIGTERM: finish the referral in hand, then stop. */
@@ -64,6 +78,12 @@ static void help(FILE *out)
         "acknowledged, which erases it from the gateway. If refgw is stopped in\n"
         "between, the next run writes the same file again: a referral may arrive\n"
         "twice, never not at all. Prints the path of each file once acknowledged.\n"
+        "\n"
+        "An end-to-end encrypted referral is decrypted with --decrypt-key, its\n"
+        "signature and fields checked (docs/e2e.md), and written with its body and\n"
+        "\"e2e\": {\"encrypted\": true, \"signer\": CN}. One that cannot be read is\n"
+        "neither written nor acknowledged: it is said on stderr (once a run), stays\n"
+        "in the inbox, and the exit status is 2 once the rest is done.\n"
         "\n"
         "Without --once it keeps long-polling until SIGINT or SIGTERM, finishes\n"
         "the referral in hand and exits 0; while the gateway cannot be reached it\n"
@@ -133,30 +153,64 @@ static void nap(long seconds)
         nanosleep(&tenth, NULL);
 }
 
+/* Whether the referral id was found unreadable before; notes it if not. */
+static bool known_unreadable(struct receiver *rc, const char *id)
+{
+    for (size_t i = 0; i < rc->nunreadable; i++)
+        if (strcmp(rc->unreadable[i], id) == 0)
+            return true;
+    if (rc->nunreadable < UNREADABLE_MAX)
+        snprintf(rc->unreadable[rc->nunreadable++], RG_ID_LEN + 1, "%s", id);
+    return false;
+}
+
+/*
+ * The item as it is to be written: itself, or decrypted into *plain (SPEC
+ * §10). 1 when it is encrypted and cannot be read: said on stderr (once a
+ * run), and neither written nor acknowledged; -1 with err.
+ */
+static int readable(struct receiver *rc, const cJSON *item, const char *id,
+                    cJSON **plain, struct cli_error *err)
+{
+    *plain = NULL;
+    if (!sealed_item_encrypted(item))
+        return 0;
+    char why[SEALED_REASON_MAX];
+    int r = sealed_item_open(rc->reader, item, plain, why, err);
+    if (r > 0 && !known_unreadable(rc, id))
+        fprintf(stderr, "refgw: %s: not written and not acknowledged: %s\n", id, why);
+    return r;
+}
+
 /*
  * Writes one inbox item durably, then acknowledges it. A refused ack
  * (expired, or taken by another receiver) is reported here and is not a
- * failure: the file stays. -1 with err when the file cannot be written or
- * the gateway cannot be reached.
+ * failure: the file stays. 1 when the item is encrypted and unreadable
+ * (left in the inbox); -1 with err when the file cannot be written or the
+ * gateway cannot be reached.
  */
-static int take(struct cli *c, struct spool *s, const cJSON *item,
-                struct cli_error *err)
+static int take(struct receiver *rc, const cJSON *item, struct cli_error *err)
 {
     const char *id = gw_string(item, "id");
     if (!rg_id_valid(id, strlen(id)))
         return cli_fail(err, CLI_REFUSED,
                         "the gateway sent a referral without a valid id");
-    char *text = cJSON_Print(item);
+    cJSON *plain;
+    int r = readable(rc, item, id, &plain, err);
+    if (r != 0)
+        return r;
+    char *text = cJSON_Print(plain ? plain : item);
+    sealed_doc_free(plain);
     if (text == NULL)
         return cli_fail(err, CLI_USAGE, "out of memory");
     size_t len = strlen(text);
     text[len] = '\n'; /* replaces the NUL: the file ends with a newline */
     char name[RG_ID_LEN + 8];
     snprintf(name, sizeof(name), "%s.json", id);
-    int rc = spool_write(s, name, text, len + 1, err);
+    r = spool_write(&rc->spool, name, text, len + 1, err);
     OPENSSL_cleanse(text, len + 1);
     cJSON_free(text);
-    if (rc < 0)
+    if (r < 0)
         return -1;
     const char *hook = getenv(CRASH_HOOK);
     if (hook != NULL && strcmp(hook, "1") == 0)
@@ -165,61 +219,67 @@ static int take(struct cli *c, struct spool *s, const cJSON *item,
     char path[RG_ID_LEN + 32];
     snprintf(path, sizeof(path), "/v1/inbox/%s/ack", id);
     struct gw_answer ans;
-    if (gw_call(c, "POST", path, NULL, 0, false, &ans, err) < 0) {
+    if (gw_call(rc->c, "POST", path, NULL, 0, false, &ans, err) < 0) {
         if (err->exit != CLI_REFUSED || err->transient)
             return -1;
-        fprintf(stderr, "refgw: %s/%s was written but not acknowledged: %s\n", s->path,
-                name, err->message);
+        fprintf(stderr, "refgw: %s/%s was written but not acknowledged: %s\n",
+                rc->spool.path, name, err->message);
         return 0;
     }
     gw_answer_clear(&ans);
-    printf("%s/%s\n", s->path, name);
+    printf("%s/%s\n", rc->spool.path, name);
     fflush(stdout);
     return 0;
 }
 
 /* One poll: 0 (stop_requested may be set), or -1 with err. */
-static int poll_once(struct cli *c, struct spool *s, const struct receive_args *a,
-                     size_t *taken, struct cli_error *err)
+static int poll_once(struct receiver *rc, size_t *taken, size_t *skipped,
+                     struct cli_error *err)
 {
     char path[64];
-    snprintf(path, sizeof(path), "/v1/inbox?wait=%ld&limit=%ld", a->wait, a->limit);
+    snprintf(path, sizeof(path), "/v1/inbox?wait=%ld&limit=%ld", rc->a->wait,
+             rc->a->limit);
     struct gw_answer ans;
-    *taken = 0;
-    if (gw_call(c, "GET", path, NULL, a->wait, true, &ans, err) < 0)
+    *taken = *skipped = 0;
+    if (gw_call(rc->c, "GET", path, NULL, rc->a->wait, true, &ans, err) < 0)
         return stop_requested ? 0 : -1;
-    int rc = 0;
+    int r = 0;
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(ans.doc, "referrals");
     const cJSON *item;
     if (!cJSON_IsArray(items))
-        rc = cli_fail(err, CLI_REFUSED, "the gateway's answer holds no referrals list");
+        r = cli_fail(err, CLI_REFUSED, "the gateway's answer holds no referrals list");
     cJSON_ArrayForEach(item, items)
     {
         /* What is not taken yet stays in the inbox for the next run. */
-        if (rc < 0 || stop_requested)
+        if (r < 0 || stop_requested)
             break;
-        rc = take(c, s, item, err);
-        *taken += rc == 0;
+        r = take(rc, item, err);
+        *taken += r == 0;
+        *skipped += r == 1;
+        r = r < 0 ? -1 : 0;
     }
     gw_answer_clear(&ans);
-    return rc;
+    return r;
 }
 
-static int loop(struct cli *c, struct spool *s, const struct receive_args *a,
-                struct cli_error *err)
+static int loop(struct receiver *rc, struct cli_error *err)
 {
+    const struct receive_args *a = rc->a;
     long backoff = 0;
     char last[CLI_MESSAGE_MAX] = "";
     while (!stop_requested) {
-        size_t taken;
-        if (poll_once(c, s, a, &taken, err) == 0) {
+        size_t taken, skipped;
+        if (poll_once(rc, &taken, &skipped, err) == 0) {
             if (last[0] != '\0')
                 fprintf(stderr, "refgw: the gateway answers again\n");
             last[0] = '\0';
             backoff = 0;
             if (a->once)
                 return 0;
-            if (taken == 0 && a->wait == 0)
+            /* Unreadable referrals stay waiting: a long-poll would return at once. */
+            if (taken == 0 && skipped > 0)
+                nap(UNREADABLE_NAP);
+            else if (taken == 0 && a->wait == 0)
                 nap(1);
             continue;
         }
@@ -251,25 +311,36 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
         help(stdout);
         return 0;
     }
-    struct spool s;
-    if (spool_open(&s, a.dir, err) < 0)
-        return -1;
-    if (gw_connect(c, err) < 0) {
-        spool_close(&s);
+    struct receiver *rc = calloc(1, sizeof(*rc));
+    if (rc == NULL)
+        return cli_fail(err, CLI_USAGE, "out of memory");
+    rc->c = c;
+    rc->a = &a;
+    int r = -1;
+    if (spool_open(&rc->spool, a.dir, err) < 0) {
+        free(rc);
         return -1;
     }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    http_set_cancel(c->http, &stop_requested);
-
-    int rc = loop(c, &s, &a, err);
-    spool_close(&s);
-    return rc;
+    if (gw_connect(c, err) == 0 && (rc->reader = sealed_reader_new(c, err)) != NULL) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_stop;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        http_set_cancel(c->http, &stop_requested);
+        r = loop(rc, err);
+    }
+    /* The rest is done: now say that some could not be read (SPEC §10). */
+    if (r == 0 && rc->nunreadable > 0)
+        r = cli_fail(err, CLI_REFUSED,
+                     "%zu encrypted referral%s could not be read: left in the inbox, "
+                     "not acknowledged",
+                     rc->nunreadable, rc->nunreadable == 1 ? "" : "s");
+    sealed_reader_free(rc->reader);
+    spool_close(&rc->spool);
+    free(rc);
+    return r;
 }
 
 const struct cli_command cmd_receive = {

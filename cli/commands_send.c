@@ -19,6 +19,7 @@
 #include "ids.h"
 #include "json.h"
 #include "referral.h"
+#include "sealed.h"
 #include "send_input.h"
 #include "taxonomy.h"
 
@@ -84,7 +85,11 @@ static void help(FILE *out)
         "\n"
         "Sends one referral and prints its id alone on standard output. The referral\n"
         "is first checked here with the gateway's own rules: a missing or bad field\n"
-        "is refused with exit status 1, naming the field, and nothing is sent.\n"
+        "is refused with exit status 1, naming the field (and the value meant, for a\n"
+        "near miss), and nothing is sent. Then the gateway's directory is asked: a\n"
+        "recipient it does not list gets nothing (exit 2); one that publishes\n"
+        "encryption certificates gets the body encrypted end to end, signed with\n"
+        "your certificate (docs/e2e.md).\n"
         "\n",
         out);
     help_option(out, "--to ORG",
@@ -218,14 +223,33 @@ static int print_answer(const struct cli *c, const struct gw_answer *ans,
                : 0;
 }
 
-/* Posts the referral to a recipient the directory lists (its entry: recipient). */
+/*
+ * Posts the referral to a recipient the directory lists (its entry:
+ * recipient), its body sealed when the recipient publishes encryption
+ * certificates. The same bytes on every retry.
+ */
 static int submit(struct cli *c, const struct rg_referral *r, const cJSON *recipient,
                   long retries, bool generated, struct cli_error *err)
 {
-    (void)recipient;
     int rc = -1;
+    bool sealed = false;
     cJSON *wire = rg_referral_to_json(r);
-    char *text = wire ? rg_json_print(wire) : NULL;
+    if (wire == NULL) {
+        cli_fail(err, CLI_USAGE, "out of memory");
+        return -1;
+    }
+    if (sealed_wire(c, recipient, wire, &sealed, err) < 0) {
+        sealed_doc_free(wire);
+        return -1;
+    }
+    if (sealed && c->verbose)
+        fprintf(stderr,
+                "refgw: the body is encrypted end to end to %d certificate(s) of "
+                "%s\n",
+                cJSON_GetArraySize(
+                    cJSON_GetObjectItemCaseSensitive(recipient, "encryption_certs")),
+                r->to);
+    char *text = rg_json_print(wire);
     struct gw_answer ans = {0};
     if (text == NULL) {
         cli_fail(err, CLI_USAGE, "out of memory");
@@ -243,7 +267,7 @@ static int submit(struct cli *c, const struct rg_referral *r, const cJSON *recip
     }
     gw_answer_clear(&ans);
     gw_wipe_free(text);
-    cJSON_Delete(wire);
+    sealed_doc_free(wire);
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "gateway.h"
 #include "ids.h"
 #include "json.h"
+#include "sealed.h"
 #include "taxonomy.h"
 
 #define SHOW_LIMIT 500
@@ -78,6 +79,13 @@ static void print_item(FILE *out, const cJSON *item)
     long long n = cJSON_IsNumber(d) ? rg_json_count(d) : 0;
     snprintf(buf, sizeof(buf), "%lld time%s, this one included", n, n == 1 ? "" : "s");
     line(out, "Handed out", buf);
+    const cJSON *e2e = cJSON_GetObjectItemCaseSensitive(item, "e2e");
+    if (e2e != NULL)
+        snprintf(buf, sizeof(buf), "end to end, signed by %s",
+                 gw_string(e2e, "signer"));
+    else
+        snprintf(buf, sizeof(buf), "none (the gateway could read this body)");
+    line(out, "Encryption", buf);
 
     fputs("\nSubject\n", out);
     const cJSON *subject = cJSON_GetObjectItemCaseSensitive(item, "subject");
@@ -121,6 +129,31 @@ static int print_json(const cJSON *item, struct cli_error *err)
     return rc;
 }
 
+/* Prints the item, decrypted first when its body is encrypted (SPEC §10). */
+static int show(struct cli *c, const char *id, const cJSON *item, struct cli_error *err)
+{
+    cJSON *plain = NULL;
+    if (sealed_item_encrypted(item)) {
+        struct sealed_reader *rd = sealed_reader_new(c, err);
+        char why[SEALED_REASON_MAX];
+        int r = rd ? sealed_item_open(rd, item, &plain, why, err) : -1;
+        sealed_reader_free(rd);
+        if (r > 0)
+            return cli_fail(err, CLI_REFUSED,
+                            "%s: the encrypted referral cannot be read: %s", id, why);
+        if (r < 0)
+            return -1;
+        item = plain;
+    }
+    int rc = 0;
+    if (c->json)
+        rc = print_json(item, err);
+    else
+        print_item(stdout, item);
+    sealed_doc_free(plain);
+    return rc;
+}
+
 static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
 {
     const char *id = NULL;
@@ -152,10 +185,8 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
             "not_found: no referral %s is waiting for you (unknown, not yours, "
             "already acknowledged, expired, or not among the %d oldest)",
             id, SHOW_LIMIT);
-    else if (c->json)
-        rc = print_json(item, err);
     else
-        print_item(stdout, item);
+        rc = show(c, id, item, err);
     if (rc == 0 && fflush(stdout) == EOF)
         rc = cli_fail(err, CLI_USAGE, "cannot write to standard output");
     gw_answer_clear(&ans);

@@ -39,8 +39,7 @@ void e2e_free(char *p, size_t len)
     free(p);
 }
 
-/* The single CN of cert, read with its length: 0, or -1 (none, several, NUL, long). */
-static int single_cn(X509 *cert, char out[E2E_CN_MAX + 1])
+int e2e_cert_cn(X509 *cert, char out[E2E_CN_MAX + 1])
 {
     X509_NAME *name = X509_get_subject_name(cert);
     int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
@@ -182,7 +181,7 @@ int e2e_seal(const char *inner, size_t inner_len, X509 *signer_cert,
         snprintf(what, sizeof(what), "recipient's encryption certificate %d", i + 1);
         if (check_cert(cert, RECIPIENT, trust, what, err) < 0)
             return -1;
-        if (single_cn(cert, cn) < 0 || strcmp(cn, recipient_id) != 0)
+        if (e2e_cert_cn(cert, cn) < 0 || strcmp(cn, recipient_id) != 0)
             return e2e_fail(err, false,
                             "the %s is not issued to the recipient (its CN differs)",
                             what);
@@ -285,7 +284,7 @@ static int verify(CMS_ContentInfo *sd, X509_STORE *trust, BIO **content,
         rc = e2e_fail(err, true, "the signer's certificate is not in the body");
     else if (check_cert(signer, SIGNER, NULL, "signer's certificate", err) < 0)
         rc = -1;
-    else if (single_cn(signer, cn) < 0)
+    else if (e2e_cert_cn(signer, cn) < 0)
         rc = e2e_fail(err, false, "the signer's certificate has no single valid CN");
     sk_X509_free(signers);
     return rc;

@@ -85,6 +85,12 @@ int e2e_open(const char *b64, size_t b64_len, const struct e2e_keypair *keys,
 int e2e_check(const char *b64, size_t b64_len, STACK_OF(X509) * certs,
               struct e2e_error *err);
 
+/*
+ * The single CN of cert, read with its length: 0, or -1 when it has none,
+ * several, one with a NUL, or one longer than E2E_CN_MAX bytes.
+ */
+int e2e_cert_cn(X509 *cert, char out[E2E_CN_MAX + 1]);
+
 /* Wipes p[0..len) and frees it. */
 void e2e_free(char *p, size_t len);
 

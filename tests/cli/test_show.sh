@@ -23,7 +23,7 @@ OTHER=$(cat "$OUT")
 
 as ecmj show "$ID"
 expect_rc 0 "show"
-expect_eq "$(grep -c . "$OUT")" 19 "one line per field and attribute, the body's three lines"
+expect_eq "$(grep -c . "$OUT")" 20 "one line per field and attribute, the body's three lines"
 expect_eq "$(grep '^Referral' "$OUT" | tr -s ' ')" "Referral $ID" "the id"
 expect_eq "$(grep '^From' "$OUT" | tr -s ' ')" "From school-a (school)" "the sender and its type"
 [[ $(grep '^Received' "$OUT") =~ ^Received\ +20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$ ]] && pass ||
@@ -31,6 +31,8 @@ expect_eq "$(grep '^From' "$OUT" | tr -s ' ')" "From school-a (school)" "the sen
 expect_eq "$(grep '^Signal' "$OUT" | tr -s ' ')" "Signal loverboy" "signal"
 expect_eq "$(grep '^Urgency' "$OUT" | tr -s ' ')" "Urgency urgent" "urgency"
 expect_eq "$(grep '^Handed out' "$OUT" | tr -s ' ')" "Handed out 1 time, this one included" "deliveries"
+expect_eq "$(grep '^Encryption' "$OUT" | tr -s ' ')" "Encryption none (the gateway could read this body)" \
+    "a plain body is said to be readable by the gateway"
 expect_eq "$(sed -n '/^Subject$/,/^$/p' "$OUT" | tr -s ' ' | tr '\n' '|')" \
     "Subject| age_band 16_17| gender male| municipality GM0935| origin unknown| socioeconomic unknown| education unknown| housing institution| addiction unknown||" \
     "every subject attribute, in the taxonomy's order"
