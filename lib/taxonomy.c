@@ -16,7 +16,7 @@ const struct rg_enum rg_urgencies = ENUM("urgency", "normal", "urgent");
 
 const struct rg_enum rg_org_types =
     ENUM("type", "school", "police", "expertise_centre", "care_coordinator",
-         "youth_care", "prevention", "admin");
+         "youth_care", "prevention", "admin", "monitor");
 
 bool rg_is_municipality_code(const char *value, size_t len)
 {

@@ -9,30 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_internal.h"
 #include "json.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
 
-/*
- * A top-level key of the file: how to read it and, when the file leaves it
- * out, what it is. One row a key (config_keys below): nothing about a key
- * lives anywhere else.
- */
-struct key {
-    const char *name;
-    bool required;
-    int (*parse)(const struct key *k, struct config *c, const cJSON *value,
-                 const char *base, char err[RG_ERR_MAX]);
-    void (*fallback)(const struct key *k, struct config *c); /* NULL: none */
-    /* Integer keys: the field, its bounds and its default. */
-    size_t field;
-    int min, max, def;
-};
-
-static int failf(char err[RG_ERR_MAX], const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int failf(char err[RG_ERR_MAX], const char *fmt, ...)
+int failf(char err[RG_ERR_MAX], const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -41,13 +23,8 @@ static int failf(char err[RG_ERR_MAX], const char *fmt, ...)
     return -1;
 }
 
-bool org_type_is_admin(int type)
-{
-    return type == rg_enum_find(&rg_org_types, "admin", 5);
-}
-
 /* A path from the file, made absolute against the file's folder. */
-static char *resolve(const char *base_dir, const char *p)
+char *resolve(const char *base_dir, const char *p)
 {
     if (p[0] == '/' || base_dir == NULL)
         return strdup(p);
@@ -58,8 +35,8 @@ static char *resolve(const char *base_dir, const char *p)
     return out;
 }
 
-static int get_string(const cJSON *item, const char *key, char err[RG_ERR_MAX],
-                      const char **out)
+int get_string(const cJSON *item, const char *key, char err[RG_ERR_MAX],
+               const char **out)
 {
     if (!cJSON_IsString(item) || item->valuestring[0] == '\0')
         return failf(err, "%s: must be a non-empty string", key);
@@ -67,8 +44,8 @@ static int get_string(const cJSON *item, const char *key, char err[RG_ERR_MAX],
     return 0;
 }
 
-static int get_int(const cJSON *item, const char *key, int min, int max,
-                   char err[RG_ERR_MAX], int *out)
+int get_int(const cJSON *item, const char *key, int min, int max, char err[RG_ERR_MAX],
+            int *out)
 {
     if (!cJSON_IsNumber(item) || item->valuedouble != floor(item->valuedouble) ||
         item->valuedouble < min || item->valuedouble > max)
@@ -142,113 +119,6 @@ static int parse_tls(const struct key *k, struct config *c, const cJSON *tls,
     return 0;
 }
 
-static int parse_type(const cJSON *item, const char *key, char err[RG_ERR_MAX])
-{
-    if (!cJSON_IsString(item))
-        return failf(err, "%s: must be a string", key);
-    int t = rg_enum_find(&rg_org_types, item->valuestring, strlen(item->valuestring));
-    if (t < 0)
-        return failf(err, "%s: unknown organisation type", key);
-    return t;
-}
-
-static int parse_org(struct org *o, const cJSON *item, size_t index,
-                     char err[RG_ERR_MAX])
-{
-    char key[64];
-    if (!cJSON_IsObject(item))
-        return failf(err, "organisations[%zu]: must be an object", index);
-    bool have_id = false, have_type = false;
-    for (const cJSON *m = item->child; m != NULL; m = m->next) {
-        snprintf(key, sizeof(key), "organisations[%zu].%.20s", index, m->string);
-        if (strcmp(m->string, "id") == 0) {
-            if (!cJSON_IsString(m) ||
-                !rg_org_id_valid(m->valuestring, strlen(m->valuestring)))
-                return failf(err, "%s: must be 1-64 of A-Z a-z 0-9 . _ -", key);
-            strcpy(o->id, m->valuestring);
-            have_id = true;
-        } else if (strcmp(m->string, "name") == 0) {
-            if (!cJSON_IsString(m) || strlen(m->valuestring) > ORG_NAME_MAX)
-                return failf(err, "%s: must be a string of at most %d bytes", key,
-                             ORG_NAME_MAX);
-            strcpy(o->name, m->valuestring);
-        } else if (strcmp(m->string, "type") == 0) {
-            if ((o->type = parse_type(m, key, err)) < 0)
-                return -1;
-            have_type = true;
-        } else if (strcmp(m->string, "disabled") == 0) {
-            if (!cJSON_IsBool(m))
-                return failf(err, "%s: must be true or false", key);
-            o->disabled = cJSON_IsTrue(m);
-        } else {
-            return failf(err, "%s: unknown key", key);
-        }
-    }
-    if (!have_id)
-        return failf(err, "organisations[%zu].id: required", index);
-    if (!have_type)
-        return failf(err, "organisations[%zu].type: required", index);
-    if (o->name[0] == '\0')
-        strcpy(o->name, o->id);
-    return 0;
-}
-
-static int parse_orgs(const struct key *k, struct config *c, const cJSON *arr,
-                      const char *base, char err[RG_ERR_MAX])
-{
-    if (!cJSON_IsArray(arr))
-        return failf(err, "organisations: must be an array");
-    size_t n = (size_t)cJSON_GetArraySize(arr);
-    c->orgs = calloc(n ? n : 1, sizeof(*c->orgs));
-    if (c->orgs == NULL)
-        return failf(err, "out of memory");
-    size_t i = 0;
-    for (const cJSON *m = arr->child; m != NULL; m = m->next, i++) {
-        if (parse_org(&c->orgs[i], m, i, err) < 0)
-            return -1;
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(c->orgs[j].id, c->orgs[i].id) == 0)
-                return failf(err, "organisations[%zu].id: duplicate organisation id",
-                             i);
-    }
-    c->org_count = n;
-    return 0;
-}
-
-static int parse_routes(const struct key *k, struct config *c, const cJSON *routes,
-                        const char *base, char err[RG_ERR_MAX])
-{
-    if (!cJSON_IsObject(routes))
-        return failf(err, "routes: must be an object");
-    memset(c->routes, 0, sizeof(c->routes));
-    char key[96];
-    for (const cJSON *m = routes->child; m != NULL; m = m->next) {
-        snprintf(key, sizeof(key), "routes.%.40s", m->string);
-        int sender = rg_enum_find(&rg_org_types, m->string, strlen(m->string));
-        if (sender < 0)
-            return failf(err, "%s: unknown organisation type", key);
-        if (!cJSON_IsArray(m))
-            return failf(err, "%s: must be an array of organisation types", key);
-        for (const cJSON *r = m->child; r != NULL; r = r->next) {
-            int t = parse_type(r, key, err);
-            if (t < 0)
-                return -1;
-            c->routes[sender] |= 1u << t;
-        }
-    }
-    return 0;
-}
-
-static void default_routes(const struct key *k, struct config *c)
-{
-    for (size_t i = 0; i < rg_default_route_count; i++) {
-        const struct rg_route *r = &rg_default_routes[i];
-        int s = rg_enum_find(&rg_org_types, r->sender_type, strlen(r->sender_type));
-        for (const char *const *t = r->recipient_types; *t != NULL; t++)
-            c->routes[s] |= 1u << rg_enum_find(&rg_org_types, *t, strlen(*t));
-    }
-}
-
 static int parse_retention(const struct key *k, struct config *c, const cJSON *item,
                            const char *base, char err[RG_ERR_MAX])
 {
@@ -279,6 +149,70 @@ static int parse_data_dir(const struct key *k, struct config *c, const cJSON *it
     return c->data_dir ? 0 : failf(err, "out of memory");
 }
 
+/* "store": {"backend": "sqlite" | "postgresql", "conninfo": "..."} (SPEC §11). */
+static int parse_store(const struct key *k, struct config *c, const cJSON *item,
+                       const char *base, char err[RG_ERR_MAX])
+{
+    if (!cJSON_IsObject(item))
+        return failf(err, "store: must be an object");
+    bool have_backend = false;
+    for (const cJSON *m = item->child; m != NULL; m = m->next) {
+        const char *v = NULL;
+        if (strcmp(m->string, "backend") == 0) {
+            if (get_string(m, "store.backend", err, &v) < 0)
+                return -1;
+            if (strcmp(v, "sqlite") == 0)
+                c->store_backend = STORE_SQLITE;
+            else if (strcmp(v, "postgresql") == 0)
+                c->store_backend = STORE_POSTGRESQL;
+            else
+                return failf(err, "store.backend: must be sqlite or postgresql");
+            have_backend = true;
+        } else if (strcmp(m->string, "conninfo") == 0) {
+            if (get_string(m, "store.conninfo", err, &v) < 0)
+                return -1;
+            free(c->store_conninfo);
+            if ((c->store_conninfo = strdup(v)) == NULL)
+                return failf(err, "out of memory");
+        } else {
+            return failf(err, "store.%.64s: unknown key", m->string);
+        }
+    }
+    if (!have_backend)
+        return failf(err, "store.backend: required");
+    if (c->store_backend == STORE_POSTGRESQL && c->store_conninfo == NULL)
+        return failf(err, "store.conninfo: required with the postgresql backend");
+    if (c->store_backend == STORE_SQLITE && c->store_conninfo != NULL)
+        return failf(err, "store.conninfo: only for the postgresql backend");
+    return 0;
+}
+
+static int parse_bool(const struct key *k, struct config *c, const cJSON *item,
+                      const char *base, char err[RG_ERR_MAX])
+{
+    if (!cJSON_IsBool(item))
+        return failf(err, "%s: must be true or false", k->name);
+    *(bool *)((char *)c + k->field) = cJSON_IsTrue(item);
+    return 0;
+}
+
+/* What no single key can say: the keys taken together. */
+static int check_whole(const struct config *c, char err[RG_ERR_MAX])
+{
+    if (c->store_backend == STORE_SQLITE && c->data_dir == NULL)
+        return failf(err, "data_dir: required (the store is SQLite in it)");
+    for (size_t i = 0; c->require_e2e && i < c->org_count; i++) {
+        const struct org *o = &c->orgs[i];
+        if (o->kind == ORG_PARTNER && !o->disabled && o->encryption_cert_count == 0)
+            return failf(
+                err,
+                "organisations[%zu].encryption_certs: require_e2e is on, so every"
+                " partner needs an encryption certificate",
+                i);
+    }
+    return 0;
+}
+
 static void default_retention(const struct key *k, struct config *c)
 {
     c->retention_days = 30;
@@ -293,7 +227,8 @@ static void default_retention(const struct key *k, struct config *c)
 static const struct key config_keys[] = {
     {.name = "listen", .required = true, .parse = parse_listen},
     {.name = "tls", .required = true, .parse = parse_tls},
-    {.name = "data_dir", .required = true, .parse = parse_data_dir},
+    {.name = "data_dir",
+     .parse = parse_data_dir}, /* required for SQLite: check_whole */
     {.name = "organisations", .required = true, .parse = parse_orgs},
     {.name = "routes", .parse = parse_routes, .fallback = default_routes},
     {.name = "retention_days", .parse = parse_retention, .fallback = default_retention},
@@ -302,6 +237,10 @@ static const struct key config_keys[] = {
     INT_KEY("log_interval_seconds", log_interval_seconds, 1, 86400, 60),
     {.name = "user", .parse = parse_user},
     INT_KEY("max_connections", max_connections, 1, 1000000, 10000),
+    {.name = "store", .parse = parse_store},
+    {.name = "require_e2e",
+     .parse = parse_bool,
+     .field = offsetof(struct config, require_e2e)},
 };
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -347,6 +286,8 @@ struct config *config_parse(const char *text, size_t len, const char *base_dir,
         else if (key->fallback != NULL)
             key->fallback(key, c);
     }
+    if (rc == 0)
+        rc = check_whole(c, err);
     cJSON_Delete(root);
     if (rc < 0) {
         c->refs = 1;
@@ -407,22 +348,9 @@ void config_unref(struct config *c)
     free(c->tls_crl);
     free(c->data_dir);
     free(c->user);
+    free(c->store_conninfo);
+    for (size_t i = 0; c->orgs != NULL && i < c->org_count; i++)
+        config_org_clear(&c->orgs[i]);
     free(c->orgs);
     free(c);
-}
-
-const struct org *config_find_org(const struct config *c, const char *id)
-{
-    for (size_t i = 0; i < c->org_count; i++)
-        if (strcmp(c->orgs[i].id, id) == 0)
-            return &c->orgs[i];
-    return NULL;
-}
-
-bool config_route_allows(const struct config *c, int sender_type, int recipient_type)
-{
-    if (sender_type < 0 || sender_type >= 16 || recipient_type < 0 ||
-        recipient_type >= 16)
-        return false;
-    return (c->routes[sender_type] >> recipient_type) & 1u;
 }

@@ -17,19 +17,36 @@
 
 #define ORG_NAME_MAX 200
 
+/* What an organisation may do, from its type (SPEC §2). */
+enum org_kind {
+    ORG_PARTNER, /* sends and receives referrals */
+    ORG_ADMIN,   /* reads counts and metrics */
+    ORG_MONITOR, /* reads metrics and health (a Prometheus scraper) */
+};
+
 struct org {
     char id[RG_ORG_ID_MAX + 1];
     char name[ORG_NAME_MAX + 1];
     int type; /* index into rg_org_types */
+    enum org_kind kind;
     bool disabled;
+    /* SPEC §10: its encryption certificates, each the PEM text of the file
+     * (absolute path in encryption_cert_paths); checked by the TLS module. */
+    char **encryption_certs, **encryption_cert_paths;
+    size_t encryption_cert_count;
 };
+
+enum store_backend_kind { STORE_SQLITE, STORE_POSTGRESQL };
 
 struct config {
     char *listen_host;
     int listen_port;                                    /* 0: any free port */
     char *tls_cert, *tls_key, *tls_client_ca, *tls_crl; /* absolute; crl may be NULL */
-    char *data_dir;
-    char *user; /* NULL: keep the current user */
+    char *data_dir; /* NULL only with the PostgreSQL store */
+    char *user;     /* NULL: keep the current user */
+    enum store_backend_kind store_backend;
+    char *store_conninfo; /* PostgreSQL: a libpq connection string; never logged */
+    bool require_e2e;     /* plaintext bodies refused (SPEC §10) */
     struct org *orgs;
     size_t org_count;
     unsigned routes[16]; /* per sender type, a bit per allowed recipient type */
@@ -40,7 +57,6 @@ struct config {
     int max_connections;
     int refs;
 };
-
 
 /* Loads path; on failure returns NULL and err names the key at fault. */
 struct config *config_load(const char *path, char err[RG_ERR_MAX]);
@@ -57,7 +73,7 @@ const struct org *config_find_org(const struct config *c, const char *id);
 
 bool config_route_allows(const struct config *c, int sender_type, int recipient_type);
 
-/* Whether an org type is the admin type. */
-bool org_type_is_admin(int type);
+/* What an organisation of this type (an rg_org_types index) may do. */
+enum org_kind org_kind_of(int type);
 
 #endif

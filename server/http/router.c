@@ -11,12 +11,18 @@
 #include "ids.h"
 #include "ratelimit.h"
 
-enum role { ROLE_PARTNER, ROLE_ADMIN, ROLE_ANY };
+/* Who may call a route: a set of organisation kinds (config.h). */
+enum role {
+    ROLE_PARTNER = 1 << ORG_PARTNER,
+    ROLE_ADMIN = 1 << ORG_ADMIN,
+    ROLE_MONITOR = 1 << ORG_MONITOR,
+    ROLE_ANY = ROLE_PARTNER | ROLE_ADMIN | ROLE_MONITOR,
+};
 
 struct route {
     const char *method;
     const char *pattern; /* '*' is one path segment holding a referral id */
-    enum role role;
+    int role;            /* enum role bits */
     handler_fn handler;
 };
 
@@ -28,7 +34,7 @@ static const struct route routes[] = {
     {"GET", "/v1/directory", ROLE_PARTNER, handle_directory},
     {"GET", "/v1/health", ROLE_ANY, handle_health},
     {"GET", "/v1/stats", ROLE_ADMIN, handle_stats},
-    {"GET", "/metrics", ROLE_ADMIN, handle_metrics},
+    {"GET", "/metrics", ROLE_ADMIN | ROLE_MONITOR, handle_metrics},
 };
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 
@@ -73,11 +79,9 @@ static bool path_plain(const char *path)
     return strstr(path, "//") == NULL;
 }
 
-static bool role_allows(enum role role, int type)
+static bool role_allows(int role, const struct org *org)
 {
-    if (role == ROLE_ANY)
-        return true;
-    return (role == ROLE_ADMIN) == org_type_is_admin(type);
+    return (role & (1 << org->kind)) != 0;
 }
 
 void route_call(struct call *call)
@@ -126,7 +130,7 @@ void route_call(struct call *call)
         call_fail(call, RG_NOT_FOUND, NULL);
         return;
     }
-    if (!role_allows(found->role, call->org->type)) {
+    if (!role_allows(found->role, call->org)) {
         call_fail(call, RG_FORBIDDEN_ROLE, NULL);
         return;
     }

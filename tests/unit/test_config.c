@@ -57,7 +57,8 @@ static void test_minimal_config_gets_defaults(void **state)
                         "ecmj"); /* name defaults to id */
     assert_true(config_find_org(c, "closed")->disabled);
     assert_null(config_find_org(c, "nobody"));
-    assert_true(org_type_is_admin(config_find_org(c, "audit")->type));
+    assert_int_equal(config_find_org(c, "audit")->kind, ORG_ADMIN);
+    assert_int_equal(config_find_org(c, "ecmj")->kind, ORG_PARTNER);
     config_unref(c);
 }
 
