@@ -80,6 +80,13 @@ static int check_cert(X509 *cert, enum cert_role role, X509_STORE *trust,
     if (role == RECIPIENT && !(stated && (usage & KU_KEY_AGREEMENT)))
         return e2e_fail(err, false, "the %s is not for key agreement (key usage)",
                         what);
+    char curve[32] = "";
+    if (role == RECIPIENT &&
+        (EVP_PKEY_get_group_name(pub, curve, sizeof(curve), NULL) != 1 ||
+         strcmp(curve, "prime256v1") != 0)) {
+        ERR_clear_error();
+        return e2e_fail(err, false, "the %s is not an EC P-256 key", what);
+    }
     if (trust == NULL)
         return 0;
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -93,6 +100,18 @@ static int check_cert(X509 *cert, enum cert_role role, X509_STORE *trust,
     if (ok != 1)
         return e2e_fail(err, false, "the %s is not trusted: %s", what,
                         X509_verify_cert_error_string(code));
+    return 0;
+}
+
+int e2e_recipient_check(X509 *cert, const char *recipient_id, X509_STORE *trust,
+                        const char *what, struct e2e_error *err)
+{
+    char cn[E2E_CN_MAX + 1];
+    if (check_cert(cert, RECIPIENT, trust, what, err) < 0)
+        return -1;
+    if (e2e_cert_cn(cert, cn) < 0 || strcmp(cn, recipient_id) != 0)
+        return e2e_fail(err, false,
+                        "the %s is not issued to the recipient (its CN differs)", what);
     return 0;
 }
 
@@ -175,16 +194,11 @@ int e2e_seal(const char *inner, size_t inner_len, X509 *signer_cert,
     if (inner_len > E2E_BASE64_MAX)
         return e2e_fail(err, false, "the referral is too large to encrypt");
     for (int i = 0; i < sk_X509_num(recipients); i++) {
-        X509 *cert = sk_X509_value(recipients, i);
-        char cn[E2E_CN_MAX + 1];
         char what[64];
         snprintf(what, sizeof(what), "recipient's encryption certificate %d", i + 1);
-        if (check_cert(cert, RECIPIENT, trust, what, err) < 0)
+        if (e2e_recipient_check(sk_X509_value(recipients, i), recipient_id, trust, what,
+                                err) < 0)
             return -1;
-        if (e2e_cert_cn(cert, cn) < 0 || strcmp(cn, recipient_id) != 0)
-            return e2e_fail(err, false,
-                            "the %s is not issued to the recipient (its CN differs)",
-                            what);
     }
     if (check_cert(signer_cert, SIGNER, NULL, "client certificate", err) < 0)
         return -1;

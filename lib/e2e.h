@@ -86,6 +86,16 @@ int e2e_check(const char *b64, size_t b64_len, STACK_OF(X509) * certs,
               struct e2e_error *err);
 
 /*
+ * Whether cert may be an encryption certificate of organisation
+ * recipient_id: an EC P-256 key allowed keyAgreement, not a CA, its single
+ * CN the id, and (trust not NULL) valid now and issued by a CA of trust,
+ * with whatever CRL checking trust was set up with. `what` names it in the
+ * message.
+ */
+int e2e_recipient_check(X509 *cert, const char *recipient_id, X509_STORE *trust,
+                        const char *what, struct e2e_error *err);
+
+/*
  * The single CN of cert, read with its length: 0, or -1 when it has none,
  * several, one with a NUL, or one longer than E2E_CN_MAX bytes.
  */

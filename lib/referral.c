@@ -30,8 +30,8 @@ bool rg_client_ref_valid(const char *s, size_t len)
     return token_valid(s, len, RG_CLIENT_REF_MAX);
 }
 
-static const char *const top_fields[] = {"to",      "client_ref", "signal",
-                                         "urgency", "subject",    "body"};
+static const char *const top_fields[] = {"to",      "client_ref", "signal",  "urgency",
+                                         "subject", "body",       "body_cms"};
 
 static bool is_top_field(const char *name)
 {
@@ -153,9 +153,18 @@ int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
     const cJSON *signal = string_member(doc, "signal", "signal", true, err, &failed);
     if (failed)
         return -1;
-    const cJSON *body = string_member(doc, "body", "body", true, err, &failed);
+    /* SPEC §10: a referral carries body or body_cms, never both. */
+    const cJSON *sealed =
+        string_member(doc, "body_cms", "body_cms", false, err, &failed);
     if (failed)
         return -1;
+    const cJSON *body =
+        string_member(doc, "body", "body", sealed == NULL, err, &failed);
+    if (failed)
+        return -1;
+    if (body != NULL && sealed != NULL)
+        return rg_fail(err, RG_INVALID_FIELD, "body_cms",
+                       "a referral carries body or body_cms, never both");
     const cJSON *urgency =
         string_member(doc, "urgency", "urgency", false, err, &failed);
     if (failed)
@@ -185,13 +194,21 @@ int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
                            "client_ref must be 1-64 of A-Z a-z 0-9 . _ -");
         memcpy(out->client_ref, ref->valuestring, len + 1);
     }
+    if (sealed != NULL) {
+        body = sealed;
+        out->sealed = true;
+    }
+    const char *field = out->sealed ? "body_cms" : "body";
     size_t body_len = strlen(body->valuestring);
-    if (body_len > RG_BODY_MAX)
-        return rg_fail(err, RG_TOO_LARGE, "body", "body is longer than %d bytes",
-                       RG_BODY_MAX);
+    size_t max = out->sealed ? RG_BODY_CMS_MAX : RG_BODY_MAX;
+    if (body_len > max)
+        return rg_fail(err, RG_TOO_LARGE, field, "%s is longer than %zu bytes", field,
+                       max);
+    if (out->sealed && body_len == 0)
+        return rg_fail(err, RG_INVALID_FIELD, field, "body_cms is empty");
     /* The gateway's JSON layer checks this already; a client-built tree needs it. */
     if (!rg_utf8_valid(body->valuestring, body_len))
-        return rg_fail(err, RG_INVALID_FIELD, "body", "body must be valid UTF-8");
+        return rg_fail(err, RG_INVALID_FIELD, field, "%s must be valid UTF-8", field);
     out->body = malloc(body_len + 1);
     if (out->body == NULL)
         return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
@@ -240,7 +257,8 @@ cJSON *rg_referral_to_json(const struct rg_referral *r)
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         cJSON_AddStringToObject(subject, rg_subject[i].name, r->subject[i]);
     cJSON_AddItemToObject(doc, "subject", subject);
-    cJSON_AddStringToObject(doc, "body", r->body ? r->body : "");
+    cJSON_AddStringToObject(doc, r->sealed ? "body_cms" : "body",
+                            r->body ? r->body : "");
     return doc;
 }
 

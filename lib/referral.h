@@ -21,6 +21,8 @@
 #define RG_ORG_ID_MAX 64
 #define RG_CLIENT_REF_MAX 64
 #define RG_JSON_DEPTH_MAX 8
+/* The longest body_cms, in base64 characters (SPEC §10). */
+#define RG_BODY_CMS_MAX (96 * 1024)
 
 struct rg_referral {
     char to[RG_ORG_ID_MAX + 1];
@@ -28,8 +30,9 @@ struct rg_referral {
     char signal[RG_VALUE_MAX];
     char urgency[RG_VALUE_MAX];
     char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]; /* in rg_subject order */
-    char *body;                                   /* owned; NUL-terminated */
+    char *body; /* owned; NUL-terminated: the body, or body_cms when sealed */
     size_t body_len;
+    bool sealed; /* SPEC §10: body holds body_cms, base64 the gateway cannot read */
 };
 
 /*

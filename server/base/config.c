@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "enc_certs.h"
 #include "json.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -288,6 +289,8 @@ struct config *config_parse(const char *text, size_t len, const char *base_dir,
     }
     if (rc == 0)
         rc = check_whole(c, err);
+    if (rc == 0)
+        rc = enc_certs_load(c, err);
     cJSON_Delete(root);
     if (rc < 0) {
         c->refs = 1;

@@ -17,6 +17,8 @@
 
 #define ORG_NAME_MAX 200
 
+struct enc_certs;
+
 /* What an organisation may do, from its type (SPEC §2). */
 enum org_kind {
     ORG_PARTNER, /* sends and receives referrals */
@@ -34,6 +36,7 @@ struct org {
      * (absolute path in encryption_cert_paths); checked by the TLS module. */
     char **encryption_certs, **encryption_cert_paths;
     size_t encryption_cert_count;
+    struct enc_certs *encryption; /* the same, parsed and checked; NULL if none */
 };
 
 enum store_backend_kind { STORE_SQLITE, STORE_POSTGRESQL };

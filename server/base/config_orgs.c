@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "enc_certs.h"
 
 static int parse_type(const cJSON *item, const char *key, char err[RG_ERR_MAX])
 {
@@ -157,6 +158,7 @@ void config_org_clear(struct org *o)
     }
     free(o->encryption_certs);
     free(o->encryption_cert_paths);
+    enc_certs_free(o->encryption);
 }
 
 enum org_kind org_kind_of(int type)

@@ -26,7 +26,7 @@ static cJSON *inbox_item_json(const struct inbox_item *it)
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         cJSON_AddStringToObject(subject, rg_subject[i].name, it->subject[i]);
     cJSON_AddItemToObject(item, "subject", subject);
-    cJSON_AddStringToObject(item, "body", it->body);
+    cJSON_AddStringToObject(item, it->sealed ? "body_cms" : "body", it->body);
     cJSON_AddNumberToObject(item, "deliveries", it->deliveries);
     return item;
 }

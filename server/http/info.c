@@ -19,6 +19,10 @@ void handle_directory(struct call *call, const char *unused)
         cJSON_AddStringToObject(item, "id", o->id);
         cJSON_AddStringToObject(item, "name", o->name);
         cJSON_AddStringToObject(item, "type", rg_org_types.values[o->type]);
+        /* SPEC §10: what a sender encrypts to; empty when none. */
+        cJSON *certs = cJSON_AddArrayToObject(item, "encryption_certs");
+        for (size_t k = 0; certs != NULL && k < o->encryption_cert_count; k++)
+            cJSON_AddItemToArray(certs, cJSON_CreateString(o->encryption_certs[k]));
         cJSON_AddItemToArray(list, item);
     }
     call_reply_json(call, 200, doc);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "enc_certs.h"
 #include "handlers.h"
 #include "json.h"
 #include "ids.h"
@@ -55,7 +56,8 @@ static void send_done(struct op *op)
 
 /* The routing of a send from call's organisation; 0, or -1 with the refusal. */
 static int admit_route(struct call *call, const struct rg_referral *r,
-                       struct rg_routing *route, enum rg_code *refusal)
+                       struct rg_routing *route, const struct org **recipient,
+                       enum rg_code *refusal)
 {
     const struct org *to = config_find_org(call->config, r->to);
     if (to == NULL || to->disabled) {
@@ -66,8 +68,29 @@ static int admit_route(struct call *call, const struct rg_referral *r,
         *refusal = RG_ROUTE_FORBIDDEN;
         return -1;
     }
+    *recipient = to;
     rg_routing_set(route, call->org->id, rg_org_types.values[call->org->type], to->id,
                    rg_org_types.values[to->type], r->signal, r->urgency);
+    return 0;
+}
+
+/* SPEC §10: a sealed body must name exactly the recipient's current
+ * encryption certificates; a plaintext one is refused under require_e2e. */
+static int admit_body(const struct call *call, const struct org *to,
+                      const struct rg_referral *r, struct rg_error *err)
+{
+    char why[RG_MESSAGE_MAX];
+    if (!r->sealed)
+        return call->config->require_e2e
+                   ? rg_fail(err, RG_INVALID_FIELD, "body",
+                             "this gateway requires end-to-end encryption: send the "
+                             "body sealed, as body_cms")
+                   : 0;
+    if (to->encryption == NULL)
+        return rg_fail(err, RG_INVALID_FIELD, "body_cms",
+                       "the recipient publishes no encryption certificate");
+    if (enc_certs_check_body(to->encryption, r->body, r->body_len, why) < 0)
+        return rg_fail(err, RG_INVALID_FIELD, "body_cms", "%s", why);
     return 0;
 }
 
@@ -89,9 +112,15 @@ void handle_send(struct call *call, const char *unused)
         return;
     }
     enum rg_code refusal;
-    if (admit_route(call, r, &op->u.put.route, &refusal) < 0) {
+    const struct org *to;
+    if (admit_route(call, r, &op->u.put.route, &to, &refusal) < 0) {
         op_free(op);
         call_fail(call, refusal, "to");
+        return;
+    }
+    if (admit_body(call, to, r, &err) < 0) {
+        op_free(op);
+        call_error(call, &err, NULL);
         return;
     }
     if (digester_put(call->worker->digester, call->org->id, r, &op->u.put.digests) <

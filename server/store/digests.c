@@ -72,18 +72,25 @@ static int ref_key(struct digester *d, const char *sender, const char *client_re
     return keyed_hash(d, f, l, 3, out);
 }
 
+/* A sealed body (SPEC §10) is fresh ciphertext at every sealing, and the
+ * gateway cannot read it: a repeat is the same routing and subject, the
+ * body left out, and the list led by "sealed" so that it never hashes like
+ * a plaintext referral's. */
 static int content_digest(struct digester *d, const struct rg_referral *r,
                           unsigned char out[DIGEST_LEN])
 {
-    const char *f[4 + RG_SUBJECT_ATTRS];
-    size_t l[4 + RG_SUBJECT_ATTRS];
+    const char *f[5 + RG_SUBJECT_ATTRS];
+    size_t l[5 + RG_SUBJECT_ATTRS];
     size_t n = 0;
+    if (r->sealed)
+        f[n] = "sealed", l[n] = 6, n++;
     f[n] = r->to, l[n] = strlen(r->to), n++;
     f[n] = r->signal, l[n] = strlen(r->signal), n++;
     f[n] = r->urgency, l[n] = strlen(r->urgency), n++;
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         f[n] = r->subject[i], l[n] = strlen(r->subject[i]), n++;
-    f[n] = r->body, l[n] = r->body_len, n++;
+    if (!r->sealed)
+        f[n] = r->body, l[n] = r->body_len, n++;
     return keyed_hash(d, f, l, n, out);
 }
 

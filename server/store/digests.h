@@ -7,7 +7,8 @@
  * led by its length in 8 bytes, least significant first, so that no two
  * lists hash alike: "ref", the sender's id and the client_ref for the one;
  * to, signal, urgency, the subject attributes in taxonomy order and the body
- * for the other. Stores keep them for as long as the referral is kept, so
+ * for the other (for a sealed body, SPEC §10: "sealed", then the same
+ * without the body). Stores keep them for as long as the referral is kept, so
  * this format never changes (unit_digests).
  *
  * A digester is one thread's: each event loop keeps one (store_digester_new),

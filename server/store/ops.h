@@ -57,8 +57,9 @@ struct inbox_item {
     char signal[RG_VALUE_MAX];
     char urgency[RG_VALUE_MAX];
     char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX];
-    char *body; /* wiped when freed */
+    char *body; /* wiped when freed; body_cms when sealed */
     size_t body_len;
+    bool sealed; /* SPEC §10: delivered as body_cms */
     int deliveries; /* this delivery included */
 };
 

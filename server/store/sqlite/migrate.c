@@ -16,7 +16,7 @@
  * - the old table is dropped (secure_delete zeroes its pages; the WAL is
  *   truncated at the end of the open);
  * - referrals that have ended lose their content digest; pending ones get a
- *   record key.
+ *   record key; content learns whether a body is sealed (SPEC §10: none were).
  */
 #include <stdio.h>
 #include <string.h>
@@ -144,6 +144,7 @@ static int migrate_referrals(struct db *s)
 {
     sqlite3_stmt *rd, *wr;
     if (exec(s, "ALTER TABLE referrals ADD COLUMN rkey INTEGER;"
+                "ALTER TABLE content ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;"
                 "UPDATE referrals SET digest = x'' WHERE state >= 2;") < 0 ||
         prepare(s, "SELECT seq FROM referrals WHERE state < 2", &rd) < 0)
         return -1;

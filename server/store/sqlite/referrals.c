@@ -120,6 +120,7 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         db_bind_text(st, 2 + i, r->subject[i]);
     sqlite3_bind_blob(st, 10, r->body, (int)r->body_len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 11, r->sealed);
     rc = sqlite3_step(st);
     sqlite3_clear_bindings(st);
     sqlite3_reset(st);
@@ -155,6 +156,7 @@ static int read_item(sqlite3_stmt *st, struct inbox_item *it)
         memcpy(it->body, body, (size_t)len);
     it->body[len] = '\0';
     it->body_len = (size_t)len;
+    it->sealed = sqlite3_column_int(st, 17) != 0;
     return 0;
 }
 

@@ -29,7 +29,8 @@ const char db_schema[] =
     "  seq INTEGER PRIMARY KEY,"
     "  age_band TEXT, gender TEXT, municipality TEXT, origin TEXT,"
     "  socioeconomic TEXT, education TEXT, housing TEXT, addiction TEXT,"
-    "  body BLOB NOT NULL);"
+    "  body BLOB NOT NULL,"
+    "  sealed INTEGER NOT NULL DEFAULT 0);" /* body is body_cms (SPEC §10) */
     /* SPEC §6 v2, flow: no subject attribute. k: the sum mod 2^32 of the
      * counted events' record keys. */
     "CREATE TABLE IF NOT EXISTS flow_counts("
@@ -91,14 +92,14 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10, ?11)",
     [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
                          "origin, socioeconomic,"
-                         " education, housing, addiction, body)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                         " education, housing, addiction, body, sealed)"
+                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_SELECT_PENDING] =
         "SELECT r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal, "
         "r.urgency,"
         " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, "
         "c.socioeconomic,"
-        " c.education, c.housing, c.addiction, c.body"
+        " c.education, c.housing, c.addiction, c.body, c.sealed"
         " FROM referrals r JOIN content c ON c.seq = r.seq"
         " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
     [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
