@@ -71,6 +71,7 @@ struct bench_opts {
     unsigned inbox_wait, inbox_limit;
     unsigned max_connecting; /* idle: handshakes in progress at once */
     size_t body_size;
+    const char *body_cms_file; /* send: this sealed body_cms (SPEC §10) instead */
     pid_t pids[MAX_PIDS];
     size_t npids;
     bool json;
@@ -84,7 +85,8 @@ struct bench {
     bool host_is_ip;
     char run_id[17]; /* random, so client_refs never repeat across runs */
     char host_header[300];
-    char *body_text;                    /* the referral's free text, body_size bytes */
+    char *body_text; /* the referral's free text, body_size bytes (or body_cms) */
+    bool sealed;     /* body_text is a body_cms */
     uint64_t t_start, t_measure, t_end; /* monotonic ns: the measured window */
 };
 

@@ -77,6 +77,7 @@ enum {
     O_RECIPIENT,
     O_TO,
     O_PID,
+    O_BODY_CMS,
     O_MODE,
     O_JSON,
     O_HELP,
@@ -91,6 +92,7 @@ static const struct option string_opts[] = {
     {"recipient", required_argument, NULL, O_RECIPIENT},
     {"to", required_argument, NULL, O_TO},
     {"server-pid", required_argument, NULL, O_PID},
+    {"body-cms", required_argument, NULL, O_BODY_CMS},
     {"mode", required_argument, NULL, O_MODE},
     {"json", no_argument, NULL, O_JSON},
     {"help", no_argument, NULL, O_HELP},
@@ -224,6 +226,9 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
             break;
         o->to[o->nto++] = arg;
         return 0;
+    case O_BODY_CMS:
+        o->body_cms_file = arg;
+        return 0;
     case O_PID: {
         char *end;
         long pid = strtol(arg, &end, 10);
@@ -328,6 +333,8 @@ static void usage(FILE *f)
         "  --identity CERT:KEY       a sender's certificate (repeat for several)\n"
         "  --recipient ORG=CERT:KEY  an e2e recipient (repeat); default --to\n"
         "  --to ORG                  recipients of sends, in turn (repeat)\n"
+        "  --body-cms FILE           send: a fixed sealed body (base64, SPEC §10)\n"
+        "                            in place of --body-size bytes of text\n"
         "  --server-pid PID          report the server's CPU and memory (with its\n"
         "                            child processes) from /proc\n"
         "  --json                    one JSON object instead of text\n");
@@ -374,6 +381,28 @@ static int resolve(struct bench *b, char *err, size_t errlen)
 }
 
 /* Free text of the wanted size, plain ASCII so it needs no JSON escaping. */
+/* --body-cms: the whole file, a trailing newline dropped. */
+static int read_body_cms(struct bench *b, char *err, size_t errlen)
+{
+    FILE *f = fopen(b->o.body_cms_file, "rb");
+    char *text = f ? malloc(128 * 1024) : NULL;
+    size_t n = text ? fread(text, 1, 128 * 1024 - 1, f) : 0;
+    if (f)
+        fclose(f);
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
+    if (text == NULL || n == 0) {
+        free(text);
+        snprintf(err, errlen, "--body-cms: cannot read %s", b->o.body_cms_file);
+        return -1;
+    }
+    text[n] = '\0';
+    b->body_text = text;
+    b->o.body_size = n;
+    b->sealed = true;
+    return 0;
+}
+
 static char *make_body(size_t size)
 {
     static const char text[] =
@@ -400,8 +429,10 @@ static int prepare(struct bench *b, char *err, size_t errlen)
     }
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(b->run_id + 2 * i, 3, "%02x", raw[i]);
-    b->body_text = make_body(b->o.body_size);
-    if (!b->body_text) {
+    if (b->o.body_cms_file != NULL) {
+        if (read_body_cms(b, err, errlen) < 0)
+            return -1;
+    } else if ((b->body_text = make_body(b->o.body_size)) == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -159,12 +159,15 @@ static size_t referral_json(struct worker *w, char *out, size_t cap)
                               a->name, v);
     }
     /* The body by memcpy: printf would copy its 2 KiB a byte at a time. */
-    static const char open[] = "},\"body\":\"", close[] = "\"}";
+    static const char plain[] = "},\"body\":\"", sealed[] = "},\"body_cms\":\"",
+                      close[] = "\"}";
+    const char *open = b->sealed ? sealed : plain;
+    size_t open_len = b->sealed ? sizeof sealed - 1 : sizeof plain - 1;
     size_t body = b->o.body_size;
-    if (n + sizeof open + body + sizeof close > cap)
+    if (n + open_len + body + sizeof close > cap)
         return n < cap ? n : cap; /* cannot happen: scratch has room for it */
-    memcpy(out + n, open, sizeof open - 1);
-    n += sizeof open - 1;
+    memcpy(out + n, open, open_len);
+    n += open_len;
     memcpy(out + n, b->body_text, body);
     n += body;
     memcpy(out + n, close, sizeof close - 1);
