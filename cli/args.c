@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_limits.h"
+
 int args_usage(struct cli_error *err, const char *cmd, const char *fmt, ...)
 {
     char what[CLI_MESSAGE_MAX / 2];
@@ -169,4 +171,14 @@ int args_long(const char *text, long min, long max, const char *name, long *out,
                         name, min, max);
     *out = v;
     return 0;
+}
+
+int args_wait(const char *text, long *out, struct cli_error *err)
+{
+    return args_long(text, RG_WAIT_MIN, RG_WAIT_MAX, "wait", out, err);
+}
+
+int args_limit(const char *text, long *out, struct cli_error *err)
+{
+    return args_long(text, RG_LIMIT_MIN, RG_LIMIT_MAX, "limit", out, err);
 }

@@ -89,6 +89,11 @@ int args_plain(int argc, char **argv, const char *cmd, const char **pos, size_t 
 int args_long(const char *text, long min, long max, const char *name, long *out,
               struct cli_error *err);
 
+/* --wait and --limit of the inbox (lib/api_limits.h: the gateway's own
+ * bounds, so the client refuses locally what the gateway would). */
+int args_wait(const char *text, long *out, struct cli_error *err);
+int args_limit(const char *text, long *out, struct cli_error *err);
+
 /* Fills err with a usage error for cmd (may be NULL) and returns -1. */
 int args_usage(struct cli_error *err, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "api_limits.h"
 #include "args.h"
 #include "cli.h"
 #include "gateway.h"
@@ -152,7 +153,7 @@ static bool any_encrypted(const cJSON *doc)
 
 static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
 {
-    long wait = 0, limit = 50;
+    long wait = RG_WAIT_DEFAULT, limit = RG_LIMIT_DEFAULT;
     struct args p;
     args_init(&p, argc, argv, opts, sizeof(opts) / sizeof(opts[0]), "inbox");
     const char *v;
@@ -167,11 +168,11 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
             help(stdout);
             return 0;
         case OPT_WAIT:
-            if (args_long(v, 0, 60, "wait", &wait, err) < 0)
+            if (args_wait(v, &wait, err) < 0)
                 return -1;
             break;
         case OPT_LIMIT:
-            if (args_long(v, 1, 500, "limit", &limit, err) < 0)
+            if (args_limit(v, &limit, err) < 0)
                 return -1;
             break;
         }

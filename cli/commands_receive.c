@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "api_limits.h"
 #include "args.h"
 #include "cli.h"
 #include "gateway.h"
@@ -108,7 +109,7 @@ static int parse_args(int argc, char **argv, struct receive_args *a, bool *help_
 {
     memset(a, 0, sizeof(*a));
     a->wait = -1;
-    a->limit = 50;
+    a->limit = RG_LIMIT_DEFAULT;
     struct args p;
     args_init(&p, argc, argv, opts, sizeof(opts) / sizeof(opts[0]), "receive");
     const char *v;
@@ -126,11 +127,11 @@ static int parse_args(int argc, char **argv, struct receive_args *a, bool *help_
             a->dir = v;
             break;
         case OPT_WAIT:
-            if (args_long(v, 0, 60, "wait", &a->wait, err) < 0)
+            if (args_wait(v, &a->wait, err) < 0)
                 return -1;
             break;
         case OPT_LIMIT:
-            if (args_long(v, 1, 500, "limit", &a->limit, err) < 0)
+            if (args_limit(v, &a->limit, err) < 0)
                 return -1;
             break;
         case OPT_ONCE:

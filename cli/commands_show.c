@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_limits.h"
 #include "args.h"
 #include "cli.h"
 #include "gateway.h"
@@ -16,7 +17,7 @@
 #include "sealed.h"
 #include "taxonomy.h"
 
-#define SHOW_LIMIT 500
+#define SHOW_LIMIT RG_LIMIT_MAX
 
 static void help(FILE *out)
 {
