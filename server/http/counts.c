@@ -80,6 +80,9 @@ static void metrics_done(struct op *op)
     for (int c = 0; c < HANDSHAKE_FAILURE_CLASSES; c++)
         m.handshake_failures[c] = COUNTER_GET(n->handshake_failure_by[c]);
     m.connections = COUNTER_GET(n->connections);
+    for (int w = 0; w < CERT_WHICH_COUNT; w++)
+        m.cert_expiry[w] = COUNTER_GET(n->cert_expiry[w]);
+    m.now = (long long)time(NULL);
     store_latency(call->gw->store, &m.commits, &m.commit_seconds);
     size_t len;
     char *text = metrics_render(&m, &len);

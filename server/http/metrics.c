@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refgw_version.h"
 #include "taxonomy.h"
 #include "textbuf.h"
 
@@ -16,6 +17,7 @@ static const char *const handshake_classes[HANDSHAKE_FAILURE_CLASSES] = {
     [HANDSHAKE_REFUSED] = "refused",
     [HANDSHAKE_TIMEOUT] = "timeout",
     [HANDSHAKE_CLOSED] = "closed",
+    [HANDSHAKE_CRL_EXPIRED] = "crl_expired",
 };
 
 char *metrics_render(const struct metrics_snapshot *m, size_t *len)
@@ -50,7 +52,8 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
         f, "refgw_handshake_failures_total", "counter",
         "TLS handshakes that failed since refgwd started, by class: refused (no,"
         " foreign, revoked or expired certificate, or a protocol the gateway does not"
-        " speak), timeout, closed (the client went away).");
+        " speak), timeout, closed (the client went away), crl_expired (the gateway's"
+        " CRL is past its nextUpdate: every client is refused).");
     for (int c = 0; c < HANDSHAKE_FAILURE_CLASSES; c++)
         fprintf(f, "refgw_handshake_failures_total{class=\"%s\"} %lu\n",
                 handshake_classes[c], m->handshake_failures[c]);
@@ -66,6 +69,17 @@ char *metrics_render(const struct metrics_snapshot *m, size_t *len)
            "Time spent committing them, fsync included; divided by the commits, the"
            " mean store latency.");
     fprintf(f, "refgw_store_commit_seconds_total %.6f\n", m->commit_seconds);
+
+    family(f, "refgw_cert_expiry_seconds", "gauge",
+           "Seconds until the server certificate's notAfter (server), the client CA's"
+           " notAfter (ca) and the CRL's nextUpdate (crl); negative once past.");
+    for (int w = 0; w < CERT_WHICH_COUNT; w++)
+        if (m->cert_expiry[w] != EXPIRY_NONE)
+            fprintf(f, "refgw_cert_expiry_seconds{which=\"%s\"} %lld\n",
+                    cert_label((enum cert_which)w), m->cert_expiry[w] - m->now);
+
+    family(f, "refgw_build_info", "gauge", "The version of refgwd running; always 1.");
+    fprintf(f, "refgw_build_info{version=\"%s\"} 1\n", REFGW_VERSION);
 
     return rg_text_finish(f, &buf);
 }

@@ -5,7 +5,9 @@
  * Counters: referral events by type and rejections by error code, both
  * since the store was created (they survive a restart); TLS handshakes and
  * their failures by class, store commits and the time they took, since
- * refgwd started. Gauge: open connections. No label is a signal, an
+ * refgwd started. Gauges: open connections, the seconds left to the
+ * server certificate, the client CA and the CRL's nextUpdate, and the build
+ * (refgw_build_info{version}). No label is a signal, an
  * organisation or a subject attribute, and nothing here is a count that
  * /v1/stats would withhold.
  */
@@ -31,6 +33,9 @@ struct metrics_snapshot {
     long connections;
     unsigned long long commits;
     double commit_seconds;
+    /* When each runs out (EXPIRY_NONE: no such date, no line), and now. */
+    long long cert_expiry[CERT_WHICH_COUNT];
+    long long now;
 };
 
 /* The exposition text (the caller frees it), or NULL (memory). */

@@ -127,15 +127,17 @@ static void conn_close(struct conn *c, enum close_why why)
         h->abandoned(h->ctx, req);
         request_free(req);
     }
-    if (c->state == C_HANDSHAKE &&
-        close_how[why].if_handshake != HANDSHAKE_FAILURE_CLASSES) {
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    enum handshake_failure class = close_how[why].if_handshake;
+    if (c->state == C_HANDSHAKE && class != HANDSHAKE_FAILURE_CLASSES) {
+        if (class == HANDSHAKE_REFUSED)
+            class = tls_refusal_class(ssl); /* our stale CRL is not their fault */
         COUNTER_ADD(n->handshake_failures, 1);
-        COUNTER_ADD(n->handshake_failure_by[close_how[why].if_handshake], 1);
+        COUNTER_ADD(n->handshake_failure_by[class], 1);
     }
     /* close_notify first, as TLS asks, so that the client can tell the end
      * from a truncation. The alert goes straight to the socket; if it does
      * not fit, the close goes on without it. */
-    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     if (close_how[why].close_notify && c->state != C_HANDSHAKE && ssl != NULL &&
         SSL_shutdown(ssl) < 0)
         ERR_clear_error();

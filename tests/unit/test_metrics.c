@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "metrics.h"
+#include "refgw_version.h"
 #include "taxonomy.h"
 
 static char *render(struct metrics_snapshot *m)
@@ -19,6 +20,14 @@ static char *render(struct metrics_snapshot *m)
     assert_non_null(text);
     assert_int_equal(len, strlen(text));
     return text;
+}
+
+/* A snapshot of zeros whose store part is sm. */
+static void blank(struct metrics_snapshot *m, struct store_metrics *sm)
+{
+    memset(m, 0, sizeof(*m));
+    memset(sm, 0, sizeof(*sm));
+    m->store = sm;
 }
 
 static bool has_line(const char *text, const char *line)
@@ -40,9 +49,7 @@ static void test_values(void **state)
 {
     struct metrics_snapshot m;
     struct store_metrics sm;
-    memset(&m, 0, sizeof(m));
-    memset(&sm, 0, sizeof(sm));
-    m.store = &sm;
+    blank(&m, &sm);
     sm.events[0] = 12; /* accepted */
     sm.events[2] = 3;  /* expired */
     sm.rejections[RG_INVALID_JSON] = 4;
@@ -54,6 +61,11 @@ static void test_values(void **state)
     m.connections = 5;
     m.commits = 100;
     m.commit_seconds = 0.25;
+    m.handshake_failures[HANDSHAKE_CRL_EXPIRED] = 7;
+    m.now = 1800000000;
+    m.cert_expiry[CERT_SERVER] = m.now + 86400;
+    m.cert_expiry[CERT_CA] = m.now + 10;
+    m.cert_expiry[CERT_CRL] = m.now - 3600; /* past */
     char *text = render(&m);
 
     expect_line(text, "# TYPE refgw_events_total counter");
@@ -71,7 +83,29 @@ static void test_values(void **state)
     expect_line(text, "refgw_connections_open 5");
     expect_line(text, "refgw_store_commits_total 100");
     expect_line(text, "refgw_store_commit_seconds_total 0.250000");
+    expect_line(text, "refgw_handshake_failures_total{class=\"crl_expired\"} 7");
+    expect_line(text, "# TYPE refgw_cert_expiry_seconds gauge");
+    expect_line(text, "refgw_cert_expiry_seconds{which=\"server\"} 86400");
+    expect_line(text, "refgw_cert_expiry_seconds{which=\"ca\"} 10");
+    expect_line(text, "refgw_cert_expiry_seconds{which=\"crl\"} -3600");
+    expect_line(text, "# TYPE refgw_build_info gauge");
+    expect_line(text, "refgw_build_info{version=\"" REFGW_VERSION "\"} 1");
     assert_null(strstr(text, "code=\"ok\""));
+    free(text);
+}
+
+/* Without a CRL (or a date) there is no line for it, rather than a zero. */
+static void test_no_crl_no_gauge(void **state)
+{
+    struct metrics_snapshot m;
+    struct store_metrics sm;
+    blank(&m, &sm);
+    m.now = 1800000000;
+    m.cert_expiry[CERT_SERVER] = m.now + 5;
+    m.cert_expiry[CERT_CA] = m.now + 6;
+    char *text = render(&m);
+    expect_line(text, "refgw_cert_expiry_seconds{which=\"server\"} 5");
+    assert_null(strstr(text, "which=\"crl\""));
     free(text);
 }
 
@@ -81,9 +115,7 @@ static void test_no_counts_stats_would_withhold(void **state)
 {
     struct metrics_snapshot m;
     struct store_metrics sm;
-    memset(&m, 0, sizeof(m));
-    memset(&sm, 0, sizeof(sm));
-    m.store = &sm;
+    blank(&m, &sm);
     char *text = render(&m);
     static const char *const forbidden[] = {"signal=",    "sender",
                                             "recipient=", "recipient_type",
@@ -100,9 +132,7 @@ static void test_format(void **state)
 {
     struct metrics_snapshot m;
     struct store_metrics sm;
-    memset(&m, 0, sizeof(m));
-    memset(&sm, 0, sizeof(sm));
-    m.store = &sm;
+    blank(&m, &sm);
     char *text = render(&m);
     /* Every family has HELP and TYPE before its samples; every line ends in LF. */
     static const char *const families[] = {"refgw_events_total",
@@ -111,7 +141,9 @@ static void test_format(void **state)
                                            "refgw_handshake_failures_total",
                                            "refgw_connections_open",
                                            "refgw_store_commits_total",
-                                           "refgw_store_commit_seconds_total"};
+                                           "refgw_store_commit_seconds_total",
+                                           "refgw_cert_expiry_seconds",
+                                           "refgw_build_info"};
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         char help[128], type[128];
         snprintf(help, sizeof(help), "# HELP %s ", families[i]);
@@ -140,6 +172,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_no_crl_no_gauge),
         cmocka_unit_test(test_no_counts_stats_would_withhold),
         cmocka_unit_test(test_format),
     };
