@@ -202,6 +202,12 @@ static int check_whole(const struct config *c, char err[RG_ERR_MAX])
 {
     if (c->store_backend == STORE_SQLITE && c->data_dir == NULL)
         return failf(err, "data_dir: required (the store is SQLite in it)");
+    size_t partners = 0;
+    for (size_t i = 0; i < c->org_count; i++)
+        partners += c->orgs[i].kind == ORG_PARTNER && !c->orgs[i].disabled;
+    if (partners == 0)
+        return failf(err, "organisations: no enabled partner organisation, so nobody"
+                          " could send or receive referrals");
     for (size_t i = 0; c->require_e2e && i < c->org_count; i++) {
         const struct org *o = &c->orgs[i];
         if (o->kind == ORG_PARTNER && !o->disabled && o->encryption_cert_count == 0)
@@ -245,13 +251,48 @@ static const struct key config_keys[] = {
 };
 #define CONFIG_KEY_COUNT (sizeof(config_keys) / sizeof(config_keys[0]))
 
+/*
+ * Where cJSON stops reading a document it cannot parse, as a line and a
+ * column (in characters, from 1). False when cJSON parses it: the strict
+ * decoder refused it for a reason of its own. The bytes are never echoed.
+ */
+static bool syntax_error_at(const char *text, size_t len, int *line, int *column)
+{
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return false;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
+    bool found = root == NULL && end != NULL && end >= copy && end <= copy + len;
+    cJSON_Delete(root);
+    *line = *column = 1;
+    for (const char *p = copy; found && p < end; p++) {
+        if (*p == '\n') {
+            (*line)++;
+            *column = 1;
+        } else if (((unsigned char)*p & 0xC0) != 0x80) { /* a UTF-8 lead byte */
+            (*column)++;
+        }
+    }
+    free(copy);
+    return found;
+}
+
 struct config *config_parse(const char *text, size_t len, const char *base_dir,
                             char err[RG_ERR_MAX])
 {
     struct rg_error jerr;
     cJSON *root = rg_json_parse(text, len, 8, &jerr);
     if (root == NULL) {
-        failf(err, "not a valid JSON document: %s", jerr.message);
+        int line, column;
+        if (syntax_error_at(text, len, &line, &column))
+            failf(err,
+                  "not a valid JSON document: a syntax error at line %d, column %d",
+                  line, column);
+        else
+            failf(err, "not a valid JSON document: %s", jerr.message);
         return NULL;
     }
     struct config *c = calloc(1, sizeof(*c));

@@ -207,12 +207,24 @@ int parse_routes(const struct key *k, struct config *c, const cJSON *routes,
         int sender = rg_enum_find(&rg_org_types, m->string, strlen(m->string));
         if (sender < 0)
             return failf(err, "%s: unknown organisation type", key);
+        if (org_kind_of(sender) != ORG_PARTNER)
+            return failf(err, "%s: %s organisations neither send nor receive referrals",
+                         key, m->string);
         if (!cJSON_IsArray(m))
             return failf(err, "%s: must be an array of organisation types", key);
         for (const cJSON *r = m->child; r != NULL; r = r->next) {
             int t = parse_type(r, key, err);
             if (t < 0)
                 return -1;
+            if (org_kind_of(t) != ORG_PARTNER)
+                return failf(err,
+                             "%s: %s organisations neither send nor receive"
+                             " referrals",
+                             key, rg_org_types.values[t]);
+            /* Every organisation of the type could send to itself. */
+            if (t == sender)
+                return failf(err, "%s: a route from a type to itself is not allowed",
+                             key);
             c->routes[sender] |= 1u << t;
         }
     }

@@ -64,7 +64,9 @@ static int admit_route(struct call *call, const struct rg_referral *r,
         *refusal = RG_UNKNOWN_RECIPIENT;
         return -1;
     }
-    if (!config_route_allows(call->config, call->org->type, to->type)) {
+    /* A route never lets an organisation send to itself (SPEC §2). */
+    if (strcmp(to->id, call->org->id) == 0 ||
+        !config_route_allows(call->config, call->org->type, to->type)) {
         *refusal = RG_ROUTE_FORBIDDEN;
         return -1;
     }

@@ -106,7 +106,8 @@ static void test_optional_keys(void **state)
     c = parse(
         "{\"listen\":\"[::1]:0\",\"tls\":{\"cert\":\"/abs/s.crt\",\"key\":\"s.key\","
         "\"client_ca\":\"ca.crt\",\"crl\":\"ca.crl\"},\"data_dir\":\"/var/lib/refgw\","
-        "\"organisations\":[],\"retention_days\":0.5,\"stats_min_count\":10,"
+        "\"organisations\":[{\"id\":\"p\",\"type\":\"police\"}],\"retention_days\":0.5,"
+        "\"stats_min_count\":10,"
         "\"rate_limit_per_minute\":60,\"log_interval_seconds\":5,\"user\":\"refgw\","
         "\"max_connections\":100}",
         err);
@@ -191,6 +192,25 @@ static void test_errors_name_the_key(void **state)
          "tls.pin: unknown key"},
         {"[]", "must be a JSON object"},
         {"{\"listen\":", "not a valid JSON document"},
+        /* Routes that would let admin or monitor send or receive, or an
+         * organisation send to itself (SPEC §2). */
+        {"{" BASE ",\"routes\":{\"school\":[\"admin\"]}}",
+         "routes.school: admin organisations neither send nor receive"},
+        {"{" BASE ",\"routes\":{\"school\":[\"police\",\"monitor\"]}}",
+         "routes.school: monitor organisations neither send nor receive"},
+        {"{" BASE ",\"routes\":{\"admin\":[\"police\"]}}",
+         "routes.admin: admin organisations neither send nor receive"},
+        {"{" BASE ",\"routes\":{\"monitor\":[]}}",
+         "routes.monitor: monitor organisations neither send nor receive"},
+        {"{" BASE ",\"routes\":{\"police\":[\"school\",\"police\"]}}",
+         "routes.police: a route from a type to itself is not allowed"},
+        /* Nobody to send or receive. */
+        {"{\"listen\":\"h:1\",\"tls\":{\"cert\":\"a\",\"key\":\"b\",\"client_ca\":"
+         "\"c\"},\"data_dir\":\"v\",\"organisations\":[{\"id\":\"a\",\"type\":"
+         "\"admin\"},"
+         "{\"id\":\"m\",\"type\":\"monitor\"},{\"id\":\"s\",\"type\":\"school\","
+         "\"disabled\":true}]}",
+         "organisations: no enabled partner organisation"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[RG_ERR_MAX];
@@ -201,6 +221,30 @@ static void test_errors_name_the_key(void **state)
             fail_msg("case %zu: error '%s' does not contain '%s'", i, err,
                      cases[i].message);
     }
+}
+
+/* A syntax error says where, in lines and characters, and never what. */
+static void test_syntax_error_position(void **state)
+{
+    static const struct {
+        const char *text, *where;
+    } cases[] = {
+        {"{\n  \"listen\": \"h:1\",\n  \"tls\" {}\n}", "line 3, column 9"},
+        {"{\"a\": \"\xc3\xa9t\xc3\xa9\", x}", "line 1, column 15"}, /* characters */
+        {"{\n\n\"listen\":", "line 3, column 10"},
+        {"{\"secret-canary\": tru}", "line 1, column 19"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[RG_ERR_MAX];
+        assert_null(parse(cases[i].text, err));
+        if (strstr(err, cases[i].where) == NULL)
+            fail_msg("case %zu: '%s' does not say '%s'", i, err, cases[i].where);
+        assert_null(strstr(err, "canary"));
+    }
+    /* Refused by the strict decoder alone: its reason, no position. */
+    char err[RG_ERR_MAX];
+    assert_null(parse("{\"listen\":\"a\",\"listen\":\"b\"}", err));
+    assert_non_null(strstr(err, "same key twice"));
 }
 
 static void test_reference_counting(void **state)
@@ -222,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_routes_replace_the_table),
         cmocka_unit_test(test_optional_keys),
         cmocka_unit_test(test_errors_name_the_key),
+        cmocka_unit_test(test_syntax_error_position),
         cmocka_unit_test(test_reference_counting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
