@@ -14,6 +14,7 @@
 #include "args.h"
 #include "cli.h"
 #include "http.h"
+#include "refgw_version.h"
 #include "wipe.h"
 
 #define CONNECT_TIMEOUT_DEFAULT 10
@@ -239,7 +240,7 @@ static int parse_globals(struct cli *c, int argc, char **argv, int *cmd_index,
             help(stdout);
             return 1;
         case OPT_VERSION:
-            printf("refgw 1\n");
+            printf("refgw %s\n", REFGW_VERSION);
             return 1;
         default:
             if (apply_global(c, key, v, err) < 0)

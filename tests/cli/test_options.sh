@@ -55,6 +55,10 @@ grep -q "Commands:" "$OUT" && fail "send --help printed refgw's help" || pass
 refgw_plain --help
 expect_out "Commands:" "--help before the command is refgw's"
 expect_out "show" "refgw --help lists show"
+refgw_plain --version
+expect_rc 0 "--version"
+version=$(sed -n 's/^project(refgw VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../../CMakeLists.txt")
+expect_eq "$(cat "$OUT")" "refgw $version" "refgw --version is the project's version"
 refgw_plain directory --version
 expect_rc 1 "--version is not taken after the command"
 expect_err "unknown option '--version' (see 'refgw directory --help')" "and is named"
