@@ -161,7 +161,7 @@ refgwd_start() {
     SERVER_PID=$!
     local i
     for i in $(seq 1 200); do
-        SERVER_PORT=$(sed -n 's/^refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' \
+        SERVER_PORT=$(sed -n 's/^.*refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' \
             "$dir/refgwd.err" | tail -n 1)
         [ -n "$SERVER_PORT" ] && return 0
         kill -0 "$SERVER_PID" 2>/dev/null || break

@@ -20,11 +20,14 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "datadir_lock.h"
+#include "expiry.h"
 #include "gateway.h"
 #include "log.h"
 #include "net.h"
 #include "notify.h"
 #include "refgw_version.h"
+#include "setup.h"
 #include "store.h"
 #include "tls.h"
 #include "wipe.h"
@@ -45,6 +48,10 @@ struct daemon {
     struct counters last_logged;
     time_t last_log, last_sweep, last_checkpoint, last_store_log, last_release;
     bool sweep_running;
+    int lock_fd; /* holds data_dir's lock; -1 without */
+    /* Per certificate: the date last seen and the warning stage last said. */
+    long long expiry_seen[CERT_WHICH_COUNT];
+    int expiry_said[CERT_WHICH_COUNT];
 };
 
 static void usage(FILE *out)
@@ -124,6 +131,33 @@ static void log_counts(struct daemon *d)
     *o = now;
 }
 
+/* The certificates of the TLS context in use, for /metrics and the warnings. */
+static void publish_expiry(struct daemon *d, const long long at[CERT_WHICH_COUNT])
+{
+    for (int w = 0; w < CERT_WHICH_COUNT; w++)
+        COUNTER_SET(d->counters.cert_expiry[w], at[w]);
+}
+
+/* Warns 14 and 3 days before a certificate or the CRL runs out, and once a
+ * day after; a new date (a reload) starts again. */
+static void warn_expiry(struct daemon *d, long long now)
+{
+    for (int w = 0; w < CERT_WHICH_COUNT; w++) {
+        long long at = COUNTER_GET(d->counters.cert_expiry[w]);
+        if (at != d->expiry_seen[w]) {
+            d->expiry_seen[w] = at;
+            d->expiry_said[w] = 0;
+        }
+        int stage = expiry_stage(at, now);
+        if (stage <= d->expiry_said[w])
+            continue;
+        d->expiry_said[w] = stage;
+        char msg[256];
+        expiry_describe((enum cert_which)w, at, now, msg, sizeof(msg));
+        log_line("warning: %s", msg);
+    }
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct daemon *d = arg;
@@ -164,6 +198,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         d->last_log = now;
         log_counts(d);
     }
+    warn_expiry(d, (long long)now);
     config_unref(c);
 }
 
@@ -172,27 +207,33 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
-    if (!net_stopping(d->net))
+    if (!net_stopping(d->net)) {
+        log_line("stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
         notify_stopping();
+    }
     net_stop(d->net, time(NULL) + SHUTDOWN_SECONDS);
 }
 
 static void reload(struct daemon *d)
 {
     char err[RG_ERR_MAX];
-    struct config *c = config_load(d->config_path, err);
-    if (c == NULL) {
+    struct setup next;
+    if (setup_load(d->config_path, &next, err) < 0) {
         log_line("reload failed, keeping the old configuration: %s", err);
         return;
     }
-    struct tls_server *t = tls_server_new(c, err);
-    if (t == NULL) {
-        log_line("reload failed, keeping the old configuration: %s", err);
-        config_unref(c);
-        return;
-    }
-    net_swap(d->net, c, t);
-    log_line("configuration reloaded");
+    char restart[64];
+    struct config *old = net_config(d->net);
+    setup_restart_keys(old, next.config, restart, sizeof(restart));
+    config_unref(old);
+    net_swap(d->net, next.config, next.tls); /* takes both references */
+    publish_expiry(d, next.expiry);
+    if (restart[0] != '\0')
+        log_line("configuration reloaded; changed, applying only after a restart: %s",
+                 restart);
+    else
+        log_line("configuration reloaded");
+    warn_expiry(d, (long long)time(NULL));
 }
 
 /* systemd waits for READY=1 after RELOADING=1, also when the old config stays. */
@@ -205,21 +246,25 @@ static void on_reload(evutil_socket_t sig, short what, void *arg)
 
 /* ---- start and stop ---- */
 
+/* --check-config: what start and reload check, and nothing is changed (it
+ * runs beside the gateway: no store, no lock, no port). */
 static int check_config(const char *path)
 {
     char err[RG_ERR_MAX];
-    struct config *c = config_load(path, err);
-    if (c == NULL) {
+    struct setup s;
+    if (setup_load(path, &s, err) < 0) {
         fprintf(stderr, "refgwd: %s: %s\n", path, err);
         return 1;
     }
-    struct tls_server *t = tls_server_new(c, err);
-    config_unref(c);
-    if (t == NULL) {
-        fprintf(stderr, "refgwd: %s: %s\n", path, err);
-        return 1;
+    long long now = (long long)time(NULL);
+    for (int w = 0; w < CERT_WHICH_COUNT; w++) {
+        if (expiry_stage(s.expiry[w], now) == 0)
+            continue;
+        char msg[256];
+        expiry_describe((enum cert_which)w, s.expiry[w], now, msg, sizeof(msg));
+        fprintf(stderr, "refgwd: %s: warning: %s\n", path, msg);
     }
-    tls_server_unref(t);
+    setup_clear(&s);
     printf("refgwd: %s: configuration OK\n", path);
     return 0;
 }
@@ -246,17 +291,14 @@ static int start(struct daemon *d, const char *path)
 {
     char err[RG_ERR_MAX];
     d->config_path = path;
-    struct config *config = config_load(path, err);
-    if (config == NULL) {
+    struct setup s;
+    if (setup_load(path, &s, err) < 0) {
         log_line("%s: %s", path, err);
         return -1;
     }
-    struct tls_server *tls = tls_server_new(config, err);
-    if (tls == NULL) {
-        log_line("%s", err);
-        config_unref(config);
-        return -1;
-    }
+    struct config *config = s.config;
+    struct tls_server *tls = s.tls;
+    publish_expiry(d, s.expiry);
     raise_descriptor_limit(config->max_connections);
     const char *user = config->user;
     d->gateway = gateway_new(&d->counters);
@@ -275,6 +317,13 @@ static int start(struct daemon *d, const char *path)
         return -1;
     }
     if (user != NULL && drop_privileges(user, err) < 0) {
+        log_line("%s", err);
+        config_unref(config);
+        return -1;
+    }
+    /* As the user the store belongs to, before the store is opened. */
+    if (config->data_dir != NULL &&
+        (d->lock_fd = datadir_lock(config->data_dir, err)) < 0) {
         log_line("%s", err);
         config_unref(config);
         return -1;
@@ -318,6 +367,7 @@ static int start(struct daemon *d, const char *path)
         log_line("listening on [%s]:%d", host, port);
     else
         log_line("listening on %s:%d", host, port);
+    warn_expiry(d, (long long)now);
     config_unref(config);
     return 0;
 }
@@ -337,6 +387,7 @@ static void stop(struct daemon *d)
     /* Completes what the store handed back, then closes every connection. */
     net_free(d->net);
     gateway_free(d->gateway);
+    datadir_unlock(d->lock_fd); /* the store is closed */
 }
 
 int main(int argc, char **argv)
@@ -391,11 +442,14 @@ int main(int argc, char **argv)
     }
     struct daemon d;
     memset(&d, 0, sizeof(d));
+    d.lock_fd = -1;
     int rc = start(&d, config) < 0 ? 1 : 0;
     if (rc == 0) {
         notify_ready(); /* the port is bound and the start line printed */
         net_run(d.net);
     }
     stop(&d);
+    if (rc == 0)
+        log_line("stopped");
     return rc;
 }

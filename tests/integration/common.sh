@@ -86,7 +86,7 @@ rg_start() {
     PID=$!
     local i
     for i in $(seq 1 100); do
-        PORT=$(sed -n 's/^refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/refgwd.err" | tail -n 1)
+        PORT=$(sed -n 's/^.*refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/refgwd.err" | tail -n 1)
         [ -n "$PORT" ] && break
         kill -0 "$PID" 2>/dev/null || { cat "$T/refgwd.err" >&2; echo "refgwd did not start" >&2; exit 1; }
         sleep 0.05

@@ -27,6 +27,8 @@ req school-a POST /v1/referrals "$(referral ecmj)"
 expect_status 202 "serving after the switch"
 expect_eq "$(stat -c %u "$T/var/refgw.db")" "$uid" "store owned by the user"
 expect_eq "$(stat -c %a "$T/var/refgw.db")" 600 "store mode"
+expect_eq "$(stat -c %u "$T/var/refgwd.lock")" "$uid" "data_dir's lock taken as the user"
+expect_eq "$(cat "$T/var/refgwd.lock")" "$PID" "the lock file holds the pid"
 
 # The key is root's: a reload cannot read it and keeps the old configuration.
 kill -HUP "$PID"

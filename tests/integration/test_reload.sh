@@ -146,5 +146,19 @@ bad=$(jq -c 'select(.event == "response" and .status != 200)' "$T/ka.steady" | h
 expect_eq "$(jq -r 'select(.event == "response") | .status' "$T/ka.revoked" | sort -u)" 200 \
     "the revoked connection's answers before the reload"
 
+# ---- keys that apply only after a restart: named by the reload line ----
+jq '.listen = "127.0.0.1:1" | .data_dir = "var-next"' "$T/next.json" >"$T/refgwd.json"
+lines_before=$(wc -l <"$T/refgwd.err")
+reload
+tail -n +"$((lines_before + 1))" "$T/refgwd.err" >"$T/reload.err"
+grep -qE '^[0-9T:Z-]+ refgwd: configuration reloaded; changed, applying only after a restart: listen, data_dir$' \
+    "$T/reload.err" && pass || fail "reload line for listen and data_dir: '$(cat "$T/reload.err")'"
+req school-a GET /v1/health
+expect_status 200 "still on the old port after listen changed"
+[ -e "$T/var-next" ] && fail "a reload made the new data_dir" || pass
+cp "$T/next.json" "$T/refgwd.json"
+reload
+grep -qE 'refgwd: configuration reloaded$' "$T/refgwd.err" && pass || fail "a plain reload line"
+
 rg_stop
 finish

@@ -158,7 +158,7 @@ if out=$($pre 2>&1); then pass; else fail "ExecStartPre ($pre): $out"; fi
 $exec_start 2>"$T/refgwd.err" &
 PID=$!
 for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/^refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/refgwd.err")
+    PORT=$(sed -n 's/^.*refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/refgwd.err")
     [ -n "$PORT" ] && break
     sleep 0.05
 done
