@@ -39,7 +39,7 @@ expect_status 200 "ack on a full disk"
 req school-a GET /v1/health
 expect_status 200 "health on a full disk"
 sleep 1.2
-grep -q '^refgwd: store: commit failed: disk full$' "$T/refgwd.err" && pass \
+grep -Eq '^[0-9T:Z-]+ refgwd: store: commit failed: disk full$' "$T/refgwd.err" && pass \
     || fail "no 'disk full' error class in the log"
 
 # Space returns: the gateway recovers by itself.

@@ -202,7 +202,8 @@ M=$T/metrics
 cp "$BODY_FILE" "$M"
 
 # Every line is a comment, or `name{labels} number`; every family has HELP and TYPE.
-bad=$(grep -Ev '^# (HELP|TYPE) refgw_[a-z_]+ .+$|^refgw_[a-z_]+(\{[a-z_]+="[a-z0-9_]+"(,[a-z_]+="[a-z0-9_]+")*\})? [0-9.]+$' "$M" || true)
+# (Label values are words, or the version; gauges of time left may be negative.)
+bad=$(grep -Ev '^# (HELP|TYPE) refgw_[a-z_]+ .+$|^refgw_[a-z_]+(\{[a-z_]+="[a-z0-9_.]+"(,[a-z_]+="[a-z0-9_.]+")*\})? -?[0-9.]+$' "$M" || true)
 expect_eq "$bad" "" "malformed exposition lines"
 for fam in refgw_events_total:counter refgw_rejections_total:counter \
     refgw_handshakes_total:counter refgw_handshake_failures_total:counter \
@@ -244,7 +245,7 @@ for pair in $ORGS; do
     grep -q -- "\"$id\"" "$M" && fail "organisation id $id in metrics" || pass
 done
 labels=$(grep -o '[a-z_]*="' "$M" | sort -u | tr -d '="' | tr '\n' ' ')
-expect_eq "$labels" "class code event " "label names"
+expect_eq "$labels" "class code event version which " "label names"
 for word in age_band gender municipality origin socioeconomic education housing addiction \
     GM0935 16_17 homeless drugs loverboy sexual_exploitation school police expertise_centre; do
     grep -q -- "$word" "$M" && fail "$word in metrics" || pass
