@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# NOT YET ENABLED: `refgw report` and `refgw stats` against the real refgwd
-# once it speaks counts v2 (SPEC §6). To enable it:
-#   git mv tests/integration/test_report_v2_gateway.sh.in tests/integration/test_report.sh
-# (CMake runs every tests/integration/test_*.sh). Until then the client is
-# tested against tests/cli/fake_gateway.py (tests/cli/test_report_v2.sh).
+# `refgw report` and `refgw stats` against the real refgwd, which speaks
+# counts v2 (SPEC §6). The same client is also tested against a fake
+# gateway (tests/cli/test_report_v2.sh), for answers refgwd cannot be made
+# to give.
 #
 # Referrals are sent and acknowledged or left to expire with refgwd's clock
 # in last month (libfaketime), so that last month has ended when refgwd runs
@@ -16,6 +15,7 @@
 # Chromium and faketime are installed (scripts/install-deps chromium
 # faketime) when missing; if they cannot be, this test fails.
 source "$(dirname "$0")/common.sh"
+source "$(dirname "$0")/faketime.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 REFGW=${REFGW:-$(dirname "$REFGWD")/../cli/refgw}
 [ -x "$REFGW" ] || { echo "FAIL: no refgw client at $REFGW" >&2; exit 1; }
@@ -46,20 +46,13 @@ LAST=$(date -u -d "$(date -u +%Y-%m-15) -1 month" +%Y-%m)
 # Certificates valid since before last month (made by a clock set back); the
 # CRL is made again on the real clock before refgwd runs on it.
 MAKE_CERTS_REAL=$MAKE_CERTS
-printf '#!/bin/sh\nexec faketime "%s-01 00:00:00" "%s" "$@"\n' "$LAST" "$MAKE_CERTS_REAL" \
-    >"$T/make-certs-then"
-chmod +x "$T/make-certs-then"
+rg_clock_command "$T/make-certs-then" "$LAST-01 00:00:00" "$MAKE_CERTS_REAL"
 MAKE_CERTS=$T/make-certs-then
 rg_setup
 
 # ---- last month, by refgwd's clock ----
 REFGWD_REAL=$REFGWD
-# libfaketime hangs a jemalloc program at start unless libc is preloaded after
-# it (libfaketime issue 130); "@" starts the clock there and lets it run.
-LIBFAKETIME=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 | head -n 1)
-printf '#!/bin/sh\nLD_PRELOAD="%s libc.so.6" FAKETIME="@%s-10 12:00:00" exec "%s" "$@"\n' \
-    "$LIBFAKETIME" "$LAST" "$REFGWD_REAL" >"$T/refgwd-then"
-chmod +x "$T/refgwd-then"
+rg_clock_wrapper "$T/refgwd-then" "$LAST-10 12:00:00" "$REFGWD_REAL"
 REFGWD=$T/refgwd-then
 rg_start
 some 9 school-a ecmj loverboy '{age_band:"16_17",housing:"with_parents",municipality:"GM0935"}' ack
