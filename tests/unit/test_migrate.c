@@ -307,6 +307,43 @@ static void test_first_release_after_migration(void **state)
     f->store = open_store(f->dir);
 }
 
+/* RAND_bytes as the code under test calls it (this program is linked with
+ * -Wl,--wrap=RAND_bytes): failing while rand_fails is set. */
+static bool rand_fails;
+int __real_RAND_bytes(unsigned char *buf, int num);
+int __wrap_RAND_bytes(unsigned char *buf, int num);
+int __wrap_RAND_bytes(unsigned char *buf, int num)
+{
+    return rand_fails ? 0 : __real_RAND_bytes(buf, num);
+}
+
+/* Without random cell keys there is no conversion (a key of 0 for every
+ * migrated cell would publish each one 2 below its count): refgwd does not
+ * start, says why, and the v1 store is as it was. */
+static void test_no_conversion_without_random_keys(void **state)
+{
+    struct fixture *f = *state;
+    struct v1_store keep;
+    make_v1_store(f->dir, &keep);
+    char err[RG_ERR_MAX] = "";
+    rand_fails = true;
+    f->store = db_open(f->dir, err);
+    rand_fails = false;
+    assert_null(f->store);
+    assert_non_null(strstr(err, "random"));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/refgw.db", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_rows(db, V1_FLOW, keep.flow);
+    assert_rows(db, PENDING_DIGESTS, keep.pending_digests);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM meta WHERE key = 'schema'"), 0);
+    assert_int_equal(
+        scalar(db, "SELECT count(*) FROM referrals WHERE length(digest) = 0"), 0);
+    sqlite3_close(db);
+    free_v1_store(&keep);
+}
+
 /* A store a newer refgwd wrote is refused, and left as it was. */
 static void test_newer_store_is_refused(void **state)
 {
@@ -347,6 +384,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_v1_store_is_migrated, setup_v1, teardown),
         cmocka_unit_test_setup_teardown(test_first_release_after_migration, setup_v1,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_no_conversion_without_random_keys,
+                                        setup_v1, teardown),
         cmocka_unit_test_setup_teardown(test_newer_store_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_store_is_version_2, setup, teardown),
     };

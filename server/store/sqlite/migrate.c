@@ -28,12 +28,18 @@
 
 #define SCHEMA_VERSION 2
 
-static uint32_t random_key(void)
+/* A fresh random cell key in *k. A key that cannot be drawn stands in for
+ * none (0 for every cell would publish each one 2 below its count): the
+ * conversion fails, with err saying why (the SQLite error is not set, so
+ * db_open keeps this reason). */
+static int random_key(uint32_t *k, char err[RG_ERR_MAX])
 {
-    uint32_t k = 0;
-    if (rg_random_bytes(&k, sizeof(k)) < 0)
-        return 0; /* OpenSSL's generator failed: rg_random_bytes said so */
-    return k;
+    if (rg_random_bytes(k, sizeof(*k)) == 0)
+        return 0;
+    snprintf(err, RG_ERR_MAX,
+             "cannot draw random cell keys for the counts of the old store"
+             " (OpenSSL's random generator failed)");
+    return -1;
 }
 
 static int prepare(struct db *s, const char *sql, sqlite3_stmt **st)
@@ -68,7 +74,7 @@ static int finish(struct db *s, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
 }
 
-static int migrate_flow(struct db *s)
+static int migrate_flow(struct db *s, char err[RG_ERR_MAX])
 {
     sqlite3_stmt *rd, *wr;
     if (prepare(s,
@@ -83,10 +89,13 @@ static int migrate_flow(struct db *s)
     }
     int rc, result = 0;
     while (result == 0 && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+        uint32_t k;
+        if ((result = random_key(&k, err)) < 0)
+            break;
         for (int i = 0; i < 8; i++)
             sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
         sqlite3_bind_int64(wr, 9, sqlite3_column_int64(rd, 8));
-        sqlite3_bind_int64(wr, 10, random_key());
+        sqlite3_bind_int64(wr, 10, k);
         result = finish(s, wr);
     }
     if (result == 0 && rc != SQLITE_DONE)
@@ -97,14 +106,17 @@ static int migrate_flow(struct db *s)
 }
 
 /* One v1 subject cell, joins dropped, into its month, quarter and year. */
-static int add_subject_cell(struct db *s, sqlite3_stmt *wr, sqlite3_stmt *rd)
+static int add_subject_cell(struct db *s, sqlite3_stmt *wr, sqlite3_stmt *rd,
+                            char err[RG_ERR_MAX])
 {
     int month = rg_month_number((const char *)sqlite3_column_text(rd, 0));
     if (month < 0)
         return 0; /* not a month: nothing v1 wrote */
     char names[COUNTS_PERIODS][RG_PERIOD_LEN];
     counts_periods_of(month, names);
-    uint32_t k = random_key();
+    uint32_t k;
+    if (random_key(&k, err) < 0)
+        return -1;
     for (int i = 0; i < COUNTS_PERIODS; i++) {
         sqlite3_bind_text(wr, 1, names[i], -1, SQLITE_STATIC);
         for (int c = 1; c < 4; c++)
@@ -117,7 +129,7 @@ static int add_subject_cell(struct db *s, sqlite3_stmt *wr, sqlite3_stmt *rd)
     return 0;
 }
 
-static int migrate_subject(struct db *s)
+static int migrate_subject(struct db *s, char err[RG_ERR_MAX])
 {
     sqlite3_stmt *rd, *wr;
     if (prepare(s,
@@ -131,7 +143,7 @@ static int migrate_subject(struct db *s)
     }
     int rc, result = 0;
     while (result == 0 && (rc = sqlite3_step(rd)) == SQLITE_ROW)
-        result = add_subject_cell(s, wr, rd);
+        result = add_subject_cell(s, wr, rd, err);
     if (result == 0 && rc != SQLITE_DONE)
         result = db_failed(s, rc);
     sqlite3_finalize(rd);
@@ -140,7 +152,7 @@ static int migrate_subject(struct db *s)
 }
 
 /* Pending referrals get a record key; ended ones lose their digest. */
-static int migrate_referrals(struct db *s)
+static int migrate_referrals(struct db *s, char err[RG_ERR_MAX])
 {
     sqlite3_stmt *rd, *wr;
     if (exec(s, "ALTER TABLE referrals ADD COLUMN rkey INTEGER;"
@@ -154,8 +166,11 @@ static int migrate_referrals(struct db *s)
     }
     int rc, result = 0;
     while (result == 0 && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+        uint32_t k;
+        if ((result = random_key(&k, err)) < 0)
+            break;
         sqlite3_bind_int64(wr, 1, sqlite3_column_int64(rd, 0));
-        sqlite3_bind_int64(wr, 2, random_key());
+        sqlite3_bind_int64(wr, 2, k);
         result = finish(s, wr);
     }
     if (result == 0 && rc != SQLITE_DONE)
@@ -197,12 +212,12 @@ static int migrate_in_transaction(struct db *s, char err[RG_ERR_MAX], bool *migr
                "SELECT 1 FROM sqlite_master WHERE name = 'referrals' AND NOT EXISTS"
                " (SELECT 1 FROM pragma_table_info('referrals') WHERE name = 'rkey')",
                &v1_referrals) < 0 ||
-        (v1_referrals && migrate_referrals(s) < 0) ||
+        (v1_referrals && migrate_referrals(s, err) < 0) ||
         exists(s, "SELECT 1 FROM sqlite_master WHERE name = 'counts'", &v1_counts) <
             0 ||
         exec(s, db_schema) < 0)
         return -1;
-    if (v1_counts && (migrate_flow(s) < 0 || migrate_subject(s) < 0 ||
+    if (v1_counts && (migrate_flow(s, err) < 0 || migrate_subject(s, err) < 0 ||
                       exec(s, "DROP TABLE counts") < 0))
         return -1;
     *migrated = v1_referrals || v1_counts;
