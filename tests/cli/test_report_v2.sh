@@ -2,7 +2,8 @@
 # refgw stats and refgw report against counts v2 (SPEC §6), with a fake
 # gateway that answers GET /v1/stats as the contract says
 # (fake_gateway.py: mutual TLS, the SPEC's checks, published values only),
-# until refgwd speaks v2 (tests/integration/test_report_v2_gateway.sh.in).
+# for answers refgwd cannot be made to give; against refgwd itself:
+# tests/integration/test_report.sh.
 #
 # The page is checked against the answers the gateway gave
 # (tests/integration/report_check.py): every published value drawn and
