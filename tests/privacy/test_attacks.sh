@@ -14,9 +14,9 @@
 # refgwd on the real clock: last year's months, its fourth quarter and the
 # year have ended and are released; this month 4 pending sends of one
 # profile (the threshold crossing adds one more) and two acknowledged sends
-# of two others. The attacks
-# run against refgwd and the replays; then, refgwd stopped, against its
-# store with sqlite3 and grep. The closing note says what each one got.
+# of two others. The attacks run against refgwd and the replays; then,
+# refgwd stopped, against its store with sqlite3 and grep. The closing note
+# says what each one got.
 source "$(dirname "$0")/../integration/common.sh"
 source "$(dirname "$0")/../integration/faketime.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
