@@ -2,13 +2,13 @@
  * release-bench - how long the release of a year of subject counts takes
  * (SPEC §6), and how long a send waits behind it.
  *
- *     release-bench DIR [REFERRALS]
+ *     release-bench DIR [REFERRALS [ROUNDS]]
  *
  * Makes a store in DIR/year with REFERRALS (default 100,000) sends spread
  * over 2025 through the store's own code (db_put, db_ack; 95 % acknowledged
  * a day later, the rest left pending), with random subject values (290
  * municipalities) and routings among 20 organisations; nothing released.
- * Then, each on a fresh copy of that store, three times:
+ * Then, each on a fresh copy of that store, ROUNDS times (default 5):
  *
  * - "new year": the months to November and the quarters to the third
  *   released as the gateway would have, each at its month's end (not
@@ -305,8 +305,9 @@ static void send_wait(const char *year, const char *run, struct waits *w)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        die("usage: release-bench DIR [REFERRALS]", NULL);
+        die("usage: release-bench DIR [REFERRALS [ROUNDS]]", NULL);
     long n = argc > 2 ? strtol(argv[2], NULL, 10) : 100000;
+    int rounds = argc > 3 ? atoi(argv[3]) : 5;
     char year[512], run[512];
     snprintf(year, sizeof(year), "%s/year", argv[1]);
     snprintf(run, sizeof(run), "%s/run", argv[1]);
@@ -320,7 +321,7 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     make_year(year, n);
     printf("store: %ld sends of 2025 made in %.0f ms\n", n, ms_since(&t0));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < rounds; i++) {
         int released;
         struct db *s = open_copy(year, run);
         release_during_the_year(s);
@@ -332,7 +333,7 @@ int main(int argc, char **argv)
         printf("whole year: %d periods released in %.1f ms\n", released, ms);
         db_close(s);
     }
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < rounds; i++) {
         struct waits w;
         send_wait(year, run, &w);
         printf(
