@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* [key] = {English, Dutch}. Plain text: whoever shows it escapes it. */
-static const char *const messages[MSG_COUNT][RG_LANG_COUNT] = {
+#include "i18n_catalogue.h"
+
+/* [key] = {English, Dutch}, for the keys of `refgw report`; the staff page's
+ * are in i18n_ui.c. Plain text: whoever shows it escapes it. */
+static const char *const messages[MSG_UI_APP_NAME][RG_LANG_COUNT] = {
     [MSG_PAGE_TITLE] = {"Signals about the exploitation of young people, {0}",
                         "Signalen over uitbuiting van jongeren, {0}"},
     [MSG_RANGE] = {"{0} to {1}", "{0} t/m {1}"},
@@ -155,7 +158,9 @@ const char *rg_msg(enum rg_lang lang, enum rg_msg key)
 {
     if ((unsigned)lang >= RG_LANG_COUNT || (unsigned)key >= MSG_COUNT)
         return "";
-    return messages[key][lang] ? messages[key][lang] : "";
+    const char *t = key < MSG_UI_APP_NAME ? messages[key][lang]
+                                          : rg_ui_messages[key - MSG_UI_APP_NAME][lang];
+    return t ? t : "";
 }
 
 /* The length of s[0..n) without a UTF-8 sequence that a cut left unfinished. */

@@ -8,6 +8,9 @@
  * they are. Nothing that comes from outside is ever used as a template, and
  * there is no printf format in the catalogue.
  *
+ * The texts of `refgw report` are in i18n.c, those of the staff page (`refgw
+ * ui`) in i18n_ui.c: one catalogue in two files, under one list of keys.
+ *
  * The taxonomy's codes (lib/taxonomy.c) have words here too: "16_17" reads
  * "16–17 jaar" or "16–17 years". test_i18n fails when a code of the taxonomy
  * has no words, so a new code cannot reach a page as a bare code.
@@ -86,6 +89,111 @@ enum rg_msg {
     MSG_DECEMBER,
     MSG_THOUSANDS_SEPARATOR,
     MSG_UNKNOWN_THRESHOLD, /* shown for the threshold when no answer gave it */
+    /* The staff page, refgw ui (texts in i18n_ui.c): */
+    MSG_UI_APP_NAME,
+    MSG_UI_SKIP_LINK,
+    MSG_UI_ORGANISATION, /* {0} organisation id */
+    MSG_UI_NAV_LABEL,
+    MSG_UI_NAV_SEND,
+    MSG_UI_NAV_INBOX,
+    MSG_UI_NAV_SENT,
+    MSG_UI_NAV_REPORT,
+    MSG_UI_FOOTER,
+    MSG_UI_DATE_TIME, /* {0} day, {1} month's name, {2} year, {3} hh:mm (local) */
+    MSG_UI_SEND_TITLE,
+    MSG_UI_SEND_INTRO,
+    MSG_UI_REQUIRED,
+    MSG_UI_FIELD_TO,
+    MSG_UI_CHOOSE,
+    MSG_UI_TO_OPTION,     /* {0} name, {1} kind of organisation */
+    MSG_UI_TO_OPTION_E2E, /* the same, for a recipient with encryption keys */
+    MSG_UI_NO_RECIPIENTS,
+    MSG_UI_SUBJECT_LEGEND,
+    MSG_UI_SUBJECT_HINT,
+    MSG_UI_FIELD_BODY,
+    MSG_UI_BODY_HINT,  /* {0} the most bytes */
+    MSG_UI_BODY_COUNT, /* {0} bytes used, {1} the most */
+    MSG_UI_SEND_BUTTON,
+    MSG_UI_ERRORS_TITLE,
+    MSG_UI_ERR_REQUIRED,    /* {0} the field's label */
+    MSG_UI_ERR_CHOOSE,      /* {0} the field's label */
+    MSG_UI_ERR_INVALID,     /* {0} the field's label */
+    MSG_UI_ERR_TOO_LARGE,   /* {0} the field's label, {1} the most bytes */
+    MSG_UI_ERR_TEXT,        /* {0} the field's label */
+    MSG_UI_ERR_RECIPIENT,   /* {0} the field's label */
+    MSG_UI_ERR_GATEWAY,     /* {0} what the gateway said */
+    MSG_UI_ERR_UNREACHABLE, /* {0} why */
+    MSG_UI_ERR_LOCAL,       /* {0} why */
+    MSG_UI_DONE_TITLE,
+    MSG_UI_DONE_ID, /* {0} the recipient */
+    MSG_UI_DONE_DUPLICATE,
+    MSG_UI_DONE_E2E,
+    MSG_UI_DONE_PLAIN,
+    MSG_UI_DONE_NEXT,
+    MSG_UI_DONE_NOT_KEPT, /* {0} why */
+    MSG_UI_SEND_ANOTHER,
+    MSG_UI_INBOX_TITLE,
+    MSG_UI_INBOX_INTRO,
+    MSG_UI_INBOX_EMPTY,
+    MSG_UI_INBOX_MORE, /* {0} how many are shown */
+    MSG_UI_COL_RECEIVED,
+    MSG_UI_COL_FROM,
+    MSG_UI_COL_ACTION,
+    MSG_UI_OPEN,
+    MSG_UI_OPEN_CONTEXT,   /* {0} sender, {1} when */
+    MSG_UI_ACKED,          /* {0} referral id */
+    MSG_UI_REFERRAL_TITLE, /* {0} sender */
+    MSG_UI_FIELD_REFERENCE,
+    MSG_UI_FIELD_DELIVERIES,
+    MSG_UI_DELIVERIES, /* {0} how often */
+    MSG_UI_FIELD_ENCRYPTION,
+    MSG_UI_E2E_SIGNED, /* {0} the signer */
+    MSG_UI_E2E_NONE,
+    MSG_UI_NEXT_TITLE,
+    MSG_UI_SAVE_TEXT,
+    MSG_UI_SAVE_JSON,
+    MSG_UI_ACK_LINK,
+    MSG_UI_UNREADABLE_TITLE,
+    MSG_UI_UNREADABLE, /* {0} why */
+    MSG_UI_NOT_WAITING_TITLE,
+    MSG_UI_NOT_WAITING,
+    MSG_UI_BACK_INBOX,
+    MSG_UI_ACK_TITLE,
+    MSG_UI_ACK_WARNING,
+    MSG_UI_ACK_CONFIRM,
+    MSG_UI_ACK_CANCEL,
+    MSG_UI_SENT_TITLE,
+    MSG_UI_SENT_FROM_FILE, /* {0} the file */
+    MSG_UI_SENT_IN_MEMORY,
+    MSG_UI_SENT_EMPTY,
+    MSG_UI_SENT_MORE, /* {0} how many are shown */
+    MSG_UI_COL_SENT,
+    MSG_UI_COL_TO,
+    MSG_UI_COL_STATUS,
+    MSG_UI_STATUS_AT, /* {0} status, {1} since when */
+    MSG_UI_STATUS_NOT_FOUND,
+    MSG_UI_STATUS_UNAVAILABLE,
+    MSG_UI_REPORT_TITLE,
+    MSG_UI_REPORT_INTRO,
+    MSG_UI_REPORT_FROM,
+    MSG_UI_REPORT_TO,
+    MSG_UI_MONTH_HINT, /* {0} an example month */
+    MSG_UI_REPORT_SHOW,
+    MSG_UI_REPORT_SAVE,
+    MSG_UI_REPORT_RANGE_RULE, /* {0} the most months */
+    MSG_UI_FORBIDDEN_TITLE,
+    MSG_UI_FORBIDDEN,
+    MSG_UI_CSRF_TITLE,
+    MSG_UI_CSRF,
+    MSG_UI_BAD_HOST_TITLE,
+    MSG_UI_BAD_HOST,
+    MSG_UI_NOT_FOUND_TITLE,
+    MSG_UI_NOT_FOUND,
+    MSG_UI_BAD_REQUEST_TITLE,
+    MSG_UI_BAD_REQUEST,
+    MSG_UI_GATEWAY_TITLE,
+    MSG_UI_DETAILS, /* {0} the details */
+    MSG_UI_TRY_AGAIN,
     MSG_COUNT
 };
 
@@ -105,7 +213,8 @@ const char *rg_month_name(enum rg_lang lang, int month);
 
 /*
  * The words for a value of a field: field is "signal", "urgency", "type"
- * (organisation types), "event" or a subject attribute's name ("age_band").
+ * (organisation types), "event", "status" (of a sent referral, SPEC §5) or a
+ * subject attribute's name ("age_band").
  * NULL when there are none (a municipality code: see places.h).
  */
 const char *rg_value_words(enum rg_lang lang, const char *field, const char *value);

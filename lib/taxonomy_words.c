@@ -38,6 +38,15 @@ static const struct words values[] = {
     {"event", "acknowledged", {"Taken in", "Opgehaald"}},
     {"event", "expired", {"Expired", "Verlopen"}},
 
+    /* The status of a sent referral (SPEC §5), as its sender reads it. */
+    {"status", "queued", {"Waiting to be picked up", "Wacht op ophalen"}},
+    {"status",
+     "delivered",
+     {"Picked up, receipt not yet confirmed",
+      "Opgehaald, ontvangst nog niet bevestigd"}},
+    {"status", "acknowledged", {"Receipt confirmed", "Ontvangst bevestigd"}},
+    {"status", "expired", {"Expired, never confirmed", "Verlopen, nooit bevestigd"}},
+
     {"age_band", "under_12", {"Under 12", "Jonger dan 12 jaar"}},
     {"age_band", "12_15", {"12–15 years", "12–15 jaar"}},
     {"age_band", "16_17", {"16–17 years", "16–17 jaar"}},

@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
@@ -34,6 +35,23 @@ void rg_wiping_free(void *p)
     unsigned char *block = (unsigned char *)p - HEADER;
     OPENSSL_cleanse(block, *(size_t *)block + HEADER);
     free(block);
+}
+
+void *rg_wiping_realloc(void *p, size_t n)
+{
+    if (p == NULL)
+        return rg_wiping_malloc(n);
+    if (n == 0) {
+        rg_wiping_free(p);
+        return NULL;
+    }
+    size_t old = *(size_t *)((unsigned char *)p - HEADER);
+    void *q = rg_wiping_malloc(n);
+    if (q == NULL)
+        return NULL;
+    memcpy(q, p, old < n ? old : n);
+    rg_wiping_free(p);
+    return q;
 }
 
 void rg_json_use_wiping_allocator(void)

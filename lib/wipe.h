@@ -21,6 +21,11 @@ void rg_wipe(void *p, size_t n);
 void *rg_wiping_malloc(size_t n);
 void rg_wiping_free(void *p);
 
+/* realloc in the same manner: the old block is copied, then wiped and freed
+ * (realloc(NULL, n) is malloc; realloc(p, 0) frees p and returns NULL). For
+ * libraries that take an allocator with realloc (libevent, for refgw ui). */
+void *rg_wiping_realloc(void *p, size_t n);
+
 /* Makes cJSON use rg_wiping_malloc/rg_wiping_free (process-wide). */
 void rg_json_use_wiping_allocator(void);
 
