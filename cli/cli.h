@@ -29,6 +29,7 @@ struct cli_error {
     bool transient;   /* the same request later may succeed (unreachable, 429, 503) */
     long retry_after; /* seconds the gateway asked us to wait (429), or 0 */
     char message[CLI_MESSAGE_MAX]; /* "" when the failure was already reported */
+    char code[64]; /* the gateway's error code ("forbidden_role") when it refused */
 };
 
 /* Fills err and returns -1, so that a failing site can `return cli_fail(...)`. */
@@ -77,5 +78,6 @@ extern const struct cli_command cmd_directory;
 extern const struct cli_command cmd_stats;
 extern const struct cli_command cmd_report;
 extern const struct cli_command cmd_show;
+extern const struct cli_command cmd_ui;
 
 #endif

@@ -116,6 +116,7 @@ static int refused(const struct http_response *r, struct cli_error *err)
         }
         cli_fail(err, CLI_REFUSED, "the gateway refused (HTTP %ld): %s: %s%s",
                  r->status, code, message, field);
+        snprintf(err->code, sizeof(err->code), "%s", code);
     } else {
         cli_fail(err, CLI_REFUSED,
                  "the gateway answered HTTP %ld without an error document", r->status);

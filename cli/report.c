@@ -13,7 +13,8 @@ const char *const report_events[REPORT_EVENTS] = {"accepted", "acknowledged",
                                                   "expired"};
 
 /* Plain, readable on screen and on paper; nothing loaded from anywhere. */
-static const char style[] =
+const char report_css[] =
+    "svg.defs{position:absolute}"
     "body{font-family:system-ui,'Segoe UI',Roboto,Arial,sans-serif;color:#1f1f1f;"
     "line-height:1.5;margin:0 auto;max-width:66rem;padding:1.5rem}"
     "h1{font-size:1.7rem;line-height:1.25;margin:.5rem 0}"
@@ -268,14 +269,24 @@ static void header(const struct page *p)
     const char *title[] = {range};
 
     fprintf(p->out,
-            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
-            "'none'; style-src 'unsafe-inline'\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, "
-            "initial-scale=1\">\n<title>",
+            "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
             rg_lang_code(p->lang));
+    if (p->in->head == NULL)
+        fputs("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+              "'none'; style-src 'unsafe-inline'\">\n",
+              p->out);
+    fputs("<meta name=\"viewport\" content=\"width=device-width, "
+          "initial-scale=1\">\n<title>",
+          p->out);
     page_msg(p, MSG_PAGE_TITLE, title, 1);
-    fprintf(p->out, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
+    fputs("</title>\n", p->out);
+    if (p->in->head != NULL)
+        fputs(p->in->head, p->out);
+    else
+        fprintf(p->out, "<style>%s</style>\n", report_css);
+    fputs("</head>\n<body>\n", p->out);
+    if (p->in->preamble != NULL)
+        fputs(p->in->preamble, p->out);
     svg_defs(p->out);
     fputs("<h1 data-from=\"", p->out);
     page_text(p, p->in->from);
@@ -333,6 +344,8 @@ int report_write(FILE *out, const struct report_input *in)
     reading(&p);
     if (report_flow_section(&p) < 0 || report_subject_section(&p) < 0)
         return -1;
+    if (in->postamble != NULL)
+        fputs(in->postamble, out);
     fputs("</body>\n</html>\n", out);
     return ferror(out) ? -1 : 0;
 }

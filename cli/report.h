@@ -51,7 +51,18 @@ struct report_input {
     /* The periods the range holds whole that have not ended yet: */
     const struct rg_period *pending;
     size_t npending;
+    /*
+     * For the staff page (refgw ui), whose Content-Security-Policy allows no
+     * inline style: when head is set, it is written in <head> (markup, as
+     * is) in place of the page's own <style> and CSP, which is then served
+     * as report_css; preamble and postamble, when set, are written right
+     * after <body> and right before </body>.
+     */
+    const char *head, *preamble, *postamble;
 };
+
+/* The page's style sheet: inline in a page of its own, served by refgw ui. */
+extern const char report_css[];
 
 /* The most months a report covers (and so the most columns of a chart). */
 #define REPORT_MONTHS_MAX 60

@@ -59,7 +59,7 @@ void svg_count(char *out, size_t size, long long v, const char *thousands)
 
 void svg_defs(FILE *out)
 {
-    fputs("<svg width=\"0\" height=\"0\" style=\"position:absolute\" "
+    fputs("<svg width=\"0\" height=\"0\" class=\"defs\" "
           "aria-hidden=\"true\">"
           "<defs><pattern id=\"rg-hatch\" width=\"6\" height=\"6\""
           " patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
