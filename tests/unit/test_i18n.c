@@ -77,6 +77,11 @@ static void test_every_taxonomy_code_has_words(void **state)
     static const char *const events[] = {"accepted", "acknowledged", "expired"};
     for (size_t i = 0; i < COUNT(events); i++)
         assert_words("event", events[i]);
+    /* The statuses of a sent referral (SPEC §5), on the staff page. */
+    static const char *const statuses[] = {"queued", "delivered", "acknowledged",
+                                           "expired"};
+    for (size_t i = 0; i < COUNT(statuses); i++)
+        assert_words("status", statuses[i]);
 }
 
 static void test_every_dimension_has_words(void **state)

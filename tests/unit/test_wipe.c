@@ -52,7 +52,8 @@ static void parse_and_clear(void)
 {
     struct rg_referral r;
     struct rg_error err;
-    assert_int_equal(rg_referral_parse(referral_doc, strlen(referral_doc), &r, &err), 0);
+    assert_int_equal(rg_referral_parse(referral_doc, strlen(referral_doc), &r, &err),
+                     0);
     assert_non_null(strstr(r.body, CANARY));
     rg_referral_clear(&r);
     cJSON *doc = rg_json_parse(referral_doc, strlen(referral_doc), 8, &err);
@@ -117,10 +118,36 @@ static void test_wiping_free_zeroes_the_block(void **state)
     assert_null(rg_wiping_malloc(SIZE_MAX));
 }
 
+/* Growing and shrinking keep the content and leave no copy in freed memory. */
+static void test_wiping_realloc(void **state)
+{
+    char *p = rg_wiping_realloc(NULL, 16);
+    assert_non_null(p);
+    memcpy(p, "0123456789abcde", 16);
+    leaks = 0;
+    for (size_t n = 64; n <= 4096; n *= 4) {
+        p = rg_wiping_realloc(p, n);
+        assert_non_null(p);
+        if (n == 64)
+            memcpy(p + 16, CANARY, sizeof(CANARY)); /* moved by the next grow */
+    }
+    assert_memory_equal(p, "0123456789abcde", 16);
+    assert_string_equal(p + 16, CANARY);
+    p = rg_wiping_realloc(p, 20); /* shrinks: the canary is cut, the rest kept */
+    assert_non_null(p);
+    assert_memory_equal(p, "0123456789abcde", 16);
+    assert_null(rg_wiping_realloc(p, 0)); /* frees */
+    assert_int_equal(leaks, 0);
+    p = rg_wiping_malloc(8);
+    assert_null(rg_wiping_realloc(p, SIZE_MAX)); /* fails: p is still p's */
+    rg_wiping_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_wiping_free_zeroes_the_block),
+        cmocka_unit_test(test_wiping_realloc),
         cmocka_unit_test(test_nothing_freed_holds_content),
         cmocka_unit_test(test_without_wiping_the_canary_survives),
     };
