@@ -23,7 +23,7 @@
 /* The commands, in the order of `refgw --help`; a new command is one more entry. */
 static const struct cli_command *const commands[] = {
     &cmd_send,   &cmd_inbox,     &cmd_show,  &cmd_receive, &cmd_ack,
-    &cmd_status, &cmd_directory, &cmd_stats, &cmd_report,
+    &cmd_status, &cmd_directory, &cmd_stats, &cmd_report,  &cmd_ui,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -192,6 +192,8 @@ enum rg_msg {
     MSG_UI_BAD_REQUEST_TITLE,
     MSG_UI_BAD_REQUEST,
     MSG_UI_GATEWAY_TITLE,
+    MSG_UI_LOCAL_TITLE,
+    MSG_UI_LOCAL,
     MSG_UI_DETAILS, /* {0} the details */
     MSG_UI_TRY_AGAIN,
     MSG_COUNT

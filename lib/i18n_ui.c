@@ -246,6 +246,13 @@ const char *const rg_ui_messages[MSG_COUNT - MSG_UI_APP_NAME][RG_LANG_COUNT] = {
                               "aanvaardt. Ga terug en probeer het opnieuw."},
     UI(MSG_UI_GATEWAY_TITLE) = {"The gateway could not answer", "De gateway kon "
                                                                 "niet antwoorden"},
+    UI(MSG_UI_LOCAL_TITLE) = {"refgw could not do this on this computer",
+                              "refgw kon dit op deze computer niet doen"},
+    UI(MSG_UI_LOCAL) = {"Something in how refgw ui was started is missing or wrong (a "
+                        "key file, for example). Tell whoever set it up.",
+                        "Er ontbreekt iets in hoe refgw ui is gestart, of het klopt "
+                        "niet (een sleutelbestand bijvoorbeeld). Meld het aan wie het "
+                        "heeft ingesteld."},
     UI(MSG_UI_DETAILS) = {"Details: {0}", "Details: {0}"},
     UI(MSG_UI_TRY_AGAIN) = {"Try again in a moment. If it keeps failing, tell your "
                             "administrator.",

@@ -18,7 +18,7 @@ offers() {
 mkdir -p "$T/files/incoming" "$T/files/inbox-archive"
 touch "$T/files/school.crt" "$T/files/school.key" "$T/files/index.txt"
 
-expect_eq "$(offers '')" "ack directory help inbox receive report send show stats status" "commands"
+expect_eq "$(offers '')" "ack directory help inbox receive report send show stats status ui" "commands"
 expect_eq "$(offers se)" "send" "refgw se"
 expect_eq "$(offers help st)" "stats status" "refgw help st"
 expect_eq "$(offers send --sig)" "--signal --signer-ca" "refgw send --sig (global options after the command too)"
