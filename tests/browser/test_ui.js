@@ -1,12 +1,14 @@
 // test_ui.js - refgw ui in a real browser against a real gateway (run by
 // test_ui.sh, which starts refgwd and three pages: a school in Dutch, the
-// Expertise Centre in English, an administrator in Dutch).
+// Expertise Centre in English, which publishes an encryption certificate,
+// an administrator in Dutch).
 //
 // The guards of SPEC §12 first, with plain HTTP: token, session cookie,
 // Host, Origin and CSRF token each refused when missing or wrong, and
 // accepted when right; the headers of every answer. Then in Chromium: the
-// school sends a referral with the form, the Expertise Centre sees it
-// arrive, opens it, saves it and confirms receipt, and the school sees its
+// school sends a referral with the form (sealed end to end), the Expertise
+// Centre sees it arrive, opens it (decrypted, its signature checked), saves
+// it and confirms receipt, and the school sees its
 // status turn to acknowledged; the administrator shows a report. Each page
 // gets a screenshot at 1280x800 (in $SHOTS), an axe-core pass with no
 // serious or critical violation, no request outside the page's own origin
@@ -98,7 +100,7 @@ async function guards(link) {
   eq((await get("/inbox/..%2f..%2fetc")).status, 404, "an odd path");
 
   // The same form sent twice (its client_ref) is one referral.
-  const form = `csrf=${csrf}&client_ref=dup-test-1&to=ecmj&signal=other&urgency=normal&body=twice`;
+  const form = `csrf=${csrf}&client_ref=dup-test-1&to=police-a&signal=other&urgency=normal&body=twice`;
   const ids = [];
   for (let i = 0; i < 2; i++) {
     r = await post("/send", { origin }, form);
@@ -173,7 +175,7 @@ async function sendReferral(page) {
   eq(page.url(), `${page.origin}/send/done`, "sent: the confirmation page");
   const id = await page.$eval("#referral-id", (c) => c.textContent);
   check(ID.test(id), `the referral id: ${id}`);
-  eq(await page.$eval("#e2e", (p) => p.dataset.e2e), "no", "the recipient publishes no encryption key");
+  eq(await page.$eval("#e2e", (p) => p.dataset.e2e), "yes", "sealed end to end: the recipient publishes a key");
   await look(page, "send-done", "nl");
   return id;
 }
@@ -192,7 +194,8 @@ async function receiveReferral(page, id) {
   for (const w of ["16–17 years", "Female", "Maastricht", "With parents or carers", "Unknown"])
     check(subject.includes(w), `the subject in words: ${w}`);
   const facts = await page.$eval("#facts", (d) => d.textContent);
-  for (const w of ["Loverboy grooming", "Urgent", "school-a (School)", id])
+  for (const w of ["Loverboy grooming", "Urgent", "school-a (School)", id,
+                   "End to end; the signature of school-a is checked"])
     check(facts.includes(w), `the referral's facts: ${w}`);
   await look(page, "referral", "en");
 
@@ -201,7 +204,9 @@ async function receiveReferral(page, id) {
   eq(text.headers["content-disposition"], `attachment; filename="referral-${id}.txt"`, "saved as text");
   check(text.body.includes(BODY) && text.body.includes("16–17 years"), "the text file holds it all");
   const json = await request(`${page.origin}/inbox/${id}/json`, { headers: { cookie } });
-  eq(JSON.parse(json.body).body, BODY, "saved as JSON");
+  const saved = JSON.parse(json.body);
+  eq(saved.body, BODY, "saved as JSON, decrypted");
+  eq(saved.e2e && saved.e2e.signer, "school-a", "with whose signature was checked");
 
   await go(page, () => page.click("#ack"));
   eq(page.url(), `${page.origin}/inbox/${id}/ack`, "confirming asks first");

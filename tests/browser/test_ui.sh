@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_ui.sh - refgw ui (SPEC §12) in Debian's chromium, driven by
 # puppeteer-core (test_ui.js says what is checked), against the real refgwd:
-# a school's page in Dutch, the Expertise Centre's in English, an
+# a school's page in Dutch, the Expertise Centre's in English (it publishes
+# an encryption certificate: what it gets is sealed end to end), an
 # administrator's in Dutch. Screenshots go to $SHOTS (the build folder's
 # ui-screenshots/). Each page ends with SIGTERM and must exit 0; the school's
 # --sent-file must hold the referral it sent, and nothing else of it.
@@ -18,10 +19,14 @@ if [ ! -x "$CHROMIUM" ] || [ ! -d "$HERE/node_modules/puppeteer-core" ] ||
 fi
 
 rg_setup
-rg_start '{"stats_min_count": 1}'
+# The Expertise Centre publishes an encryption certificate (SPEC §10): what
+# the school sends it is sealed end to end, and its page opens it.
+"$MAKE_CERTS" "$CERTS" enc ecmj >/dev/null
+rg_start "$(jq -c '{stats_min_count: 1, organisations: [.organisations[] |
+    if .id == "ecmj" then .encryption_certs = ["certs/ecmj-enc.crt"] else . end]}' "$T/base.json")"
 
 ui_start SCHOOL school-a nl --sent-file "$T/sent.tsv"
-ui_start ECMJ ecmj en
+ui_start ECMJ ecmj en --decrypt-key "$CERTS/ecmj-enc.key"
 ui_start AUDIT audit nl
 
 RC=0
@@ -31,11 +36,12 @@ SHOTS=$SHOTS SCHOOL_LINK=$SCHOOL_LINK ECMJ_LINK=$ECMJ_LINK AUDIT_LINK=$AUDIT_LIN
 
 # SIGTERM ends each page with exit 0 (and, under ASan, no leak).
 ui_stop_all
-# The sent file: one line per referral the school sent (the browser's and
-# test_ui.js's form sent twice, kept once), id, recipient and time only.
+# The sent file: one line per referral the school sent (the browser's, and
+# the form test_ui.js sent twice to the police, kept once): id, recipient and
+# time only.
 lines=$(grep -c . "$T/sent.tsv" || true)
 expect_eq "$lines" 2 "lines of --sent-file"
-grep -qvE '^[A-Za-z0-9_-]{24}	ecmj	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "$T/sent.tsv" &&
+grep -qvE '^[A-Za-z0-9_-]{24}	(ecmj|police-a)	[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "$T/sent.tsv" &&
     fail "--sent-file holds something else: $(cat "$T/sent.tsv")" || pass
 expect_eq "$(stat -c %a "$T/sent.tsv")" 600 "mode of --sent-file"
 # The list outlives the page: a new start reads it back, with the statuses.
@@ -44,7 +50,7 @@ ui_signin AGAIN
 ui_get AGAIN /sent
 expect_eq "$(grep -c '<tr data-id=' "$T/page")" 2 "a new start lists what was sent before"
 expect_eq "$(grep -o 'data-status="[a-z]*"' "$T/page" | sort | tr '\n' ' ')" \
-    'data-status="acknowledged" data-status="delivered" ' "their statuses"
+    'data-status="acknowledged" data-status="queued" ' "their statuses"
 ui_stop_all
 rg_stop
 echo "screenshots in $SHOTS"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_ui_e2e.sh - refgw ui and end-to-end encrypted bodies (SPEC §10, §12),
 # with plain HTTP against the client's stand-in gateway (tests/cli/
-# canned_gateway.py: refgwd does not serve body_cms yet). Sending to a
+# canned_gateway.py), which hands out what refgwd would not carry: a sealed
+# referral signed by another than its sender. (test_ui.sh sends and reads a
+# sealed referral through the real refgwd, in the browser.) Sending to a
 # recipient that publishes encryption certificates seals the body (openssl
 # cms opens and verifies it); reading opens a sealed referral with
 # --decrypt-key and says whose signature was checked; one that cannot be read
