@@ -97,9 +97,9 @@ static void row(struct ui_page *p, const cJSON *item)
     const char *urgency = gw_string(item, "urgency");
     ui_put(p, "<tr data-id=\"");
     ui_esc(p, id);
-    ui_put(p, "\"><td>");
+    ui_put(p, "\"><td class=\"when\">");
     ui_time(p, gw_string(item, "created_at"));
-    ui_put(p, "</td><td>");
+    ui_put(p, "</td><td class=\"who\">");
     ui_esc(p, from);
     ui_put(p, "</td><td>");
     ui_words(p->u, "signal", gw_string(item, "signal"), words, sizeof(words));

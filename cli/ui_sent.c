@@ -82,9 +82,9 @@ int ui_sent_list(struct ui *u, const struct ui_request *rq, struct ui_response *
         const struct ui_sent *s = ui_sentlog_newest(u->sent, i);
         ui_put(&p, "<tr data-id=\"");
         ui_esc(&p, s->id);
-        ui_put(&p, "\"><td>");
+        ui_put(&p, "\"><td class=\"when\">");
         ui_time(&p, s->at);
-        ui_put(&p, "</td><td>");
+        ui_put(&p, "</td><td class=\"who\">");
         ui_esc(&p, s->to);
         ui_put(&p, "</td>");
         ask = status_cell(&p, s, ask);
