@@ -58,3 +58,4 @@ file(GLOB refgw_docs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)
 install(FILES ${refgw_docs} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES dist/refgwd.json DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(DIRECTORY docs/prometheus DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(DIRECTORY docs/ui DESTINATION ${CMAKE_INSTALL_DOCDIR}) # ui.md's screenshots
