@@ -202,6 +202,31 @@ static char *read_form(const struct ui_params *form, struct ui_send_form *f)
     return copy;
 }
 
+/* Why the referral was not sent, above the form: the gateway's refusal (it
+ * has a code), no gateway, or (a seal that cannot be made) this computer's. */
+static void alert(const struct ui *u, struct ui_send_form *f,
+                  const struct cli_error *err)
+{
+    const char *args[] = {err->message};
+    enum rg_msg key = err->code[0] != '\0'           ? MSG_UI_ERR_GATEWAY
+                      : err->exit == CLI_UNREACHABLE ? MSG_UI_ERR_UNREACHABLE
+                                                     : MSG_UI_ERR_LOCAL;
+    ui_msg_text(u, key, args, 1, f->alert, sizeof(f->alert));
+}
+
+/* The form again, what was typed kept: with the directory when it can be
+ * had, else with the chosen recipient alone and why (502). */
+static int again(struct ui *u, const struct ui_request *rq, struct ui_response *rs,
+                 struct ui_send_form *f, struct directory *dir)
+{
+    struct cli_error err = {0};
+    /* Asked once: an alert already says why there is none. */
+    if (dir->orgs == NULL && f->alert[0] == '\0' &&
+        directory_fetch(u->c, 0, dir, &err) < 0)
+        alert(u, f, &err);
+    return ui_send_write_form(u, rq, rs, dir->orgs, f, dir->orgs ? 400 : 502);
+}
+
 /* The referral is sent: remember it, and say so on the next page. */
 static int sent(struct ui *u, const struct ui_request *rq, struct ui_response *rs,
                 struct ui_flash *done, const cJSON *recipient)
@@ -226,38 +251,20 @@ int ui_send_post(struct ui *u, const struct ui_request *rq, struct ui_response *
     struct ui_flash done = {0};
     char *body = read_form(rq->form, &f);
     int rc = check(u, &f, &r);
-    if (rc != 0)
-        goto form; /* the directory is still needed to show the form again */
-    if (directory_fetch(u->c, 0, &dir, &err) < 0) {
-        rc = ui_gateway_problem(u, rq, rs, UI_NAV_SEND, &err);
-        goto done;
-    }
-    const cJSON *recipient = directory_find(&dir, r.to);
-    if (recipient == NULL) {
+    const cJSON *recipient = NULL;
+    if (rc == 0 && directory_fetch(u->c, 0, &dir, &err) < 0)
+        alert(u, &f, &err);
+    else if (rc == 0 && (recipient = directory_find(&dir, r.to)) == NULL) {
         char label[128];
         ui_msg_text(u, MSG_UI_FIELD_TO, NULL, 0, label, sizeof(label));
         const char *args[] = {label};
         struct ui_send_error *e = new_error(&f, "to");
         ui_msg_text(u, MSG_UI_ERR_RECIPIENT, args, 1, e->text, sizeof(e->text));
-    } else if (post(u, &r, recipient, &done, &err) == 0) {
-        rc = sent(u, rq, rs, &done, recipient);
-        goto done;
-    } else {
-        const char *args[] = {err.message};
-        enum rg_msg key = err.exit == CLI_REFUSED       ? MSG_UI_ERR_GATEWAY
-                          : err.exit == CLI_UNREACHABLE ? MSG_UI_ERR_UNREACHABLE
-                                                        : MSG_UI_ERR_LOCAL;
-        ui_msg_text(u, key, args, 1, f.alert, sizeof(f.alert));
-    }
-    rc = ui_send_write_form(u, rq, rs, dir.orgs, &f, 400);
-    goto done;
-form:
-    if (rc < 0)
-        goto done;
-    rc = directory_fetch(u->c, 0, &dir, &err) < 0
-             ? ui_gateway_problem(u, rq, rs, UI_NAV_SEND, &err)
-             : ui_send_write_form(u, rq, rs, dir.orgs, &f, 400);
-done:
+    } else if (rc == 0 && post(u, &r, recipient, &done, &err) < 0)
+        alert(u, &f, &err);
+    if (rc >= 0)
+        rc = recipient != NULL && done.id[0] != '\0' ? sent(u, rq, rs, &done, recipient)
+                                                     : again(u, rq, rs, &f, &dir);
     directory_clear(&dir);
     rg_referral_clear(&r);
     if (body != NULL)

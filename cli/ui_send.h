@@ -33,8 +33,9 @@ struct ui_send_form {
 };
 
 /*
- * Writes the page with the form into rs (status: 200, or 400 when it comes
- * back with errors). orgs: the directory's "organisations" array.
+ * Writes the page with the form into rs with this status (200; 400 when it
+ * comes back with errors). orgs: the directory's "organisations" array, or
+ * NULL when it cannot be had (the recipient chosen is then the only one).
  */
 int ui_send_write_form(struct ui *u, const struct ui_request *rq,
                        struct ui_response *rs, const cJSON *orgs,

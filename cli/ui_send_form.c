@@ -71,7 +71,7 @@ static void error_text(struct ui_page *p, const struct ui_send_error *e, const c
     if (e == NULL)
         return;
     ui_put(p, "<p class=\"error-text\" id=\"");
-    ui_put(p, id);
+    ui_esc(p, id);
     ui_put(p, "-error\">");
     ui_esc(p, e->text);
     ui_put(p, "</p>\n");
@@ -128,6 +128,8 @@ static void recipient(struct ui_page *p, const cJSON *orgs,
         ui_send_recipient_label(p->u, org, text, sizeof(text));
         option(p, id, text, f->to != NULL && strcmp(f->to, id) == 0);
     }
+    if (orgs == NULL && f->to != NULL && f->to[0] != '\0') /* no directory now */
+        option(p, f->to, f->to, true);
     ui_put(p, "</select></div>\n");
 }
 
@@ -308,7 +310,7 @@ static void summary(struct ui_page *p, const struct ui_send_form *f)
             char id[RG_FIELD_MAX + 8];
             field_id(f->errors[i].field, id, sizeof(id));
             ui_put(p, "<li><a href=\"#");
-            ui_put(p, id);
+            ui_esc(p, id);
             ui_put(p, "\">");
             ui_esc(p, f->errors[i].text);
             ui_put(p, "</a></li>");
@@ -326,7 +328,7 @@ int ui_send_write_form(struct ui *u, const struct ui_request *rq,
     struct ui_page p;
     ui_page_begin(&p, u, rq, rs, UI_NAV_SEND, MSG_UI_SEND_TITLE, NULL, 0);
     summary(&p, f);
-    if (cJSON_GetArraySize(orgs) == 0) {
+    if (orgs != NULL && cJSON_GetArraySize(orgs) == 0) {
         ui_para(&p, MSG_UI_NO_RECIPIENTS, NULL, 0);
         return ui_page_end(&p, rs, status);
     }

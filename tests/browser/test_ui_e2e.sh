@@ -81,5 +81,19 @@ ui_get NOKEY "/inbox/$GOOD"
 expect_eq "$STATUS" 500 "no --decrypt-key"
 grep -q "refgw kon dit op deze computer niet doen" "$T/page" && pass || fail "said as this computer's problem"
 grep -q "no --decrypt-key" "$T/page" && pass || fail "naming what is missing"
+
+# ---- the gateway gone: the text is kept, and each page says so ----
+kill -9 "${BACKGROUND[0]}" # the stand-in gateway (e2e_common.sh started it first)
+ui_post SCHOOL /send "client_ref=ui-e2e-2&to=ecmj&signal=other&body=kept%20%3Ctext%3E"
+expect_eq "$STATUS" 502 "a send while the gateway is gone"
+grep -q "The gateway could not be reached" "$T/page" && pass || fail "the form says the gateway is gone"
+grep -q '>kept &lt;text&gt;</textarea>' "$T/page" && pass || fail "and keeps the text"
+grep -q '<option value="ecmj" selected>' "$T/page" && pass || fail "and the recipient chosen"
+grep -q 'name="client_ref" value="ui-e2e-2"' "$T/page" && pass || fail "and the form's client_ref"
+ui_get SCHOOL /inbox
+expect_eq "$STATUS" 502 "the inbox while the gateway is gone"
+ui_get SCHOOL /sent
+expect_eq "$STATUS" 200 "the sent list while the gateway is gone"
+grep -q "Could not be asked" "$T/page" && pass || fail "the sent list says the status could not be asked"
 ui_stop_all
 finish

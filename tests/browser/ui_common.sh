@@ -5,11 +5,12 @@
 #   ui_start NAME ORG LANG [ARGS...]  refgw ui as ORG, its link in ${NAME}_LINK
 #                                     and its origin in ${NAME}_ORIGIN
 #   ui_stop_all                       SIGTERM to each, each must exit 0
-#   ui_signin NAME                    a session (cookie jar $T/NAME.jar)
+#   ui_signin NAME                    a session (cookie jar $T/NAME.jar), and its
+#                                     CSRF token (read from GET /send)
 #   ui_get NAME PATH                  sets STATUS; the answer in $T/page
 #   ui_post NAME PATH DATA            a POST as the page's own form sends it:
 #                                     Origin, and the session's CSRF token
-#                                     (read from GET /send) before DATA
+#                                     before DATA
 UI_PIDS=()
 ui_start() {
     local name=$1 org=$2 lang=$3
@@ -49,6 +50,8 @@ ui_signin() {
     local link=${1}_LINK
     STATUS=$(curl -sS -c "$T/$1.jar" -o /dev/null -w '%{http_code}' "${!link}")
     expect_eq "$STATUS" 303 "$1: the link signs in"
+    ui_get "$1" /send # the session's CSRF token, from the form
+    sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/page" >"$T/$1.csrf"
 }
 
 ui_get() {
@@ -57,8 +60,7 @@ ui_get() {
 }
 
 ui_post() {
-    local origin=${1}_ORIGIN csrf
-    csrf=$(curl -sS -b "$T/$1.jar" "${!origin}/send" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p')
-    STATUS=$(curl -sS -b "$T/$1.jar" -H "Origin: ${!origin}" --data-binary "csrf=$csrf&$3" \
+    local origin=${1}_ORIGIN
+    STATUS=$(curl -sS -b "$T/$1.jar" -H "Origin: ${!origin}" --data-binary "csrf=$(cat "$T/$1.csrf")&$3" \
         -o "$T/page" -w '%{http_code}' "${!origin}$2")
 }
