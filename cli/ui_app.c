@@ -174,15 +174,16 @@ static int route_request(struct ui_app *app, const struct ui_in *in,
                           MSG_UI_BAD_REQUEST, NULL);
     }
     if (rq->post) {
-        /* A state change: only from a form of this page, in this session. */
-        if (!form_type(in->content_type))
+        /* A state change: only from a form of this page, in this session.
+         * The Origin first: a body from elsewhere is not even decoded. */
+        bool origin_ok = ui_guard_origin_ok(in->origin, in->host);
+        if (origin_ok && !form_type(in->content_type))
             return ui_problem(u, rq, rs, 415, UI_NAV_NONE, MSG_UI_BAD_REQUEST_TITLE,
                               MSG_UI_BAD_REQUEST, NULL);
-        if (ui_params_parse(form, in->body, in->body_len) < 0)
+        if (origin_ok && ui_params_parse(form, in->body, in->body_len) < 0)
             return ui_problem(u, rq, rs, 400, UI_NAV_NONE, MSG_UI_BAD_REQUEST_TITLE,
                               MSG_UI_BAD_REQUEST, NULL);
-        if (!ui_guard_origin_ok(in->origin, in->host) ||
-            !ui_guard_csrf_ok(rq->session, ui_param(form, "csrf")))
+        if (!origin_ok || !ui_guard_csrf_ok(rq->session, ui_param(form, "csrf")))
             return ui_problem(u, rq, rs, 403, UI_NAV_NONE, MSG_UI_CSRF_TITLE,
                               MSG_UI_CSRF, NULL);
     }

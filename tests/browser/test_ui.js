@@ -87,6 +87,12 @@ async function guards(link) {
   eq((await post("/send", { origin: "null" }, `csrf=${csrf}`)).status, 403, "POST with Origin null");
   eq((await post("/send", { origin: `http://localhost:${port}` }, `csrf=${csrf}`)).status, 403,
      "POST whose Origin is not its Host");
+  eq((await post("/send", { origin: "http://evil.example" }, "a=%zz")).status, 403,
+     "a malformed body from another Origin is refused before it is read");
+  eq((await post("/send", { origin }, `csrf=${csrf}&a=%zz`)).status, 400, "a malformed form");
+  eq((await post("/send", { origin }, `csrf=${csrf}&csrf=${csrf}`)).status, 400, "a field twice");
+  eq((await post("/send", { origin, "content-type": "text/plain" }, `csrf=${csrf}`)).status, 415,
+     "a POST that is not a form");
   eq((await post("/send", { origin }, "signal=other")).status, 403, "POST without CSRF token");
   eq((await post("/send", { origin }, `csrf=${flip(csrf)}`)).status, 403, "POST with a wrong CSRF token");
   eq((await post("/inbox/AAAAAAAAAAAAAAAAAAAAAAAA/ack", { origin }, "")).status, 403, "ack without CSRF token");
