@@ -9,7 +9,8 @@
 // school sends a referral with the form (sealed end to end), the Expertise
 // Centre sees it arrive, opens it (decrypted, its signature checked), saves
 // it and confirms receipt, and the school sees its
-// status turn to acknowledged; the administrator shows a report. Each page
+// status turn to acknowledged; the administrator shows a report. The send
+// page by keyboard alone: focus order and skip link. Each page
 // gets a screenshot at 1280x800 (in $SHOTS), an axe-core pass with no
 // serious or critical violation, no request outside the page's own origin
 // and no console error (a CSP refusal is one). Last, what each page weighs
@@ -186,6 +187,27 @@ async function sendReferral(page) {
   return id;
 }
 
+// The keyboard alone: the skip link first, then the menu, then the form's
+// fields in the order they are read, and the skip link leads to <main>.
+async function keyboard(page) {
+  await page.goto(`${page.origin}/send`, { waitUntil: "load" });
+  await page.bringToFront();
+  const seen = [];
+  for (let i = 0; i < 17; i++) {
+    await page.keyboard.press("Tab");
+    seen.push(await page.evaluate(() => {
+      const e = document.activeElement;
+      return e.id || e.getAttribute("href") || e.tagName.toLowerCase();
+    }));
+  }
+  eq(seen.join(" "), "#main /send /inbox /sent f-to f-signal f-urgency f-age_band f-gender " +
+     "f-municipality f-origin f-socioeconomic f-education f-housing f-addiction f-body button",
+     "the send page's focus order");
+  await page.focus("a.skip");
+  await page.keyboard.press("Enter");
+  eq(await page.evaluate(() => document.activeElement.id), "main", "the skip link leads to the content");
+}
+
 async function receiveReferral(page, id) {
   await page.goto(links.ecmj, { waitUntil: "load" });
   eq(page.url(), `${page.origin}/send`, "a partner's link leads to the send page");
@@ -276,6 +298,7 @@ async function main() {
   try {
     const school = await newPage(browser, links.school);
     const id = await sendReferral(school);
+    await keyboard(school);
     const ecmj = await newPage(browser, links.ecmj);
     await receiveReferral(ecmj, id);
     await followReferral(school, id);
