@@ -75,8 +75,9 @@ expect_eq "$STATUS" 303 "the readable one is acknowledged"
 expect_eq "$(cat "$G/acks" 2>/dev/null | tr '\n' ' ')" "$GOOD " "only it reached the gateway"
 
 # ---- without a key to read with ----
-ui_start NOKEY ecmj nl
+LC_ALL='' LC_MESSAGES='' LANG=nl_NL.UTF-8 ui_start NOKEY ecmj - # Dutch from the locale
 ui_signin NOKEY
+grep -q '<html lang="nl">' "$T/page" && pass || fail "the language from LANG"
 ui_get NOKEY "/inbox/$GOOD"
 expect_eq "$STATUS" 500 "no --decrypt-key"
 grep -q "refgw kon dit op deze computer niet doen" "$T/page" && pass || fail "said as this computer's problem"

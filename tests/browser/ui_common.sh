@@ -2,7 +2,8 @@
 # e2e_common.sh): pages of organisations against the gateway at $URL, and
 # plain HTTP to them with curl.
 #
-#   ui_start NAME ORG LANG [ARGS...]  refgw ui as ORG, its link in ${NAME}_LINK
+#   ui_start NAME ORG LANG [ARGS...]  refgw ui as ORG (--lang LANG; - for none),
+#                                     its link in ${NAME}_LINK
 #                                     and its origin in ${NAME}_ORIGIN
 #   ui_stop_all                       SIGTERM to each, each must exit 0
 #   ui_signin NAME                    a session (cookie jar $T/NAME.jar), and its
@@ -13,10 +14,11 @@
 #                                     before DATA
 UI_PIDS=()
 ui_start() {
-    local name=$1 org=$2 lang=$3
+    local name=$1 org=$2 lang=(--lang "$3")
+    [ "$3" = - ] && lang=() # from the locale
     shift 3
     "$REFGW" --gateway "$URL" --ca "$CERTS/ca.crt" --cert "$CERTS/$org.crt" \
-        --key "$CERTS/$org.key" ui --lang "$lang" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+        --key "$CERTS/$org.key" ui "${lang[@]}" "$@" >"$T/$name.out" 2>"$T/$name.err" &
     local pid=$!
     track "$pid"
     UI_PIDS+=("$pid")
