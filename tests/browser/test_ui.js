@@ -267,8 +267,14 @@ async function report(page) {
   await page.$eval("#r-to", (i, m) => (i.value = m), month);
   await go(page, () => page.click("form.month-range button"));
   check((await page.$("h1[data-from]")) !== null, "the report is shown");
-  check((await page.$("#save")) !== null, "with a link to save it");
   await look(page, "report", "nl");
+  const save = await page.$eval("#save", (a) => a.href);
+  const cookie = (await page.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const file = await request(save, { headers: { cookie } });
+  eq(file.headers["content-disposition"], `attachment; filename="report-${month}-${month}.html"`,
+     "the report saved as a file");
+  check(file.body.includes("default-src 'none'") && file.body.includes("<style>") &&
+        !file.body.includes("/assets/"), "the file stands alone, as refgw report writes it");
 }
 
 // A page: what it weighs with what it loads, and how fast it answers (a GET
