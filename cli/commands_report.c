@@ -132,7 +132,7 @@ static int report_run(struct cli *c, int argc, char **argv, struct cli_error *er
     if (report_check_range(from, to, rg_month_of(now), err) < 0)
         return -1;
     struct report_fetch f;
-    int rc = report_fetch(c, from, to, in_lang, now, &f, err);
+    int rc = report_fetch(c, from, to, in_lang, now, NULL, &f, err);
     if (rc == 0) {
         f.in.generated = time(NULL);
         rc = write_page(file, &f.in, err);

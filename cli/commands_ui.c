@@ -15,6 +15,7 @@
 #include "args.h"
 #include "cli.h"
 #include "gateway.h"
+#include "report_fetch.h"
 #include "sealed.h"
 #include "ui_app.h"
 #include "ui_sentlog.h"
@@ -143,8 +144,12 @@ static int run(struct cli *c, int argc, char **argv, struct cli_error *err)
         args_usage(err, "ui", "--lang must be nl or en");
     else if (gw_connect(c, err) == 0 && read_org(c, app->ui.org, err) == 0 &&
              (app->ui.sent = ui_sentlog_open(sent_file, err)) != NULL &&
-             (app->ui.reader = sealed_reader_new(c, err)) != NULL)
+             (app->ui.reader = sealed_reader_new(c, err)) != NULL &&
+             (app->ui.reports = report_cache_new()) != NULL)
         rc = ui_server_run(app, addr, port, err);
+    else if (app->ui.reader != NULL) /* the only step that leaves err empty */
+        cli_fail(err, CLI_USAGE, "out of memory");
+    report_cache_free(app->ui.reports);
     sealed_reader_free(app->ui.reader);
     ui_sentlog_free(app->ui.sent);
     free(app);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "json.h"
 #include "periods.h"
 #include "stats_query.h"
 
@@ -47,8 +48,66 @@ static int ask_flow(struct cli *c, const char *from, const char *to, int current
     return 0;
 }
 
+/* A released table's answer as it came: its period and attribute, its text. */
+struct cached {
+    char period[RG_PERIOD_LEN];
+    int attr;
+    char *raw;
+};
+
+struct report_cache {
+    struct cached v[REPORT_CACHE_MAX];
+    size_t n;
+};
+
+struct report_cache *report_cache_new(void)
+{
+    return calloc(1, sizeof(struct report_cache));
+}
+
+void report_cache_free(struct report_cache *cache)
+{
+    for (size_t i = 0; cache != NULL && i < cache->n; i++)
+        free(cache->v[i].raw);
+    free(cache);
+}
+
+/* The answer from the cache into slot: 1, or 0 when it has none. */
+static int cache_get(const struct report_cache *cache, const char *period, int attr,
+                     struct gw_answer *slot)
+{
+    for (size_t i = 0; cache != NULL && i < cache->n; i++) {
+        const struct cached *e = &cache->v[i];
+        if (e->attr != attr || strcmp(e->period, period) != 0)
+            continue;
+        struct rg_error perr;
+        slot->raw_len = strlen(e->raw);
+        slot->raw = strdup(e->raw);
+        slot->doc = slot->raw ? rg_json_parse(e->raw, slot->raw_len, 16, &perr) : NULL;
+        if (slot->doc != NULL)
+            return 1;
+        gw_answer_clear(slot);
+        return 0;
+    }
+    return 0;
+}
+
+static void cache_put(struct report_cache *cache, const char *period, int attr,
+                      const struct gw_answer *a)
+{
+    if (cache == NULL || cache->n == REPORT_CACHE_MAX)
+        return;
+    struct cached *e = &cache->v[cache->n];
+    if ((e->raw = strndup(a->raw, a->raw_len)) == NULL)
+        return;
+    snprintf(e->period, sizeof(e->period), "%s", period);
+    e->attr = attr;
+    cache->n++;
+}
+
 static int ask_subject(struct cli *c, struct report_period *periods, size_t n,
-                       int current, struct gw_answer *ans, struct cli_error *err)
+                       int current, struct report_cache *cache, struct gw_answer *ans,
+                       struct cli_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         char period[RG_PERIOD_LEN];
@@ -56,8 +115,11 @@ static int ask_subject(struct cli *c, struct report_period *periods, size_t n,
         for (int a = 0; a < RG_SUBJECT_ATTRS; a++) {
             struct stats_query q = {.period = period, .by = rg_subject[a].name};
             struct gw_answer *slot = &ans[i * RG_SUBJECT_ATTRS + (size_t)a];
-            if (ask(c, &q, current, slot, err) < 0)
-                return -1;
+            if (!cache_get(cache, period, a, slot)) {
+                if (ask(c, &q, current, slot, err) < 0)
+                    return -1;
+                cache_put(cache, period, a, slot);
+            }
             periods[i].by_attribute[a] = slot->doc;
         }
     }
@@ -87,7 +149,8 @@ int report_check_range(const char *from, const char *to, int current,
 }
 
 int report_fetch(struct cli *c, const char *from, const char *to, enum rg_lang lang,
-                 time_t now, struct report_fetch *f, struct cli_error *err)
+                 time_t now, struct report_cache *cache, struct report_fetch *f,
+                 struct cli_error *err)
 {
     memset(f, 0, sizeof(*f));
     int current = rg_month_of(now);
@@ -103,7 +166,8 @@ int report_fetch(struct cli *c, const char *from, const char *to, enum rg_lang l
     for (size_t i = 0; i < nended; i++)
         f->periods[i].period = ended[i];
     if (ask_flow(c, from, to, current, f->answers, err) < 0 ||
-        ask_subject(c, f->periods, nended, current, f->answers + FLOW_PARTS, err) < 0)
+        ask_subject(c, f->periods, nended, current, cache, f->answers + FLOW_PARTS,
+                    err) < 0)
         return -1;
     struct report_input *in = &f->in;
     *in = (struct report_input){.from = from, .to = to, .lang = lang};

@@ -35,12 +35,24 @@ int report_check_range(const char *from, const char *to, int current,
                        struct cli_error *err);
 
 /*
+ * Released subject tables never change (SPEC §6): a caller that makes many
+ * reports (refgw ui) keeps their answers here and asks the gateway for each
+ * once. At most REPORT_CACHE_MAX answers; beyond, they are asked again.
+ */
+#define REPORT_CACHE_MAX 1024
+struct report_cache;
+struct report_cache *report_cache_new(void);
+void report_cache_free(struct report_cache *cache);
+
+/*
  * Asks the gateway for every answer of a checked range and fills f (clear
- * it with report_fetch_clear, also after a failure). The page is made at
+ * it with report_fetch_clear, also after a failure); the subject tables
+ * from cache when it has them (cache may be NULL). The page is made at
  * `now`, in `lang`. 0, or -1 with err.
  */
 int report_fetch(struct cli *c, const char *from, const char *to, enum rg_lang lang,
-                 time_t now, struct report_fetch *f, struct cli_error *err);
+                 time_t now, struct report_cache *cache, struct report_fetch *f,
+                 struct cli_error *err);
 
 void report_fetch_clear(struct report_fetch *f);
 

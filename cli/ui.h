@@ -70,6 +70,7 @@ struct ui_session {
 enum ui_role { UI_ROLE_UNKNOWN, UI_ROLE_PARTNER, UI_ROLE_ADMIN };
 
 struct ui_sentlog;
+struct report_cache;
 
 /* The run: read-only after start but for role, which is learnt once. */
 struct ui {
@@ -79,6 +80,7 @@ struct ui {
     enum ui_role role;        /* learnt from the gateway's directory */
     struct sealed_reader *reader;
     struct ui_sentlog *sent;
+    struct report_cache *reports; /* released subject tables, asked once */
 };
 
 /* One request, checked and parsed, as a handler sees it. */

@@ -95,7 +95,7 @@ static int write_report(struct ui *u, const struct ui_request *rq,
     struct report_fetch f;
     struct cli_error err = {0};
     time_t now = time(NULL);
-    if (report_fetch(u->c, from, to, u->lang, now, &f, &err) < 0) {
+    if (report_fetch(u->c, from, to, u->lang, now, u->reports, &f, &err) < 0) {
         report_fetch_clear(&f);
         return ui_gateway_problem(u, rq, rs, UI_NAV_REPORT, &err);
     }

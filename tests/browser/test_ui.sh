@@ -27,12 +27,22 @@ rg_start "$(jq -c '{stats_min_count: 1, organisations: [.organisations[] |
 
 ui_start SCHOOL school-a nl --sent-file "$T/sent.tsv"
 ui_start ECMJ ecmj en --decrypt-key "$CERTS/ecmj-enc.key"
-ui_start AUDIT audit nl
+ui_start AUDIT audit nl --verbose # a line per gateway request: the cache below
 
 RC=0
 SHOTS=$SHOTS SCHOOL_LINK=$SCHOOL_LINK ECMJ_LINK=$ECMJ_LINK AUDIT_LINK=$AUDIT_LINK CHROMIUM=$CHROMIUM \
     timeout 150 node "$HERE/test_ui.js" || RC=$?
 [ "$RC" = 0 ] && pass || fail "test_ui.js: exit $RC"
+
+# The report of an ended month twice: its released tables are asked once.
+prev=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m)
+asked() { grep -c "GET /v1/stats?.*period=$prev" "$T/AUDIT.err" || true; }
+ui_signin AUDIT
+for n in 8 8; do
+    ui_get AUDIT "/report?from=$prev&to=$prev"
+    expect_eq "$STATUS" 200 "the report of $prev"
+    expect_eq "$(asked)" "$n" "subject tables of $prev asked of the gateway"
+done
 
 # SIGTERM ends each page with exit 0 (and, under ASan, no leak).
 ui_stop_all
