@@ -16,6 +16,22 @@ source "$(dirname "$0")/ui_common.sh"
 BODY='Naam: Jan, tel 06-1234; gezien met een oudere man.'
 directory "[$(pem ecmj-enc-1), $(pem ecmj-enc-2)]"
 
+# ---- what refgw ui refuses before it serves anything ----
+for listen in 0.0.0.0:8080 192.168.1.5:8080 '[::1]:8080' example.org:8080; do
+    as school-a ui --listen "$listen"
+    expect_rc 1 "--listen $listen"
+    expect_err "loopback address only" "--listen $listen: why"
+done
+for listen in 127.0.0.1:70000 127.0.0.1 127.0.0.1:x; do
+    as school-a ui --listen "$listen"
+    expect_rc 1 "--listen $listen"
+done
+as school-a ui --lang fr
+expect_rc 1 "--lang fr"
+refgw_plain --gateway "$URL" ui
+expect_rc 1 "no --cert"
+expect_err "no client certificate" "no --cert, said"
+
 # ---- sending: sealed to every certificate of the recipient ----
 ui_start SCHOOL school-a en
 ui_signin SCHOOL
