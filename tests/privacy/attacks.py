@@ -272,13 +272,20 @@ def metrics_series(text):
     return out
 
 
+# The labels of operational series (SPEC §6): the event type, the error
+# code, the handshake failure class, which certificate expires (server, ca,
+# crl) and the build's version. None names a signal, an organisation, a
+# type or a subject attribute.
+OPERATIONAL_LABELS = {"event", "code", "class", "which", "version"}
+
+
 def metrics_vs_stats(oracle):
     """/metrics against stats: an exact series of a cell stats withholds (by
     signal, organisation or type, 1 to m-1) is that cell's count. The
     totals by event alone are operational (SPEC §6) and not looked at."""
     claim = {}
     for name, labels, value in metrics_series(oracle.metrics()):
-        cell = {k: v for k, v in labels.items() if k not in ("event", "code", "class")}
+        cell = {k: v for k, v in labels.items() if k not in OPERATIONAL_LABELS}
         if cell and 0 < value < M:
             claim[(name,) + tuple(sorted(labels.items()))] = int(value)
     return {"claim": claim, "asked": [("/metrics", 200)]}

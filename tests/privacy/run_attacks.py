@@ -195,7 +195,7 @@ def metric_truth(ledger, labels):
 
 def check_metrics_labels(text):
     names = {k for _, labels, _ in attacks.metrics_series(text) for k in labels}
-    if not names <= {"event", "code", "class"}:
+    if not names <= attacks.OPERATIONAL_LABELS:
         fail(f"/metrics carries labels {sorted(names)}")
 
 
