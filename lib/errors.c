@@ -38,6 +38,8 @@ static const struct code_info codes[RG_CODE_COUNT] = {
     [RG_UNSUPPORTED_MEDIA_TYPE] = {"unsupported_media_type", 415,
                                    "the body must be application/json"},
     [RG_RATE_LIMITED] = {"rate_limited", 429, "too many requests; retry later"},
+    [RG_NOT_IMPLEMENTED] = {"not_implemented", 501,
+                            "the gateway does not implement this method"},
     [RG_UNAVAILABLE] = {"unavailable", 503,
                         "the store is unavailable; nothing was accepted"},
 };

@@ -25,7 +25,8 @@ static const struct {
     {"not_found", 404},          {"unknown_recipient", 404},
     {"method_not_allowed", 405}, {"conflict", 409},
     {"too_large", 413},          {"unsupported_media_type", 415},
-    {"rate_limited", 429},       {"unavailable", 503},
+    {"rate_limited", 429},       {"not_implemented", 501},
+    {"unavailable", 503},
 };
 
 static void test_spec_codes_have_spec_status(void **state)
@@ -63,6 +64,7 @@ static void test_enum_values_match_wire_names(void **state)
         {RG_TOO_LARGE, "too_large"},
         {RG_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"},
         {RG_RATE_LIMITED, "rate_limited"},
+        {RG_NOT_IMPLEMENTED, "not_implemented"},
         {RG_UNAVAILABLE, "unavailable"},
     };
     for (size_t i = 0; i < COUNT(pairs); i++)
