@@ -26,15 +26,26 @@ struct route {
     handler_fn handler;
 };
 
+/*
+ * HEAD answers as GET does, without the body (the net leaves it out), on
+ * every GET route but the inbox: a GET there hands referrals out (counts a
+ * delivery, marks them delivered), which a request whose answer carries no
+ * body must not do.
+ */
 static const struct route routes[] = {
     {"POST", "/v1/referrals", ROLE_PARTNER, handle_send},
     {"GET", "/v1/referrals/*", ROLE_PARTNER, handle_status},
+    {"HEAD", "/v1/referrals/*", ROLE_PARTNER, handle_status},
     {"GET", "/v1/inbox", ROLE_PARTNER, handle_inbox},
     {"POST", "/v1/inbox/*/ack", ROLE_PARTNER, handle_ack},
     {"GET", "/v1/directory", ROLE_PARTNER, handle_directory},
+    {"HEAD", "/v1/directory", ROLE_PARTNER, handle_directory},
     {"GET", "/v1/health", ROLE_ANY, handle_health},
+    {"HEAD", "/v1/health", ROLE_ANY, handle_health},
     {"GET", "/v1/stats", ROLE_ADMIN, handle_stats},
+    {"HEAD", "/v1/stats", ROLE_ADMIN, handle_stats},
     {"GET", "/metrics", ROLE_ADMIN | ROLE_MONITOR, handle_metrics},
+    {"HEAD", "/metrics", ROLE_ADMIN | ROLE_MONITOR, handle_metrics},
 };
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 

@@ -189,6 +189,8 @@ static const char *reason(int status)
         return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
+    case 501:
+        return "Not Implemented";
     case 503:
         return "Service Unavailable";
     default:

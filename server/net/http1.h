@@ -2,8 +2,11 @@
  * http1.h - reading HTTP/1.1 requests off a connection's bytes, with
  * http-parser, under SPEC §8's limits: headers at most RG_HEADERS_MAX, a
  * body only with exactly one Content-Length of at most RG_REQUEST_MAX, no
- * Transfer-Encoding and no upgrade. Pipelined requests are read one at a
- * time: parsing stops at the end of each.
+ * Transfer-Encoding and no upgrade, HTTP/1.1 with exactly one valid Host
+ * (HTTP/1.0 with at most one). A method the gateway does not know is refused
+ * as not implemented (501) as soon as its name has arrived; the known ones
+ * (RFC 9110's and PATCH) go up for the router to allow or not. Pipelined
+ * requests are read one at a time: parsing stops at the end of each.
  *
  * No socket and no TLS here: bytes in, a request's parts out.
  */

@@ -113,9 +113,10 @@ class RecordSocket:
 class Reader:
     """Parses HTTP/1.1 responses out of a byte stream."""
 
-    def __init__(self, bodiless=0):
+    def __init__(self, bodiless=()):
         self.buf = b""
-        self.bodiless = bodiless  # answers to HEAD requests still to come
+        self.bodiless = set(bodiless)  # the indexes of answers to HEAD requests
+        self.count = 0  # complete answers so far, interim ones not counted
 
     def feed(self, data):
         self.buf += data
@@ -145,15 +146,16 @@ class Reader:
             # Without a length the body runs to EOF; report what there is.
             return None
         length = int(headers["content-length"])
-        if self.bodiless > 0:
-            self.bodiless -= 1
+        head_answer = self.count in self.bodiless
+        if head_answer:
             length = 0
         if len(self.buf) < end + 4 + length:
             return None
         body = self.buf[end + 4:end + 4 + length]
         self.buf = self.buf[end + 4 + length:]
+        self.count += 1
         return {"status": status, "statusline": head[0], "headers": headers, "duplicate_headers": dup,
-                "body": body.decode("utf-8", "replace")}
+                "body": body.decode("utf-8", "replace"), "head": head_answer}
 
 
 def main():
@@ -174,8 +176,9 @@ def main():
                     help="seconds between repeats (the connection stays open)")
     ap.add_argument("--expect", type=int, default=0,
                     help="stop once this many responses arrived (0: wait for the end)")
-    ap.add_argument("--head", type=int, default=0,
-                    help="the first this many answers are to HEAD requests: no body")
+    ap.add_argument("--head", default="",
+                    help="comma-separated 0-based indexes of the answers to HEAD requests: "
+                    "they have no body")
     ap.add_argument("--rcvbuf", type=int, default=0,
                     help="the socket's receive buffer in bytes (0: the system's)")
     ap.add_argument("--read-delay", type=float, default=0,
@@ -223,7 +226,7 @@ def main():
             emit(event="end", how="handshake", error=str(e), t=now())
             return
 
-    reader = Reader(a.head)
+    reader = Reader(int(i) for i in a.head.split(",") if i)
     responses = 0
     closed = None
 
