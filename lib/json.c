@@ -55,24 +55,24 @@ bool rg_utf8_valid(const char *s, size_t len)
     return true;
 }
 
-/*
- * cJSON decodes \u0000 to a NUL, and so too any \u escape whose four
- * characters are not all hex digits ("\uZZZZ").
- */
-static bool bad_unicode_escape(const char *hex, size_t avail)
+/* A \u escape's four characters: not all hex digits (cJSON would decode them
+ * to a NUL, "\uZZZZ"), or 0000, the NUL itself. */
+enum escape { ESCAPE_OK, ESCAPE_BAD, ESCAPE_NUL };
+
+static enum escape unicode_escape(const char *hex, size_t avail)
 {
     if (avail < 4)
-        return true;
+        return ESCAPE_BAD;
     bool zero = true;
     for (size_t k = 0; k < 4; k++) {
         char h = hex[k];
         bool digit =
             (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F');
         if (!digit)
-            return true;
+            return ESCAPE_BAD;
         zero = zero && hex[k] == '0';
     }
-    return zero;
+    return zero ? ESCAPE_NUL : ESCAPE_OK;
 }
 
 /* Whether eight bytes of a string hold no quote, backslash or control
@@ -89,14 +89,66 @@ static bool plain_string_word(const char *p)
 }
 
 /*
+ * The string values that hold a \u0000, by their place among all string
+ * values in document order (the order of a depth-first walk of the tree).
+ */
+struct nul_strings {
+    size_t *ordinal;
+    size_t count, cap;
+};
+
+static int note_nul_string(struct nul_strings *nuls, size_t ordinal,
+                           struct rg_error *err)
+{
+    if (nuls->count == nuls->cap) {
+        size_t cap = nuls->cap ? nuls->cap * 2 : 8;
+        size_t *grown = realloc(nuls->ordinal, cap * sizeof(*grown));
+        if (grown == NULL)
+            return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+        nuls->ordinal = grown;
+        nuls->cap = cap;
+    }
+    nuls->ordinal[nuls->count++] = ordinal;
+    return 0;
+}
+
+/* Whether the string that ends before buf[i] is a key: a ':' follows it. */
+static bool key_ends_at(const char *buf, size_t len, size_t i)
+{
+    while (i < len &&
+           (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+        i++;
+    return i < len && buf[i] == ':';
+}
+
+/* The end of a string at buf[i]: a key with a NUL is refused (it cannot be
+ * told from its cut), a value with one noted when nuls asks for it. */
+static int string_ends(const char *buf, size_t len, size_t i, bool has_nul,
+                       size_t *values, struct nul_strings *nuls, struct rg_error *err)
+{
+    if (key_ends_at(buf, len, i + 1)) {
+        if (has_nul)
+            return rg_fail(err, RG_INVALID_JSON, NULL, "an object key holds a NUL");
+        return 0;
+    }
+    if (has_nul && note_nul_string(nuls, *values, err) < 0)
+        return -1;
+    (*values)++;
+    return 0;
+}
+
+/*
  * A lexical pass over the raw text: nesting depth, raw NULs, escapes that
  * decode to NUL, raw control characters in strings, and control characters
- * between tokens (cJSON takes every byte below 0x20 for whitespace).
+ * between tokens (cJSON takes every byte below 0x20 for whitespace). With
+ * nuls, a string value holding \u0000 is noted there, not refused.
  */
-static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *err)
+static int prescan(const char *buf, size_t len, int max_depth, struct nul_strings *nuls,
+                   struct rg_error *err)
 {
     int depth = 0;
-    bool in_string = false;
+    bool in_string = false, has_nul = false;
+    size_t values = 0; /* string values so far */
     for (size_t i = 0; i < len; i++) {
         /* A string's plain bytes eight at a time: bodies are long strings. */
         while (in_string && len - i >= 8 && plain_string_word(buf + i))
@@ -114,16 +166,23 @@ static int prescan(const char *buf, size_t len, int max_depth, struct rg_error *
                                "a string has a raw control character");
             if (c == '"') {
                 in_string = false;
+                if (string_ends(buf, len, i, has_nul, &values, nuls, err) < 0)
+                    return -1;
             } else if (c == '\\' && i + 1 < len) {
-                if (buf[i + 1] == 'u' && bad_unicode_escape(buf + i + 2, len - i - 2))
+                enum escape e = buf[i + 1] == 'u'
+                                    ? unicode_escape(buf + i + 2, len - i - 2)
+                                    : ESCAPE_OK;
+                if (e == ESCAPE_BAD || (e == ESCAPE_NUL && nuls == NULL))
                     return rg_fail(err, RG_INVALID_JSON, NULL,
                                    "the document has a NUL or bad \\u escape");
+                has_nul = has_nul || e == ESCAPE_NUL;
                 i++; /* skip the escaped character */
             }
             continue;
         }
         if (c == '"') {
             in_string = true;
+            has_nul = false;
         } else if (c == '{' || c == '[') {
             if (++depth > max_depth)
                 return rg_fail(err, RG_INVALID_JSON, NULL,
@@ -183,13 +242,30 @@ static int check_tree(const cJSON *item, struct rg_error *err)
     return 0;
 }
 
-cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error *err)
+/* Marks the string values prescan noted, walking the tree in document order. */
+static void mark_nul_strings(cJSON *item, const struct nul_strings *nuls,
+                             size_t *values, size_t *next)
+{
+    for (; item != NULL && *next < nuls->count; item = item->next) {
+        if (cJSON_IsString(item)) {
+            if (nuls->ordinal[*next] == (*values)++) {
+                item->valueint = 1; /* cJSON leaves it 0 on a string */
+                (*next)++;
+            }
+        } else if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+            mark_nul_strings(item->child, nuls, values, next);
+        }
+    }
+}
+
+static cJSON *parse(const char *buf, size_t len, int max_depth,
+                    struct nul_strings *nuls, struct rg_error *err)
 {
     if (!rg_utf8_valid(buf, len)) {
         rg_fail(err, RG_INVALID_JSON, NULL, "the document is not valid UTF-8");
         return NULL;
     }
-    if (prescan(buf, len, max_depth, err) < 0)
+    if (prescan(buf, len, max_depth, nuls, err) < 0)
         return NULL;
 
     /* cJSON wants a terminated string to check that nothing follows the value. */
@@ -212,7 +288,30 @@ cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error
         cJSON_Delete(root);
         return NULL;
     }
+    if (nuls != NULL) {
+        size_t values = 0, next = 0;
+        mark_nul_strings(root, nuls, &values, &next);
+    }
     return root;
+}
+
+cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error *err)
+{
+    return parse(buf, len, max_depth, NULL, err);
+}
+
+cJSON *rg_json_parse_nul(const char *buf, size_t len, int max_depth,
+                         struct rg_error *err)
+{
+    struct nul_strings nuls = {0};
+    cJSON *root = parse(buf, len, max_depth, &nuls, err);
+    free(nuls.ordinal);
+    return root;
+}
+
+bool rg_json_has_nul(const cJSON *item)
+{
+    return cJSON_IsString(item) && item->valueint == 1;
 }
 
 long long rg_json_count(const cJSON *number)

@@ -5,6 +5,7 @@
  * contains no NUL (raw or as \u0000), nests at most max_depth levels, ends
  * where the input ends, and has no object with the same key twice. cJSON
  * alone accepts all of those; see docs/api.md for why each is refused.
+ * rg_json_parse_nul() lets the caller refuse a \u0000 in a value itself.
  */
 #ifndef REFGW_JSON_H
 #define REFGW_JSON_H
@@ -19,6 +20,19 @@
 
 /* Returns a tree the caller frees with cJSON_Delete, or NULL with err set. */
 cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error *err);
+
+/*
+ * The same, but a string value holding a NUL (\u0000) is kept rather than
+ * refused: its valuestring ends at the first NUL (cJSON's C strings), and
+ * rg_json_has_nul() is true of it. For a caller that refuses such a value
+ * itself, naming the field in its own order of checks (SPEC §4). A NUL in an
+ * object key, or a raw NUL byte anywhere, is refused all the same.
+ */
+cJSON *rg_json_parse_nul(const char *buf, size_t len, int max_depth,
+                         struct rg_error *err);
+
+/* Whether item is a string that held a NUL (only rg_json_parse_nul's). */
+bool rg_json_has_nul(const cJSON *item);
 
 /* Whether s[0..len) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool rg_utf8_valid(const char *s, size_t len);

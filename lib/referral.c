@@ -76,6 +76,13 @@ static const cJSON *string_member(const cJSON *obj, const char *name, const char
         rg_fail(err, RG_INVALID_FIELD, path, "%s must be a string", path);
         return NULL;
     }
+    /* Its valuestring ends at the NUL: what follows must not go unseen. */
+    if (rg_json_has_nul(item)) {
+        *failed = true;
+        rg_fail(err, RG_INVALID_FIELD, path, "%s must not contain a NUL (\\u0000)",
+                path);
+        return NULL;
+    }
     return item;
 }
 
@@ -112,11 +119,12 @@ static int parse_subject(const cJSON *subject, struct rg_referral *out,
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++) {
         const struct rg_attr *a = &rg_subject[i];
         snprintf(path, sizeof(path), "subject.%s", a->name);
-        const cJSON *item = cJSON_GetObjectItemCaseSensitive(subject, a->name);
+        bool failed;
+        const cJSON *item = string_member(subject, a->name, path, false, err, &failed);
+        if (failed)
+            return -1;
         if (item == NULL)
             continue;
-        if (!cJSON_IsString(item))
-            return rg_fail(err, RG_INVALID_FIELD, path, "%s must be a string", path);
         size_t len = strlen(item->valuestring);
         if (!rg_attr_allows(a, item->valuestring, len))
             return rg_fail(err, RG_INVALID_FIELD, path,
@@ -221,7 +229,9 @@ int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
                       struct rg_error *err)
 {
     memset(out, 0, sizeof(*out));
-    cJSON *doc = rg_json_parse(buf, len, RG_JSON_DEPTH_MAX, err);
+    /* A NUL in a value is that field's invalid value (SPEC §4), found in the
+     * order of the checks below. */
+    cJSON *doc = rg_json_parse_nul(buf, len, RG_JSON_DEPTH_MAX, err);
     if (doc == NULL)
         return -1;
     int rc = rg_referral_from_json(doc, out, err);

@@ -211,9 +211,12 @@ referral ecmj other '.subject = {"age_band": 16}' >"$T/number.json"
 refused_locally subject.age_band "--file with a number for a string" --file "$T/number.json"
 referral ecmj other 'del(.body)' >"$T/nobody.json"
 refused_locally body "--file without body" --file "$T/nobody.json"
+printf '%s' '{"to":"ecmj","signal":"other","body":"a\u0000b"}' >"$T/nul-escape.json"
+refused_locally body "--file with a body holding \\u0000" --file "$T/nul-escape.json"
+expect_err "invalid_field" "a \\u0000 in body is invalid_field (SPEC §4)"
 # Not JSON, or JSON the gateway's strict decoder refuses: invalid_json (no field).
 for doc in '{"to": "ecmj",' '{"to":"ecmj","to":"police-a","signal":"other","body":"x"}' '[1,2]' \
-    '{"to":"ecmj","signal":"other","body":"a\u0000b"}'; do
+    '{"to":"ecmj","signal":"other","body":"b","bo\u0000dy":"x"}'; do
     printf '%s' "$doc" >"$T/bad.json"
     as school-a --verbose send --file "$T/bad.json"
     expect_rc 1 "--file $doc"

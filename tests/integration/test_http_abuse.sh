@@ -340,8 +340,13 @@ printf '{"to":"ecmj","signal":"other","body":"\xf4\x90\x80\x80"}' | json_case ut
 printf '{"to":"ecmj","signal":"other","body":"\xe2\x82"}' | json_case utf8_truncated 400 invalid_json
 printf '{"to":"ecmj","signal":"other","body":"\\ud800"}' | json_case lone_surrogate 400 invalid_json
 printf '{"to":"ecmj","signal":"other","body":"a\0b"}' | json_case nul_raw 400 invalid_json
-printf '{"to":"ecmj","signal":"other","body":"a\\u0000b"}' | json_case nul_escaped 400 invalid_json
-printf '{"to":"ecmj\\u0000x","signal":"other","body":"b"}' | json_case nul_in_to 400 invalid_json
+# SPEC §4: a NUL in a value is that field's invalid value (cJSON would cut
+# the string there: "ecmj\u0000x" must not pass as "ecmj").
+printf '{"to":"ecmj","signal":"other","body":"a\\u0000b"}' | json_case nul_escaped 400 invalid_field body
+printf '{"to":"ecmj\\u0000x","signal":"other","body":"b"}' | json_case nul_in_to 400 invalid_field to
+printf '{"to":"ecmj","signal":"other","body":"b","subject":{"gender":"male\\u0000"}}' |
+    json_case nul_in_subject 400 invalid_field subject.gender
+printf '{"to":"ecmj","signal":"other","body":"b","bo\\u0000dy":"c"}' | json_case nul_in_key 400 invalid_json
 printf '{"to":"ecmj","signal":"other","body":"a\x01b"}' | json_case control_raw 400 invalid_json
 printf '{"to":"ecmj","signal":"other","body":"x"}\0' | json_case nul_after 400 invalid_json
 printf '{"to":5,"signal":"other","body":"x"}' | json_case number_to 400 invalid_field to

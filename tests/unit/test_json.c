@@ -410,6 +410,70 @@ static void test_refuses_nul(void **state)
     refuse_all(docs, COUNT(docs));
 }
 
+/* rg_json_parse_nul: each string value that held a NUL is marked, and only
+ * those; keys with one and raw NUL bytes are refused as ever. */
+static void test_keeps_and_marks_nul_values(void **state)
+{
+    static const char doc[] = "{\"a\":\"x\\u0000y\",\"b\":\"\\\\u0000\",\"c\":[\"p\","
+                              "\"\\u0000\",{\"d\":\"q\"},"
+                              "{\"e\":\"\\\"\\u0000\"}],\"f\":{\"g\":\"r\",\"h\":"
+                              "\"s\\u0000\"},\"i\" : \"ok\"}";
+    struct rg_error err;
+    rg_error_clear(&err);
+    char *buf = malloc(sizeof(doc) - 1);
+    assert_non_null(buf);
+    memcpy(buf, doc, sizeof(doc) - 1);
+    cJSON *root = rg_json_parse_nul(buf, sizeof(doc) - 1, DEPTH, &err);
+    free(buf);
+    if (root == NULL)
+        fail_msg("refused: %s", err.message);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "c");
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "f");
+    const struct {
+        const cJSON *item;
+        const char *cut; /* what cJSON kept */
+        bool nul;
+    } want[] = {
+        {cJSON_GetObjectItemCaseSensitive(root, "a"), "x", true},
+        {cJSON_GetObjectItemCaseSensitive(root, "b"), "\\u0000", false},
+        {cJSON_GetArrayItem(c, 0), "p", false},
+        {cJSON_GetArrayItem(c, 1), "", true},
+        {cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c, 2), "d"), "q", false},
+        {cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(c, 3), "e"), "\"", true},
+        {cJSON_GetObjectItemCaseSensitive(f, "g"), "r", false},
+        {cJSON_GetObjectItemCaseSensitive(f, "h"), "s", true},
+        {cJSON_GetObjectItemCaseSensitive(root, "i"), "ok", false},
+    };
+    for (size_t i = 0; i < COUNT(want); i++) {
+        assert_true(cJSON_IsString(want[i].item));
+        assert_string_equal(want[i].item->valuestring, want[i].cut);
+        if (rg_json_has_nul(want[i].item) != want[i].nul)
+            fail_msg("value %zu: has_nul should be %d", i, want[i].nul);
+    }
+    assert_false(rg_json_has_nul(c));
+    assert_false(rg_json_has_nul(NULL));
+    cJSON_Delete(root);
+
+    /* The strict parse refuses every one of them. */
+    expect_refused(doc, sizeof(doc) - 1, DEPTH);
+
+    static const struct doc refused[] = {
+        DOC("{\"k\\u0000\":\"v\"}"),       DOC("{\"\\u0000\" :1}"),
+        DOC("{\"a\":{\"k\\u0000\"\n:1}}"), RAW("{\"s\":\"a\0b\"}"),
+        DOC("{\"s\":\"a\\uZZZZ\"}"),
+    };
+    for (size_t i = 0; i < COUNT(refused); i++) {
+        rg_error_clear(&err);
+        cJSON *r =
+            rg_json_parse_nul(refused[i].text, doc_len(&refused[i]), DEPTH, &err);
+        if (r != NULL) {
+            cJSON_Delete(r);
+            fail_msg("refused[%zu] was accepted", i);
+        }
+        assert_int_equal(err.code, RG_INVALID_JSON);
+    }
+}
+
 static char *nested(size_t depth, const char *open, const char *inner,
                     const char *close)
 {
@@ -616,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_refuses_control_characters_between_tokens),
         cmocka_unit_test(test_refuses_raw_control_characters_in_strings),
         cmocka_unit_test(test_refuses_nul),
+        cmocka_unit_test(test_keeps_and_marks_nul_values),
         cmocka_unit_test(test_nesting_limit),
         cmocka_unit_test(test_ten_thousand_deep),
         cmocka_unit_test(test_refuses_trailing_garbage),
