@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include <openssl/err.h>
 
 #include "config.h"
+#include "descriptors.h"
+#include "handshakes.h"
 #include "http1.h"
 #include "api_limits.h"
 #include "loop.h"
@@ -38,6 +41,8 @@ enum close_why {
     CLOSE_PEER,      /* the peer went away or broke the protocol */
     CLOSE_REFUSED,   /* the handshake ended without an admissible identity */
     CLOSE_TIMEOUT,   /* the handshake did not complete in time */
+    CLOSE_EVICTED,   /* in its handshake, evicted by a new connection at max_connections
+                      */
     CLOSE_STALLED,   /* the client stopped reading its answer */
     CLOSE_REVOKED,   /* a reload no longer admits it */
     CLOSE_SHUTDOWN,  /* the gateway stops */
@@ -52,6 +57,7 @@ static const struct {
     [CLOSE_PEER] = {false, HANDSHAKE_CLOSED},
     [CLOSE_REFUSED] = {false, HANDSHAKE_REFUSED},
     [CLOSE_TIMEOUT] = {false, HANDSHAKE_TIMEOUT},
+    [CLOSE_EVICTED] = {false, HANDSHAKE_TIMEOUT}, /* the gateway needed its place */
     [CLOSE_STALLED] = {false, HANDSHAKE_TIMEOUT},
     [CLOSE_REVOKED] = {false, HANDSHAKE_REFUSED},
     [CLOSE_SHUTDOWN] = {false, HANDSHAKE_FAILURE_CLASSES},
@@ -62,12 +68,15 @@ struct conns {
     struct loop *loop;
     struct net *net;
     struct conn *list;
-    long busy; /* connections with a request being handled */
+    struct handshakes *handshakes;   /* those in their TLS handshake */
+    struct descriptors *descriptors; /* closing ones still counted */
+    long busy;                       /* connections with a request being handled */
 };
 
 struct conn {
     struct conns *owner;
     struct conn *prev, *next;
+    struct hs_entry hs; /* in owner->handshakes until its handshake ends */
     struct bufferevent *bev;
     struct tls_server *tls;
     X509 *cert;
@@ -127,6 +136,7 @@ static void conn_close(struct conn *c, enum close_why why)
         h->abandoned(h->ctx, req);
         request_free(req);
     }
+    handshakes_remove(s->handshakes, &c->hs);
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     enum handshake_failure class = close_how[why].if_handshake;
     if (c->state == C_HANDSHAKE && class != HANDSHAKE_FAILURE_CLASSES) {
@@ -147,7 +157,7 @@ static void conn_close(struct conn *c, enum close_why why)
         s->list = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    COUNTER_ADD(n->connections, -1);
+    descriptors_release_later(s->descriptors);
     event_free(c->timer);
     /* Drain what OpenSSL queued for this connection; a peer's error is not ours. */
     while (bufferevent_get_openssl_error(c->bev) != 0)
@@ -164,40 +174,6 @@ static void conn_close(struct conn *c, enum close_why why)
 
 /* ---- writing ---- */
 
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 202:
-        return "Accepted";
-    case 400:
-        return "Bad Request";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Content Too Large";
-    case 415:
-        return "Unsupported Media Type";
-    case 429:
-        return "Too Many Requests";
-    case 501:
-        return "Not Implemented";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Unknown";
-    }
-}
-
 static void write_response(struct conn *c, int status, const char *content_type,
                            const char *body, size_t len, const char *extra)
 {
@@ -211,7 +187,7 @@ static void write_response(struct conn *c, int status, const char *content_type,
                         "Cache-Control: no-store\r\n"
                         "Connection: %s\r\n"
                         "%s\r\n",
-                        status, reason(status), content_type, len,
+                        status, http1_reason(status), content_type, len,
                         c->close_after ? "close" : "keep-alive", extra ? extra : "");
     /* The answer to HEAD has a Content-Length but no body (RFC 9110 §9.3.2). */
     if (!http1_is_head(c->reader))
@@ -350,6 +326,11 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void handshake_done(struct conn *c)
 {
     struct net *net = c->owner->net;
+    /* Chosen for eviction while its last flight was on its way: it goes. */
+    if (!handshakes_done(c->owner->handshakes, &c->hs)) {
+        conn_close(c, CLOSE_EVICTED);
+        return;
+    }
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     /* Checked against the current CRL too: a reload may have come meanwhile. */
     struct tls_server *current = net_tls(net);
@@ -400,14 +381,33 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the set of a loop's connections ---- */
 
+static void close_evicted(struct hs_entry *e)
+{
+    struct conn *c = (struct conn *)((char *)e - offsetof(struct conn, hs));
+    conn_close(c, CLOSE_EVICTED);
+}
+
 struct conns *conns_new(struct loop *loop)
 {
     struct conns *s = calloc(1, sizeof(*s));
-    if (s != NULL) {
-        s->loop = loop;
-        s->net = loop_net(loop);
+    if (s == NULL)
+        return NULL;
+    s->loop = loop;
+    s->net = loop_net(loop);
+    s->handshakes = handshakes_new(loop, close_evicted);
+    s->descriptors = descriptors_new(loop_base(loop), s->net);
+    if (s->handshakes == NULL || s->descriptors == NULL) {
+        handshakes_free(s->handshakes);
+        descriptors_free(s->descriptors);
+        free(s);
+        return NULL;
     }
     return s;
+}
+
+struct handshakes *conns_handshakes(struct conns *s)
+{
+    return s->handshakes;
 }
 
 void conns_refuse(struct conns *s, int fd)
@@ -416,7 +416,7 @@ void conns_refuse(struct conns *s, int fd)
     evutil_closesocket(fd);
 }
 
-void conns_adopt(struct conns *s, int fd)
+void conns_adopt(struct conns *s, int fd, unsigned long long seq)
 {
     if (net_stopping(s->net)) {
         conns_refuse(s, fd);
@@ -440,7 +440,7 @@ void conns_adopt(struct conns *s, int fd)
     if (timer == NULL) {
         if (bev != NULL) {
             bufferevent_free(bev); /* frees ssl and closes fd */
-            COUNTER_ADD(net_counters(s->net)->connections, -1);
+            descriptors_release_later(s->descriptors);
         } else {
             SSL_free(ssl);
             conns_refuse(s, fd);
@@ -468,6 +468,7 @@ void conns_adopt(struct conns *s, int fd)
     bufferevent_setcb(bev, on_read, on_write, on_event, c);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     set_timer(c, HANDSHAKE_SECONDS);
+    handshakes_add(s->handshakes, &c->hs, seq);
 }
 
 void conns_recheck(struct conns *s)
@@ -499,5 +500,7 @@ void conns_free(struct conns *s)
         return;
     while (s->list != NULL)
         conn_close(s->list, CLOSE_SHUTDOWN);
+    handshakes_free(s->handshakes);
+    descriptors_free(s->descriptors);
     free(s);
 }

@@ -360,6 +360,33 @@ int http1_take(struct http1 *p, struct request *req, bool *keep_alive)
     return req->path == NULL || (q != NULL && req->query == NULL) ? -1 : 0;
 }
 
+const char *http1_reason(int status)
+{
+    static const struct {
+        int status;
+        const char *text;
+    } reasons[] = {
+        {100, "Continue"},
+        {200, "OK"},
+        {202, "Accepted"},
+        {400, "Bad Request"},
+        {403, "Forbidden"},
+        {404, "Not Found"},
+        {405, "Method Not Allowed"},
+        {408, "Request Timeout"},
+        {409, "Conflict"},
+        {413, "Content Too Large"},
+        {415, "Unsupported Media Type"},
+        {429, "Too Many Requests"},
+        {501, "Not Implemented"},
+        {503, "Service Unavailable"},
+    };
+    for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+        if (reasons[i].status == status)
+            return reasons[i].text;
+    return "Unknown";
+}
+
 bool http1_is_head(const struct http1 *p)
 {
     return p->head;

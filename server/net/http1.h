@@ -46,6 +46,9 @@ bool http1_continue_due(struct http1 *p);
  * may carry another request after this one. */
 int http1_take(struct http1 *p, struct request *req, bool *keep_alive);
 
+/* The reason phrase of an answer's status line ("Not Found"). */
+const char *http1_reason(int status);
+
 /* Whether the request is a HEAD: its answer has no body. */
 bool http1_is_head(const struct http1 *p);
 

@@ -15,6 +15,8 @@
 
 #include "config.h"
 #include "conn.h"
+#include "descriptors.h"
+#include "handshakes.h"
 #include "loop.h"
 #include "net_internal.h"
 
@@ -24,34 +26,110 @@ struct listener {
     struct evconnlistener *evl;
     int spare_fd;         /* held so that a connection can be refused at EMFILE */
     struct event *resume; /* re-enables accepting after a failure */
+    unsigned long long accepted; /* connections accepted: the next one's place */
+    long fd_room;                /* descriptors the limit leaves for connections */
 };
+
+/* At most this many connections over max_connections at a time: evicted ones
+ * whose descriptors are not closed yet (within what the limit leaves). */
+#define EVICTING_MAX 32
+
+/*
+ * At max_connections, a new connection first evicts the oldest connection
+ * still in its TLS handshake, on whichever loop it is (handshakes.h), so that
+ * connections that never authenticate cannot lock partners out. 0, or -1
+ * when every connection has completed its handshake.
+ */
+static int evict_oldest_handshake(struct listener *l)
+{
+    struct handshakes *queues[LOOPS_MAX];
+    int count = net_loop_count(l->net);
+    for (int i = 0; i < count; i++)
+        queues[i] = conns_handshakes(loop_conns(net_loop(l->net, i)));
+    return handshakes_evict_oldest(queues, count,
+                                   conns_handshakes(loop_conns(l->loop)));
+}
+
+/* How many connections over max the descriptor limit leaves room for. */
+static long room_over(const struct listener *l, long max)
+{
+    long room = l->fd_room - max;
+    return room < 0 ? 0 : room > EVICTING_MAX ? EVICTING_MAX : room;
+}
+
+static int max_connections(struct listener *l)
+{
+    struct config *config = net_config(l->net);
+    int max = config->max_connections;
+    config_unref(config);
+    return max;
+}
+
+/* Stops accepting for a moment (a connection waits in the backlog); the
+ * loop's next turn at the earliest. */
+static void pause_accepting(struct listener *l, long usec)
+{
+    struct timeval tv = {0, usec};
+    evconnlistener_disable(l->evl);
+    evtimer_add(l->resume, &tv);
+}
+
+/*
+ * A connection that makes excess connections over max: 0 once it has evicted
+ * one in its handshake, -1 to refuse it. The evicted descriptors close on
+ * their loops' next turn: accepting waits for them when they fill what the
+ * descriptor limit leaves, rather than run out.
+ */
+static int make_room(struct listener *l, long max, long excess)
+{
+    long room = room_over(l, max);
+    if (excess > room) {
+        if (room > 0)
+            pause_accepting(l, 0);
+        return -1;
+    }
+    if (evict_oldest_handshake(l) < 0)
+        return -1;
+    if (excess == room)
+        pause_accepting(l, 0);
+    return 0;
+}
 
 static void on_accept(struct evconnlistener *evl, evutil_socket_t fd,
                       struct sockaddr *sa, int salen, void *arg)
 {
     struct listener *l = arg;
     struct counters *n = net_counters(l->net);
-    /* Beyond the limit, refuse at once; those already open keep being served. */
-    struct config *config = net_config(l->net);
-    int max = config->max_connections;
-    config_unref(config);
-    if (COUNTER_ADD(n->connections, 1) > max || net_stopping(l->net)) {
+    /* Beyond the limit, evict one still in its handshake, or refuse at once;
+     * those authenticated keep being served. */
+    int max = max_connections(l);
+    long open = COUNTER_ADD(n->connections, 1);
+    if (net_stopping(l->net) || (open > max && make_room(l, max, open - max) < 0)) {
         conns_refuse(loop_conns(l->loop), fd);
         return;
     }
     /* Spread connections over the loops in turn; the handshake happens there. */
+    unsigned long long seq = l->accepted++;
     struct loop *target = net_next_loop(l->net);
     if (target == l->loop)
-        conns_adopt(loop_conns(target), fd);
+        conns_adopt(loop_conns(target), fd, seq);
     else
-        loop_adopt(target, fd);
+        loop_adopt(target, fd, seq);
 }
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)
 {
     struct listener *l = arg;
-    if (l->evl != NULL)
-        evconnlistener_enable(l->evl);
+    if (l->evl == NULL)
+        return;
+    /* Evicted connections on other loops not closed yet: wait a little more. */
+    int max = max_connections(l);
+    long room = room_over(l, max);
+    if (room > 0 && COUNTER_GET(net_counters(l->net)->connections) - max >= room) {
+        pause_accepting(l, 1000);
+        return;
+    }
+    evconnlistener_enable(l->evl);
 }
 
 /*
@@ -76,9 +154,7 @@ static void on_accept_error(struct evconnlistener *evl, void *arg)
         }
         l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    evconnlistener_disable(evl);
-    struct timeval tv = {0, 100 * 1000};
-    evtimer_add(l->resume, &tv);
+    pause_accepting(l, 100 * 1000);
 }
 
 static int bound_port_of(evutil_socket_t fd)
@@ -135,6 +211,7 @@ struct listener *listener_new(struct loop *loop, int fd, char err[RG_ERR_MAX])
     l->loop = loop;
     l->net = loop_net(loop);
     l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    l->fd_room = descriptors_for_connections();
     struct event_base *base = loop_base(loop);
     l->resume = evtimer_new(base, on_resume, l);
     l->evl = l->resume

@@ -1,8 +1,12 @@
 /*
- * listener.h - the listening socket, on loop 0: accepts, refuses beyond
- * max_connections at once (those already open keep being served), and
- * hands each connection to the loops in turn, so handshakes and HTTP use
- * every core. Private to the network layer.
+ * listener.h - the listening socket, on loop 0: accepts, and hands each
+ * connection to the loops in turn, so handshakes and HTTP use every core.
+ * At max_connections a new connection first evicts the oldest connection
+ * still in its TLS handshake on any loop (handshakes.h); when none is, it is
+ * refused at once, and those authenticated keep being served. Evicted
+ * connections' descriptors close a moment later: accepting waits for them
+ * rather than run out of descriptors (descriptors.h). Private to the network
+ * layer.
  */
 #ifndef REFGW_LISTENER_H
 #define REFGW_LISTENER_H

@@ -17,6 +17,7 @@ struct adoption {
     struct task task;
     struct loop *loop;
     int fd;
+    unsigned long long seq; /* its place in accept order */
 };
 
 struct loop {
@@ -214,11 +215,11 @@ void *loop_data(const struct loop *l)
 static void run_adoption(struct task *t)
 {
     struct adoption *a = TASK_OWNER(t, struct adoption, task);
-    conns_adopt(loop_conns(a->loop), a->fd);
+    conns_adopt(loop_conns(a->loop), a->fd, a->seq);
     free(a);
 }
 
-void loop_adopt(struct loop *l, int fd)
+void loop_adopt(struct loop *l, int fd, unsigned long long seq)
 {
     struct adoption *a = malloc(sizeof(*a));
     if (a == NULL) {
@@ -228,6 +229,7 @@ void loop_adopt(struct loop *l, int fd)
     a->task.run = run_adoption;
     a->loop = l;
     a->fd = fd;
+    a->seq = seq;
     loop_post(l, &a->task);
 }
 

@@ -25,8 +25,9 @@ struct event_base *loop_base(struct loop *l);
 struct conns *loop_conns(struct loop *l);
 struct net *loop_net(struct loop *l);
 
-/* Hands an accepted, counted socket to the loop (from loop 0's thread). */
-void loop_adopt(struct loop *l, int fd);
+/* Hands an accepted, counted socket to the loop (from loop 0's thread);
+ * seq is its place in accept order. */
+void loop_adopt(struct loop *l, int fd, unsigned long long seq);
 
 /* After a reload: re-check the loop's connections against the new
  * configuration and CRL (from any thread). */

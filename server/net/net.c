@@ -11,8 +11,6 @@
 #include "net_internal.h"
 #include "tls.h"
 
-#define LOOPS_MAX 16
-
 struct net {
     struct net_hooks hooks;
     struct counters *counters;

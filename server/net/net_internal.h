@@ -7,6 +7,9 @@
 
 #include "net.h"
 
+/* At most this many event loops, whatever the number of processors. */
+#define LOOPS_MAX 16
+
 const struct net_hooks *net_hooks(struct net *n);
 struct counters *net_counters(struct net *n);
 

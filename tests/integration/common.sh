@@ -18,6 +18,8 @@
 #   referral TO [SIGNAL] [EXTRA-JQ]  a referral document on stdout
 #   exact_count EVENT     the true count of EVENT in the store (tests only:
 #                         the API publishes perturbed values, SPEC §6)
+#   last_connections      the connections figure of the latest count line
+#   wait_file FILE SECS   until FILE is there and not empty; 1 if it never is
 set -euo pipefail
 
 : "${REFGWD:?REFGWD must point at the refgwd binary}"
@@ -164,6 +166,17 @@ expect_eq() {
 referral() {
     jq -cn --arg to "$1" --arg signal "${2:-loverboy}" \
         "{to: \$to, signal: \$signal, body: \"observed at school\"} | ${3:-.}"
+}
+
+last_connections() { sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$T/refgwd.err" | tail -n 1; }
+
+wait_file() {
+    local i
+    for i in $(seq 1 $(($2 * 10))); do
+        [ -s "$1" ] && return 0
+        sleep 0.1
+    done
+    return 1
 }
 
 finish() {

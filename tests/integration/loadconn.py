@@ -15,9 +15,19 @@
         N connections one after the other with a 5 s limit each: how many
         were admitted (an answer to GET /v1/health), how many refused, and
         the slowest refusal.
+    loadconn.py flood PORT CERTDIR --count N [--release FILE] [--status FILE]
+        Holds N TCP connections that never send a byte (no TLS), from one
+        address, and opens a new one whenever the server closes one (at most
+        --reopen-rate a second), as an attacker keeping max_connections full
+        would. Writes the status JSON to --status once all N were tried, then
+        holds until --release exists (or --hold seconds). For each close by
+        the server it notes the connection's rank: how many of the flood's
+        connections still open had been opened before it (0: the oldest
+        went). Prints counts, ranks, lifetimes and how many were held.
 """
 import argparse
 import asyncio
+import bisect
 import json
 import os
 import random
@@ -171,20 +181,113 @@ async def probe(a):
     print(json.dumps(result), flush=True)
 
 
+def quantile(values, q):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def flood(a):
+    t0 = time.monotonic()
+    opened = []  # (open time, slot) of the connections open now, oldest first
+    ranks, lifetimes, errors = [], [], {}
+    state = {"released": False, "tried": 0, "connects": 0, "next_reopen": 0.0}
+    writers = {}
+    held = []  # how many were open, sampled after all were tried
+    sem = asyncio.Semaphore(a.concurrency)
+
+    async def reopen_slot():
+        """At most --reopen-rate new connections a second, for all slots."""
+        now = time.monotonic()
+        at = max(now, state["next_reopen"])
+        state["next_reopen"] = at + 1.0 / a.reopen_rate
+        await asyncio.sleep(at - now)
+
+    async def slot(i):
+        first = True
+        while not state["released"]:
+            if not first:
+                await reopen_slot()
+            try:
+                async with sem:
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection("127.0.0.1", a.port), 10)
+            except Exception as e:  # noqa: BLE001 - counted by kind
+                errors[kind(e)] = errors.get(kind(e), 0) + 1
+                if first:
+                    state["tried"] += 1
+                    first = False
+                await asyncio.sleep(0.1)
+                continue
+            key = (time.monotonic(), i)
+            bisect.insort(opened, key)
+            writers[i] = writer
+            state["connects"] += 1
+            if first:
+                state["tried"] += 1
+                first = False
+            try:
+                await reader.read(1)  # nothing comes before TLS: this is the close
+            except OSError:
+                pass
+            if state["released"]:
+                break
+            at = bisect.bisect_left(opened, key)
+            ranks.append(at)
+            lifetimes.append(time.monotonic() - key[0])
+            del opened[at]
+            writers.pop(i, None)
+            writer.transport.abort()
+
+    tasks = [asyncio.ensure_future(slot(i)) for i in range(a.count)]
+    while state["tried"] < a.count:
+        await asyncio.sleep(0.05)
+    status = {"open": len(opened), "errors": dict(errors),
+              "seconds": round(time.monotonic() - t0, 1)}
+    if a.status:
+        with open(a.status + ".tmp", "w") as f:
+            json.dump(status, f)
+        os.rename(a.status + ".tmp", a.status)
+    closes_at_fill = len(ranks)
+    deadline = time.monotonic() + a.hold
+    while time.monotonic() < deadline and not (a.release and os.path.exists(a.release)):
+        held.append(len(opened))
+        await asyncio.sleep(0.1)
+    state["released"] = True
+    for w in list(writers.values()):
+        w.transport.abort()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    status.update({
+        "connects": state["connects"], "closes": len(ranks),
+        "closes_while_held": len(ranks) - closes_at_fill,
+        "rank_p50": quantile(ranks, 0.5), "rank_p99": quantile(ranks, 0.99),
+        "rank_max": max(ranks) if ranks else None,
+        "lifetime_min": round(min(lifetimes), 3) if lifetimes else None,
+        "lifetime_p50": round(quantile(lifetimes, 0.5), 3) if lifetimes else None,
+        "held_min": min(held) if held else None, "held_max": max(held) if held else None,
+        "errors": errors})
+    print(json.dumps(status), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["hold", "churn", "probe"])
+    ap.add_argument("mode", choices=["hold", "churn", "probe", "flood"])
     ap.add_argument("port", type=int)
     ap.add_argument("certdir")
-    ap.add_argument("--orgs", required=True)
+    ap.add_argument("--orgs", default="")
     ap.add_argument("--count", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=100)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--hold", type=float, default=600)
     ap.add_argument("--release")
     ap.add_argument("--status")
+    ap.add_argument("--reopen-rate", type=float, default=2000,
+                    help="flood: new connections a second at most, once all were tried")
     a = ap.parse_args()
-    asyncio.run({"hold": hold, "churn": churn, "probe": probe}[a.mode](a))
+    if a.mode != "flood" and not a.orgs:
+        ap.error("--orgs is required")
+    asyncio.run({"hold": hold, "churn": churn, "probe": probe, "flood": flood}[a.mode](a))
 
 
 if __name__ == "__main__":

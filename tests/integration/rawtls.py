@@ -158,6 +158,37 @@ class Reader:
                 "body": body.decode("utf-8", "replace"), "head": head_answer}
 
 
+def trickle_hello(raw, ctx, delay, emit_end, now):
+    """Sends the client's first handshake flight (its ClientHello) one byte
+    every delay seconds, and reports when and how the server ended it."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    hello = outgoing.read()
+    sent = 0
+    for i in range(len(hello)):
+        try:
+            raw.sendall(hello[i:i + 1])
+        except OSError as e:
+            emit_end("send-failed", str(e), sent)
+            return
+        sent += 1
+        raw.settimeout(delay)
+        try:
+            if raw.recv(4096) == b"":
+                emit_end("eof", "", sent)
+                return
+        except socket.timeout:
+            continue
+        except ConnectionResetError as e:
+            emit_end("reset", str(e), sent)
+            return
+    emit_end("timeout", "the whole ClientHello was sent", sent)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("port", type=int)
@@ -186,6 +217,9 @@ def main():
     ap.add_argument("--record-size", type=int, default=0,
                     help="send the input as TLS records of at most this many bytes, all "
                     "in one TCP write together with the client's last handshake message")
+    ap.add_argument("--hello-byte-delay", type=float, default=0,
+                    help="send the ClientHello one byte every this many seconds, and "
+                    "report how the server ended the connection")
     ap.add_argument("--wait", type=float, default=5,
                     help="seconds to wait for the end after the last byte was sent")
     a = ap.parse_args()
@@ -210,6 +244,14 @@ def main():
         emit(event="end", how="connect", error=str(e), t=now())
         return
     raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if a.hello_byte_delay > 0:
+        trickle_hello(raw, client_context(a.certdir, a.org, a.tls_min, a.tls_max),
+                      a.hello_byte_delay,
+                      lambda how, err, sent: emit(event="end", how=how, error=err, t=now(),
+                                                  sent=sent),
+                      now)
+        raw.close()
+        return
     sock = raw
     if not a.tcp_only:
         ctx = client_context(a.certdir, a.org, a.tls_min, a.tls_max)

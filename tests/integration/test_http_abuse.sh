@@ -106,6 +106,10 @@ bg_short=$!
 # A slow sender: a header byte every 3 s is cut off by the 20 s request deadline.
 http GET /v1/health | raw slow --input - --byte-delay 3 --wait 30 &
 bg_slow=$!
+# A slow handshake: the ClientHello a byte a second, cut at the 10 s limit
+# (which runs from the accept, whatever arrives meanwhile).
+python3 "$RAWTLS" "$PORT" "$CERTS" --org school-a --hello-byte-delay 1 >"$T/raw.slow_hello" &
+bg_hello=$!
 # TCP without a handshake: closed after the 10 s handshake limit.
 python3 "$RAWTLS" "$PORT" "$CERTS" --tcp-only --wait 30 >"$T/raw.tcp_only" &
 bg_tcp=$!
@@ -450,7 +454,12 @@ expect_eq "$big" 6 "a slow reader's big answer: referrals of 60 KB in it"
 still_serving "a slow reader"
 
 # ---- the waiting cases ----
-wait "$bg_short" "$bg_slow" "$bg_tcp" "$bg_plain" || true
+wait "$bg_short" "$bg_slow" "$bg_tcp" "$bg_plain" "$bg_hello" || true
+expect_end slow_hello eof reset
+between "$(end_time slow_hello)" 9 13 "a ClientHello a byte a second cut off"
+sent=$(jq -r 'select(.event == "end") | .sent' "$T/raw.slow_hello")
+[ "${sent:-0}" -ge 8 ] && [ "${sent:-0}" -le 13 ] && pass ||
+    fail "a slow ClientHello: ${sent:-0} bytes sent before the end, wanted about 10"
 expect_raw cl_short 0 408 request_timeout; expect_end cl_short eof
 between "$(end_time cl_short)" 19 24 "a short body cut off"
 expect_raw slow 0 408 request_timeout; expect_end slow eof

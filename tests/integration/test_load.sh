@@ -44,19 +44,6 @@ else
     expect_eq "$(thread_nice commit)" "$base" "committer's priority, without the right to raise it"
 fi
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$PID/status"; }
-# last_connections: the connections figure of the latest count line in the log
-last_connections() { sed -n 's/.*connections=\([0-9]*\).*/\1/p' "$T/refgwd.err" | tail -n 1; }
-
-# wait_file FILE SECONDS
-wait_file() {
-    local i
-    for i in $(seq 1 $(($2 * 10))); do
-        [ -s "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # ---- 1. HOLD connections at once ----
 req school-a GET /v1/health # warm up: the store is open, the first allocations made
 rss0=$(rss_kib)
