@@ -9,10 +9,6 @@
 
 #include "net_internal.h"
 
-/* Descriptors opened after the listener starts: the store's files (database,
- * write-ahead log, shared memory, the checkpointer's own), a margin. */
-#define LATER_RESERVE 16
-
 struct descriptors {
     struct net *net;
     struct event *release; /* a zero timer: the loop's next turn */
@@ -57,8 +53,7 @@ void descriptors_release_later(struct descriptors *d)
         evtimer_add(d->release, &now);
 }
 
-/* Descriptors open in this process, or -1. */
-static long open_descriptors(void)
+long descriptors_open(void)
 {
     DIR *dir = opendir("/proc/self/fd");
     if (dir == NULL)
@@ -70,13 +65,12 @@ static long open_descriptors(void)
     return n - 2; /* "." and ".." */
 }
 
-long descriptors_for_connections(void)
+long descriptors_limit(void)
 {
     struct rlimit rl;
-    long open = open_descriptors();
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || open < 0)
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 0;
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > LONG_MAX)
         return LONG_MAX;
-    return (long)rl.rlim_cur - open - LATER_RESERVE;
+    return (long)rl.rlim_cur;
 }

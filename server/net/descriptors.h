@@ -7,10 +7,9 @@
  * is closed by libevent when it finalizes the bufferevent, after the callback
  * that freed it, so it is released from the count on its loop's next turn.
  *
- * What the descriptor limit leaves for connections, read at start, tells the
- * listener how many connections over max_connections it may hold for a
- * moment: those evicted at max_connections whose descriptors are not closed
- * yet.
+ * The listener reads the limit and the descriptors open now to know how
+ * many connections over max_connections it may hold for a moment: those
+ * evicted at max_connections whose descriptors are not closed yet.
  * Private to the network layer.
  */
 #ifndef REFGW_DESCRIPTORS_H
@@ -30,8 +29,9 @@ void descriptors_free(struct descriptors *d);
  * (the loop's thread only). */
 void descriptors_release_later(struct descriptors *d);
 
-/* The descriptor limit less the descriptors open now and those the store
- * opens later: how many connections may hold one. Once, at start. */
-long descriptors_for_connections(void);
+/* The descriptor limit (LONG_MAX without one), and the descriptors open in
+ * this process now (-1 if it cannot tell). */
+long descriptors_limit(void);
+long descriptors_open(void);
 
 #endif

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,7 +29,8 @@ struct listener {
     int spare_fd;         /* held so that a connection can be refused at EMFILE */
     struct event *resume; /* re-enables accepting after a failure */
     unsigned long long accepted; /* connections accepted: the next one's place */
-    long fd_room;                /* descriptors the limit leaves for connections */
+    long fd_others;              /* descriptors not connections': the most seen */
+    time_t fd_others_read;       /* when they were last counted */
 };
 
 /* At most this many connections over max_connections at a time: evicted ones
@@ -50,10 +53,28 @@ static int evict_oldest_handshake(struct listener *l)
                                    conns_handshakes(loop_conns(l->loop)));
 }
 
-/* How many connections over max the descriptor limit leaves room for. */
-static long room_over(const struct listener *l, long max)
+/* Spare descriptors beyond those counted: for a file opened for a moment. */
+#define FD_MARGIN 8
+
+/*
+ * How many connections over max the descriptor limit leaves room for: the
+ * limit less max, less the descriptors that are not connections' (the
+ * loops', the store's, ...). Those are counted when first needed at the
+ * limit, and every 10 s while there (a pass over /proc/self/fd), and the
+ * most ever seen is kept: a count taken while connections close on another
+ * loop (closed, not yet uncounted) comes out low, never high.
+ */
+static long room_over(struct listener *l, long max)
 {
-    long room = l->fd_room - max;
+    time_t now = time(NULL);
+    if (l->fd_others_read == 0 || now - l->fd_others_read >= 10) {
+        long open = descriptors_open();
+        long others = open < 0 ? LONG_MAX / 2
+                               : open - COUNTER_GET(net_counters(l->net)->connections);
+        l->fd_others = others > l->fd_others ? others : l->fd_others;
+        l->fd_others_read = now;
+    }
+    long room = descriptors_limit() - l->fd_others - FD_MARGIN - max;
     return room < 0 ? 0 : room > EVICTING_MAX ? EVICTING_MAX : room;
 }
 
@@ -211,7 +232,6 @@ struct listener *listener_new(struct loop *loop, int fd, char err[RG_ERR_MAX])
     l->loop = loop;
     l->net = loop_net(loop);
     l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    l->fd_room = descriptors_for_connections();
     struct event_base *base = loop_base(loop);
     l->resume = evtimer_new(base, on_resume, l);
     l->evl = l->resume
