@@ -41,8 +41,7 @@ enum close_why {
     CLOSE_PEER,      /* the peer went away or broke the protocol */
     CLOSE_REFUSED,   /* the handshake ended without an admissible identity */
     CLOSE_TIMEOUT,   /* the handshake did not complete in time */
-    CLOSE_EVICTED,   /* in its handshake, evicted by a new connection at max_connections
-                      */
+    CLOSE_EVICTED,   /* in its handshake, evicted at max_connections */
     CLOSE_STALLED,   /* the client stopped reading its answer */
     CLOSE_REVOKED,   /* a reload no longer admits it */
     CLOSE_SHUTDOWN,  /* the gateway stops */
