@@ -588,6 +588,8 @@ static void test_nul_in_a_value(void **state)
                     "\"GM0935\\u0000\"}}",
          RG_INVALID_FIELD, "subject.municipality"},
         {MIN_PREFIX ",\"subject\":\"\\u0000\"}", RG_INVALID_FIELD, "subject"},
+        {"{\"to\":\"ecmj\",\"signal\":\"other\",\"body_cms\":\"MIIB\\u0000AAAA\"}",
+         RG_INVALID_FIELD, "body_cms"},
         /* The NUL after an escaped quote or backslash is still seen. */
         {"{\"to\":\"ecmj\",\"signal\":\"other\",\"body\":\"\\\"\\u0000\"}",
          RG_INVALID_FIELD, "body"},
