@@ -28,10 +28,15 @@ void handle_directory(struct call *call, const char *unused)
     call_reply_json(call, 200, doc);
 }
 
+/* 200 "ok", or "degraded" while sends are refused for room (SPEC §7);
+ * 503 when the store cannot serve. */
 static void reply_health(struct call *call, bool ok)
 {
+    const char *status = !ok                               ? "unavailable"
+                         : store_degraded(call->gw->store) ? "degraded"
+                                                           : "ok";
     cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "status", ok ? "ok" : "unavailable");
+    cJSON_AddStringToObject(doc, "status", status);
     call_reply_json(call, ok ? 200 : 503, doc);
 }
 

@@ -39,6 +39,16 @@ struct store_backend {
     /* After a batch committed; checkpoint: the batch asked for one. */
     int (*after_commit)(void *db, bool checkpoint);
 
+    /* Disk space (optional: NULL for a backend whose disk is not ours).
+     * prepare runs before each batch, outside a transaction, and returns
+     * the bytes the batch may write, next being the op the batch will start
+     * with (NULL: none waits, the disk is only looked at); op_cost is an upper bound of
+     * what op writes, so that the writer takes into a batch only ops that fit (the
+     * first always). degraded: whether sends are being refused for room. */
+    long long (*prepare)(void *db, const struct op *next);
+    long long (*op_cost)(void *db, const struct op *op);
+    bool (*degraded)(void *db);
+
     struct digester *(*digester_new)(void *db);
 };
 

@@ -44,6 +44,11 @@ void store_submit(struct store *s, struct op *op);
 /* Whether the last batch (or the opening, before any) committed. */
 bool store_healthy(struct store *s);
 
+/* Whether sends are refused because the disk is nearly full (SPEC §7):
+ * deliveries and acknowledgements go on, and sends come back by themselves
+ * once there is room. */
+bool store_degraded(struct store *s);
+
 /* Batches committed since the store opened, and the time their commits took
  * (fsync included), for /metrics. */
 void store_latency(struct store *s, unsigned long long *commits, double *seconds);

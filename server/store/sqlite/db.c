@@ -15,11 +15,14 @@
 int db_failed(struct db *s, int rc)
 {
     s->last_error = rc;
+    s->refused = false;
     return -1;
 }
 
 const char *db_error_class(const struct db *s)
 {
+    if (s->refused)
+        return NULL; /* the store works; the writer reports the reserve */
     switch (s->last_error & 0xff) {
     case SQLITE_FULL:
         return "disk full";
@@ -94,6 +97,18 @@ static int check_integrity(struct db *s, char err[RG_ERR_MAX])
     return 0;
 }
 
+static long long page_size(struct db *s)
+{
+    sqlite3_stmt *st;
+    long long size = 4096;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            size = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return size;
+}
+
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct db *s = arg;
@@ -141,7 +156,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, DB_BUSY_MS);
     /* Durable across power loss; deleted content zeroed; no temp files outside;
      * 8 MiB of cache (SQLite's default is 2), which keeps more of the random
      * client_ref index in memory and fills within the first minute of load. */
@@ -173,6 +188,12 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
             db_close(s);
             return NULL;
         }
+    }
+    s->page_size = page_size(s);
+    s->room = room_open(data_dir, (long)s->page_size, err);
+    if (s->room == NULL) {
+        db_close(s);
+        return NULL;
     }
     sqlite3_stmt *st = s->stmt[S_COUNT_UNCOUNTED];
     rc = sqlite3_step(st);
@@ -228,6 +249,7 @@ void db_close(struct db *s)
         sqlite3_close(s->db);
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    room_close(s->room);
     free(s->data_dir);
     tally_free(s->op_counts);
     tally_free(s->batch_counts);
@@ -243,7 +265,8 @@ struct digester *db_digester_new(const struct db *s)
 
 int db_begin(struct db *s)
 {
-    s->room_checked = false;
+    room_begin(s->room);
+    room_charge(s->room, room_cost_tx(s->room));
     return db_run(s, S_BEGIN);
 }
 
@@ -264,6 +287,7 @@ void db_rollback(struct db *s)
 
 int db_savepoint(struct db *s)
 {
+    s->refused = false;
     db_counts_op_begin(s);
     return db_run(s, S_SAVEPOINT);
 }
