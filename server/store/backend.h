@@ -33,7 +33,9 @@ struct store_backend {
     /* One per op kind (OP_COUNT included): runs op inside the transaction. */
     int (*run[OP_KINDS])(void *db, struct op *op);
 
-    /* Sends waiting to be counted as accepted (OP_COUNT counts them). */
+    /* Sends waiting to be counted as accepted (OP_COUNT counts them);
+     * LONG_MAX when they should be counted in this batch whatever their
+     * number. */
     long (*uncounted)(void *db);
 
     /* After a batch committed; checkpoint: the batch asked for one. */
