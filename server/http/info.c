@@ -29,7 +29,8 @@ void handle_directory(struct call *call, const char *unused)
 }
 
 /* 200 "ok", or "degraded" while sends are refused for room (SPEC §7);
- * 503 when the store cannot serve. */
+ * 503 when the store cannot serve, or its background check found it
+ * corrupt. */
 static void reply_health(struct call *call, bool ok)
 {
     const char *status = !ok                               ? "unavailable"
@@ -50,6 +51,11 @@ static void health_done(struct op *op)
 
 void handle_health(struct call *call, const char *unused)
 {
+    /* A store found corrupt is unusable for what matters: new sends. */
+    if (store_corrupt(call->gw->store)) {
+        reply_health(call, false);
+        return;
+    }
     /* Cheap while the store works; after a failure, ask the store again. */
     if (store_healthy(call->gw->store)) {
         reply_health(call, true);

@@ -52,6 +52,15 @@ struct store_backend {
     bool (*degraded)(void *db);
 
     struct digester *(*digester_new)(void *db);
+
+    /* Integrity (optional). check: the full check of the store opt names,
+     * without opening it for writing (no writer runs). check_start: the
+     * same in the background on the open store, after start; corrupt:
+     * whether it found the store corrupt (any thread). */
+    int (*check)(const struct store_options *opt, struct store_check *out,
+                 char err[RG_ERR_MAX]);
+    void (*check_start)(void *db);
+    bool (*corrupt)(void *db);
 };
 
 extern const struct store_backend sqlite_backend;

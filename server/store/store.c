@@ -303,6 +303,28 @@ const char *store_take_error(struct store *s)
     return e;
 }
 
+int store_check(const struct store_options *opt, struct store_check *out,
+                char err[RG_ERR_MAX])
+{
+    const struct store_backend *b = &sqlite_backend;
+    if (b->check == NULL) {
+        snprintf(err, RG_ERR_MAX, "the %s store has no check", b->name);
+        return -1;
+    }
+    return b->check(opt, out, err);
+}
+
+void store_check_background(struct store *s)
+{
+    if (s->backend->check_start != NULL)
+        s->backend->check_start(s->db);
+}
+
+bool store_corrupt(struct store *s)
+{
+    return s->backend->corrupt != NULL && s->backend->corrupt(s->db);
+}
+
 struct digester *store_digester_new(struct store *s)
 {
     return s->backend->digester_new(s->db);

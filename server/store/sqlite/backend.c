@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "api_limits.h"
+#include "check.h"
 #include "checkpointer.h"
 #include "db.h"
 #include "db_stats.h"
@@ -20,6 +21,7 @@
 struct sqlite_backend {
     struct db *db;
     struct checkpointer *checkpointer; /* NULL if it could not start */
+    struct checker *checker;           /* the background check, once started */
     /* How many referrals one inbox or expiry op may touch in this batch,
      * so that its cost fits what the batch may write (prepare). */
     int inbox_cap, expire_cap;
@@ -50,7 +52,8 @@ static void close_sqlite(void *impl)
 {
     struct sqlite_backend *b = impl;
     checkpointer_stop(b->checkpointer);
-    db_close(b->db); /* checkpoints and truncates the WAL */
+    checker_stop(b->checker); /* its reads would hold the last checkpoint up */
+    db_close(b->db);          /* checkpoints and truncates the WAL */
     free(b);
 }
 
@@ -91,6 +94,11 @@ static void rollback_to(void *impl)
 
 static int run_put(void *impl, struct op *op)
 {
+    struct sqlite_backend *b = impl;
+    /* A store found corrupt takes nothing more: what it holds is served
+     * while it can be, and the operator restores it (operations.md). */
+    if (checker_corrupt(b->checker))
+        return db_refuse(b->db);
     return db_put(DB(impl), &op->u.put.referral, &op->u.put.route, &op->u.put.digests,
                   op->now, op->u.put.id, &op->u.put.outcome, &op->u.put.state);
 }
@@ -254,6 +262,34 @@ static bool degraded(void *impl)
     return db_space_degraded(DB(impl));
 }
 
+static void store_path(const char *data_dir, char path[4096])
+{
+    snprintf(path, 4096, "%s/refgw.db", data_dir);
+}
+
+static int check(const struct store_options *opt, struct store_check *out,
+                 char err[RG_ERR_MAX])
+{
+    char path[4096];
+    store_path(opt->data_dir, path);
+    check_prefetch(path, NULL, NULL);
+    return check_store_file(path, true, NULL, NULL, out, err);
+}
+
+static void check_start(void *impl)
+{
+    struct sqlite_backend *b = impl;
+    char path[4096];
+    store_path(db_data_dir(b->db), path);
+    if (b->checker == NULL)
+        b->checker = checker_start(path);
+}
+
+static bool corrupt(void *impl)
+{
+    return checker_corrupt(((struct sqlite_backend *)impl)->checker);
+}
+
 static struct digester *new_digester(void *impl)
 {
     return db_digester_new(DB(impl));
@@ -291,4 +327,7 @@ const struct store_backend sqlite_backend = {
     .op_cost = op_cost,
     .degraded = degraded,
     .digester_new = new_digester,
+    .check = check,
+    .check_start = check_start,
+    .corrupt = corrupt,
 };

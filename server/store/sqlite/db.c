@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
+#include "check.h"
 #include "db_internal.h"
 #include "walbuf.h"
 
@@ -16,6 +17,12 @@ int db_failed(struct db *s, int rc)
 {
     s->last_error = rc;
     s->refused = false;
+    return -1;
+}
+
+int db_refuse(struct db *s)
+{
+    s->refused = true;
     return -1;
 }
 
@@ -80,23 +87,6 @@ static int load_secret(struct db *s)
     return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
 }
 
-static int check_integrity(struct db *s, char err[RG_ERR_MAX])
-{
-    sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    bool ok =
-        rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-    sqlite3_finalize(st);
-    if (!ok) {
-        snprintf(err, RG_ERR_MAX, "the database failed its integrity check (%s)",
-                 rc == SQLITE_ROW ? "corrupt" : sqlite3_errstr(rc));
-        return -1;
-    }
-    return 0;
-}
-
 static long long page_size(struct db *s)
 {
     sqlite3_stmt *st;
@@ -144,6 +134,10 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
     snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
     /* The WAL's writes are gathered into few large calls (walbuf.h; it relies
      * on synchronous=FULL, set below). */
+    if (check_file(path, err) < 0) {
+        db_close(s);
+        return NULL;
+    }
     int rc = walbuf_register() < 0
                  ? SQLITE_ERROR
                  : sqlite3_open_v2(path, &s->db,
@@ -167,7 +161,8 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
                                   "PRAGMA cell_size_check=ON;"
                                   "PRAGMA cache_size=-8192;";
     bool migrated = false;
-    if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 ||
+    /* The structure only: the full check runs after start (check.h). */
+    if (exec(s, pragmas) < 0 || check_structure(s->db, path, err) < 0 ||
         db_migrate(s, err, &migrated) < 0 || load_secret(s) < 0 ||
         (migrated && db_checkpoint(s) < 0)) {
         if (err[0] == '\0' || s->last_error != 0)
@@ -218,24 +213,30 @@ const char *db_data_dir(const struct db *s)
     return s->data_dir;
 }
 
-int db_checkpoint_restart(struct db *s)
+/* A checkpoint that starts the WAL again must wait for readers of the old
+ * one (a backup, an integrity check) to end. The writer waits for them only
+ * this long: the next batch, or the next minute, tries again. */
+#define CHECKPOINT_BUSY_MS 10
+
+static int checkpoint(struct db *s, int mode, int busy_ms)
 {
-    int rc =
-        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(s->db, busy_ms);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, NULL, NULL);
+    sqlite3_busy_timeout(s->db, DB_BUSY_MS);
     if (rc == SQLITE_OK)
         s->wal_frames = 0; /* all copied: the next commit starts the WAL again */
-    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_failed(s, rc);
+    /* Busy: the checkpointer thread holds the lock, or a reader the WAL. */
+    return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? 0 : db_failed(s, rc);
+}
+
+int db_checkpoint_restart(struct db *s)
+{
+    return checkpoint(s, SQLITE_CHECKPOINT_RESTART, CHECKPOINT_BUSY_MS);
 }
 
 int db_checkpoint(struct db *s)
 {
-    int rc =
-        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    if (rc == SQLITE_OK)
-        s->wal_frames = 0;
-    /* Busy: the checkpointer thread holds the lock; the next minute retries.
-     * At shutdown the checkpointer has stopped before the store closes. */
-    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_failed(s, rc);
+    return checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, CHECKPOINT_BUSY_MS);
 }
 
 void db_close(struct db *s)
@@ -245,7 +246,9 @@ void db_close(struct db *s)
     for (int i = 0; i < S_COUNT_STMTS; i++)
         sqlite3_finalize(s->stmt[i]);
     if (s->db != NULL) {
-        db_checkpoint(s);
+        /* The last checkpoint erases old page images: it waits for readers.
+         * The checkpointer and the background check have stopped by now. */
+        checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, DB_BUSY_MS);
         sqlite3_close(s->db);
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));

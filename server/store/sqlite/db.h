@@ -117,6 +117,10 @@ long db_uncounted(const struct db *s);
 /* A read whose cost does not grow with the store: can it answer at all? */
 int db_ping(struct db *s);
 
+/* Fails the op at hand on purpose (the store refuses it; the store works):
+ * db_error_class() has no class for it. Returns -1. */
+int db_refuse(struct db *s);
+
 /* ---- the disk reserve (space.c; room.h says how it works) ---- */
 
 /* Before a batch, outside a transaction: measures what the store may still

@@ -127,9 +127,8 @@ struct room *db_room(struct db *s)
 
 int db_space_refuse(struct db *s)
 {
-    s->refused = true;
     s->refused_since_survey = true;
-    return -1;
+    return db_refuse(s);
 }
 
 long long db_space_release_cost(struct db *s)

@@ -1,0 +1,65 @@
+/*
+ * check.h - the SQLite store's integrity: a cheap structural check on the
+ * start path, and the full check off it.
+ *
+ * A full check (PRAGMA quick_check, or integrity_check) reads every page:
+ * about a minute per GB of store with the files out of the page cache. At
+ * start the store only checks what it reads anyway or can read in a few
+ * pages: the file's header, the schema, and the first and last entry of
+ * every table and index (the root and the edges of each b-tree). The full
+ * check runs afterwards in a thread of its own at the lowest priority
+ * (checker_start), and on demand (refgwd --check-store, check_store_file).
+ * Corruption anywhere else is found there, or by the request that reads the
+ * damaged page, which then fails with 503: it is never served silently.
+ */
+#ifndef REFGW_CHECK_H
+#define REFGW_CHECK_H
+
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "errors.h"
+#include "store.h"
+
+/* The start path's checks: of the database file at path before SQLite
+ * opens it (its header, and its size against the header's), then of the
+ * open store (its list of free pages, and the ends of every b-tree). Each
+ * 0, or -1 with err saying what is wrong; together they read some dozens of
+ * pages whatever the store's size. A file that does not exist passes. */
+int check_file(const char *path, char err[RG_ERR_MAX]);
+int check_structure(sqlite3 *db, const char *path, char err[RG_ERR_MAX]);
+
+/* The full check of the store at path, from a connection of its own
+ * (read-only; a gateway may be serving from the store meanwhile).
+ * thorough: integrity_check (indexes against tables too), else quick_check.
+ * stop, polled while it runs, may end it early (then -1, err "stopped").
+ * 0 with *out filled (sound or not), or -1 with err if it could not check. */
+int check_store_file(const char *path, bool thorough, bool (*stop)(void *arg),
+                     void *arg, struct store_check *out, char err[RG_ERR_MAX]);
+
+/* Reads the database file at path through once, in file order, when it
+ * fits in half the memory available, so that a full check's reads (in
+ * b-tree order, each a seek on a cold disk) come from memory instead: on a
+ * cold store that makes the check several times faster. stop as above. */
+void check_prefetch(const char *path, bool (*stop)(void *arg), void *arg);
+
+/*
+ * The background check: a thread at the lowest CPU and I/O priority that
+ * first reads the database file through once (so that the check's reads
+ * come from memory, when it fits in half the free memory), then runs the
+ * quick_check of check_store_file and logs its outcome. Corruption found
+ * makes checker_corrupt() true for good.
+ */
+struct checker;
+
+/* Starts it on the store at path; NULL if it cannot (then no check runs). */
+struct checker *checker_start(const char *path);
+
+/* Whether the check found the store corrupt (any thread). */
+bool checker_corrupt(const struct checker *c);
+
+/* Ends the check early if it still runs, and frees. NULL is fine. */
+void checker_stop(struct checker *c);
+
+#endif
