@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,17 @@
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Whether a WAL with frames lies beside the database: then the file may be
+ * shorter than its header says (a checkpoint writes page 1 first, and a
+ * crash may have stopped it there), and SQLite completes it from the WAL. */
+static bool has_wal(const char *path)
+{
+    char wal[4096];
+    struct stat st;
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    return stat(wal, &st) == 0 && st.st_size > 0;
 }
 
 /* The database file's 100-byte header (SQLite's file format, section 1.3),
@@ -57,8 +67,9 @@ int check_file(const char *path, char err[RG_ERR_MAX])
              h[19] < 1 || h[19] > 2 || page - h[20] < 480 || h[21] != 64 ||
              h[22] != 32 || h[23] != 32 || be32(h + 44) > 4 || be32(h + 56) > 3)
         what = "its header is damaged";
-    else if (st.st_size % page != 0 ||
-             (be32(h + 92) == be32(h + 24) && (long long)pages * page > st.st_size))
+    else if (!has_wal(path) &&
+             (st.st_size % page != 0 ||
+              (be32(h + 92) == be32(h + 24) && (long long)pages * page > st.st_size)))
         what = "the file is cut short";
     if (what == NULL)
         return 0;
@@ -142,6 +153,11 @@ int check_structure(sqlite3 *db, const char *path, char err[RG_ERR_MAX])
 
 /* ---- the full check ---- */
 
+/* The check reads the database file through first when it is at most this
+ * share of the memory the kernel says is available. */
+#define PREFETCH_MEMORY_SHARE 2
+#define PREFETCH_CHUNK (128 * 1024) /* what the unix VFS moves in one call */
+
 struct stop_arg {
     bool (*stop)(void *arg);
     void *arg;
@@ -160,25 +176,72 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int check_store_file(const char *path, bool thorough, bool (*stop)(void *arg),
-                     void *arg, struct store_check *out, char err[RG_ERR_MAX])
+static long long memory_available(void)
 {
-    memset(out, 0, sizeof(*out));
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    FILE *f = fopen("/proc/meminfo", "r");
+    long long kb = 0;
+    char line[128];
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    return kb * 1024;
+}
+
+static sqlite3 *open_for_check(const char *path, char err[RG_ERR_MAX])
+{
     sqlite3 *db = NULL;
     int rc =
         sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, RG_ERR_MAX, "cannot open %.180s: %s", path, sqlite3_errstr(rc));
         sqlite3_close(db);
-        return -1;
+        return NULL;
     }
     sqlite3_busy_timeout(db, 5000);
-    struct stop_arg s = {stop, arg};
-    sqlite3_progress_handler(db, 10000, progress, &s);
+    return db;
+}
+
+/*
+ * Reads the database file through once, in file order, when it fits in
+ * memory: the check's reads, in b-tree order, are each a seek on a cold disk,
+ * and file order is many times faster. It holds no snapshot (no WAL is kept
+ * from starting again). It reads through the connection's own file handle:
+ * opening and closing the file beside SQLite in this process would drop the
+ * locks SQLite holds on it (POSIX locks belong to the process and the file).
+ */
+static void prefetch(sqlite3 *db, bool (*stop)(void *arg), void *arg)
+{
+    sqlite3_file *f = NULL;
+    sqlite3_int64 size = 0;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+        f == NULL || f->pMethods == NULL ||
+        f->pMethods->xFileSize(f, &size) != SQLITE_OK ||
+        size >= memory_available() / PREFETCH_MEMORY_SHARE)
+        return;
+    char *buf = malloc(PREFETCH_CHUNK);
+    for (sqlite3_int64 off = 0;
+         buf != NULL && off < size && (stop == NULL || !stop(arg));
+         off += PREFETCH_CHUNK) {
+        int n = size - off < PREFETCH_CHUNK ? (int)(size - off) : PREFETCH_CHUNK;
+        if (f->pMethods->xRead(f, buf, n, off) != SQLITE_OK)
+            break;
+    }
+    free(buf);
+}
+
+/* Runs the check on db: 0 with *out filled, or -1 with err ("stopped" when
+ * stop ended it). */
+static int run_check(sqlite3 *db, const char *path, bool thorough, struct stop_arg *s,
+                     struct store_check *out, char err[RG_ERR_MAX])
+{
+    memset(out, 0, sizeof(*out));
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sqlite3_progress_handler(db, 10000, progress, s);
     sqlite3_stmt *st;
-    rc = sqlite3_prepare_v2(
+    int rc = sqlite3_prepare_v2(
         db, thorough ? "PRAGMA integrity_check" : "PRAGMA quick_check", -1, &st, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *line = (const char *)sqlite3_column_text(st, 0);
@@ -188,8 +251,7 @@ int check_store_file(const char *path, bool thorough, bool (*stop)(void *arg),
         }
         rc = SQLITE_OK;
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    sqlite3_finalize(st); /* ends the read transaction: the WAL may start again */
     out->seconds = seconds_since(&t0);
     if (rc == SQLITE_INTERRUPT) {
         snprintf(err, RG_ERR_MAX, "stopped");
@@ -209,81 +271,110 @@ int check_store_file(const char *path, bool thorough, bool (*stop)(void *arg),
     return 0;
 }
 
+int check_store_file(const char *path, bool thorough, struct store_check *out,
+                     char err[RG_ERR_MAX])
+{
+    sqlite3 *db = open_for_check(path, err);
+    if (db == NULL)
+        return -1;
+    struct stop_arg none = {NULL, NULL};
+    prefetch(db, NULL, NULL);
+    int rc = run_check(db, path, thorough, &none, out, err);
+    sqlite3_close(db);
+    return rc;
+}
+
 /* ---- the background check ---- */
 
-/* Whoever reads the database file through for the check first: at most
- * this share of the memory the kernel says is available. */
-#define PREFETCH_MEMORY_SHARE 2
-#define PREFETCH_CHUNK (1024 * 1024)
+/* A check the store's load stopped tries again after this long, twice as
+ * long each time, at most CHECK_RETRY_MAX. */
+#define CHECK_RETRY_FIRST 10
+#define CHECK_RETRY_MAX 600
 
 struct checker {
     char *path;
     pthread_t thread;
+    pthread_mutex_t lock;
+    sqlite3 *db;   /* the check's connection while open; guarded by lock */
     bool stopping; /* atomic */
+    bool yield;    /* atomic: give way now (checker_yield) */
     bool corrupt;  /* atomic */
 };
 
-static bool stopping(void *arg)
+static bool flag(bool *f)
 {
-    struct checker *c = arg;
-    return __atomic_load_n(&c->stopping, __ATOMIC_RELAXED);
+    return __atomic_load_n(f, __ATOMIC_RELAXED);
 }
 
-/* The lowest priority the thread can have: nice 19, the idle scheduling
- * class, and the idle I/O class. Each may be refused (a system call filter,
- * a kernel without it): the check then runs at what it got. */
+static bool stopping(void *arg)
+{
+    return flag(&((struct checker *)arg)->stopping);
+}
+
+static bool stop_check(void *arg)
+{
+    struct checker *c = arg;
+    return flag(&c->stopping) || flag(&c->yield);
+}
+
+/* Sleeps about seconds, or less if the gateway stops. */
+static void pause_for(struct checker *c, int seconds)
+{
+    for (int i = 0; i < seconds * 10 && !stopping(c); i++) {
+        struct timespec t = {0, 100000000L};
+        nanosleep(&t, NULL);
+    }
+}
+
+/* Interrupts the check's statement, if one runs (lock held). */
+static void interrupt(struct checker *c)
+{
+    if (c->db != NULL)
+        sqlite3_interrupt(c->db);
+}
+
+/* The lowest priority the thread can have without starving: nice 19, and
+ * the lowest of the best-effort I/O priorities. Not the idle classes: a
+ * thread that never runs while the gateway is busy would hold its snapshot
+ * (and the WAL) while it waits. Either may be refused (a system call
+ * filter): the check then runs at what it got. */
 static void lowest_priority(void)
 {
     thread_role("check", PRIORITY_CHECK);
-    struct sched_param none = {0};
-    pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
 #ifdef SYS_ioprio_set
-    /* IOPRIO_WHO_PROCESS (a thread, by its id), IOPRIO_CLASS_IDLE. */
-    syscall(SYS_ioprio_set, 1, (int)syscall(SYS_gettid), 3 << 13);
+    /* IOPRIO_WHO_PROCESS (a thread, by its id), IOPRIO_CLASS_BE, level 7. */
+    syscall(SYS_ioprio_set, 1, (int)syscall(SYS_gettid), 2 << 13 | 7);
 #endif
 }
 
-static long long memory_available(void)
+/* One try: 1 if the store gave way first, else 0 (done, and logged). */
+static int try_check(struct checker *c, bool first)
 {
-    FILE *f = fopen("/proc/meminfo", "r");
-    long long kb = 0;
-    char line[128];
-    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-        if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
-            break;
-    if (f != NULL)
-        fclose(f);
-    return kb * 1024;
-}
-
-void check_prefetch(const char *path, bool (*stop)(void *arg), void *arg)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return;
-    if (fstat(fd, &st) == 0 &&
-        st.st_size < memory_available() / PREFETCH_MEMORY_SHARE) {
-        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        char *buf = malloc(PREFETCH_CHUNK);
-        while (buf != NULL && (stop == NULL || !stop(arg)) &&
-               read(fd, buf, PREFETCH_CHUNK) > 0)
-            continue;
-        free(buf);
-    }
-    close(fd);
-}
-
-static void *checker_main(void *arg)
-{
-    struct checker *c = arg;
-    lowest_priority();
-    check_prefetch(c->path, stopping, c);
-    struct store_check r;
     char err[RG_ERR_MAX];
-    if (stopping(c))
-        return NULL;
-    if (check_store_file(c->path, false, stopping, c, &r, err) < 0) {
+    struct store_check r;
+    sqlite3 *db = open_for_check(c->path, err);
+    if (db == NULL) {
+        log_line("store: background check: %s", err);
+        return 0;
+    }
+    pthread_mutex_lock(&c->lock);
+    c->db = db;
+    pthread_mutex_unlock(&c->lock);
+    if (first)
+        prefetch(db, stopping, c);
+    __atomic_store_n(&c->yield, false, __ATOMIC_RELAXED);
+    struct stop_arg s = {stop_check, c};
+    int rc = run_check(db, c->path, false, &s, &r, err);
+    pthread_mutex_lock(&c->lock);
+    c->db = NULL;
+    pthread_mutex_unlock(&c->lock);
+    sqlite3_close(db);
+    if (rc < 0 && !stopping(c) && flag(&c->yield)) {
+        log_line("store: background check: postponed after %.1f s, the store is busy",
+                 r.seconds);
+        return 1;
+    }
+    if (rc < 0) {
         if (!stopping(c))
             log_line("store: background check: %s", err);
     } else if (r.sound) {
@@ -294,6 +385,16 @@ static void *checker_main(void *arg)
                  "sends are refused: restore the store from its last backup",
                  r.problems, r.seconds);
     }
+    return 0;
+}
+
+static void *checker_main(void *arg)
+{
+    struct checker *c = arg;
+    lowest_priority();
+    for (int wait = CHECK_RETRY_FIRST; try_check(c, wait == CHECK_RETRY_FIRST) == 1;
+         wait = wait * 2 > CHECK_RETRY_MAX ? CHECK_RETRY_MAX : wait * 2)
+        pause_for(c, wait);
     return NULL;
 }
 
@@ -304,12 +405,24 @@ struct checker *checker_start(const char *path)
         free(c);
         return NULL;
     }
+    pthread_mutex_init(&c->lock, NULL);
     if (pthread_create(&c->thread, NULL, checker_main, c) != 0) {
+        pthread_mutex_destroy(&c->lock);
         free(c->path);
         free(c);
         return NULL;
     }
     return c;
+}
+
+void checker_yield(struct checker *c)
+{
+    if (c == NULL)
+        return;
+    __atomic_store_n(&c->yield, true, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&c->lock);
+    interrupt(c);
+    pthread_mutex_unlock(&c->lock);
 }
 
 bool checker_corrupt(const struct checker *c)
@@ -322,7 +435,11 @@ void checker_stop(struct checker *c)
     if (c == NULL)
         return;
     __atomic_store_n(&c->stopping, true, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&c->lock);
+    interrupt(c);
+    pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
+    pthread_mutex_destroy(&c->lock);
     free(c->path);
     free(c);
 }

@@ -31,30 +31,34 @@ int check_file(const char *path, char err[RG_ERR_MAX]);
 int check_structure(sqlite3 *db, const char *path, char err[RG_ERR_MAX]);
 
 /* The full check of the store at path, from a connection of its own
- * (read-only; a gateway may be serving from the store meanwhile).
- * thorough: integrity_check (indexes against tables too), else quick_check.
- * stop, polled while it runs, may end it early (then -1, err "stopped").
- * 0 with *out filled (sound or not), or -1 with err if it could not check. */
-int check_store_file(const char *path, bool thorough, bool (*stop)(void *arg),
-                     void *arg, struct store_check *out, char err[RG_ERR_MAX]);
-
-/* Reads the database file at path through once, in file order, when it
- * fits in half the memory available, so that a full check's reads (in
- * b-tree order, each a seek on a cold disk) come from memory instead: on a
- * cold store that makes the check several times faster. stop as above. */
-void check_prefetch(const char *path, bool (*stop)(void *arg), void *arg);
+ * (read-only; a gateway may be serving from the store meanwhile), after
+ * reading the file through once when it fits in half the available memory
+ * (in file order a cold disk reads it many times faster than the check's
+ * b-tree order). thorough: integrity_check (indexes against tables too),
+ * else quick_check. 0 with *out filled (sound or not), or -1 with err if it
+ * could not check. */
+int check_store_file(const char *path, bool thorough, struct store_check *out,
+                     char err[RG_ERR_MAX]);
 
 /*
- * The background check: a thread at the lowest CPU and I/O priority that
- * first reads the database file through once (so that the check's reads
- * come from memory, when it fits in half the free memory), then runs the
- * quick_check of check_store_file and logs its outcome. Corruption found
- * makes checker_corrupt() true for good.
+ * The background check: a thread at nice 19 and the lowest best-effort I/O
+ * priority that reads the file through, runs the quick_check of
+ * check_store_file and logs its outcome. Corruption found makes
+ * checker_corrupt() true for good.
+ *
+ * While the check reads, its snapshot keeps the WAL from starting again:
+ * under a stream of sends the WAL grows, and with it the time a restart
+ * after a crash spends recovering it. So the writer makes it give way
+ * (checker_yield) once the WAL passes its bound; it tries again later, from
+ * the start, waiting longer each time.
  */
 struct checker;
 
 /* Starts it on the store at path; NULL if it cannot (then no check runs). */
 struct checker *checker_start(const char *path);
+
+/* Ends the check's read now (any thread); it tries again later. NULL is fine. */
+void checker_yield(struct checker *c);
 
 /* Whether the check found the store corrupt (any thread). */
 bool checker_corrupt(const struct checker *c);

@@ -102,7 +102,7 @@ static long long page_size(struct db *s)
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct db *s = arg;
-    s->wal_frames = frames;
+    __atomic_store_n(&s->wal_frames, frames, __ATOMIC_RELAXED);
     return SQLITE_OK;
 }
 
@@ -205,7 +205,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
 
 int db_wal_frames(const struct db *s)
 {
-    return s->wal_frames;
+    return __atomic_load_n(&s->wal_frames, __ATOMIC_RELAXED);
 }
 
 const char *db_data_dir(const struct db *s)
@@ -224,7 +224,8 @@ static int checkpoint(struct db *s, int mode, int busy_ms)
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, NULL, NULL);
     sqlite3_busy_timeout(s->db, DB_BUSY_MS);
     if (rc == SQLITE_OK)
-        s->wal_frames = 0; /* all copied: the next commit starts the WAL again */
+        /* All copied: the next commit starts the WAL again. */
+        __atomic_store_n(&s->wal_frames, 0, __ATOMIC_RELAXED);
     /* Busy: the checkpointer thread holds the lock, or a reader the WAL. */
     return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? 0 : db_failed(s, rc);
 }

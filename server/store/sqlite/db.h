@@ -65,7 +65,7 @@ int db_checkpoint(struct db *s);
 int db_checkpoint_restart(struct db *s);
 
 /* Frames in the WAL after the last commit (the writer does not checkpoint by
- * itself: see checkpointer.h). */
+ * itself: see checkpointer.h). Any thread may ask. */
 int db_wal_frames(const struct db *s);
 const char *db_data_dir(const struct db *s);
 

@@ -69,7 +69,7 @@ static void truncate_wal(struct db *s)
         int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
                                            NULL, NULL);
         if (rc == SQLITE_OK) {
-            s->wal_frames = 0;
+            __atomic_store_n(&s->wal_frames, 0, __ATOMIC_RELAXED);
             break;
         }
         if ((rc & 0xff) != SQLITE_BUSY)
