@@ -326,11 +326,14 @@ static void pause_for(struct checker *c, int seconds)
     }
 }
 
-/* Interrupts the check's statement, if one runs (lock held). */
-static void interrupt(struct checker *c)
+/* Sets f, and interrupts the check's statement if one runs: it sees f. */
+static void interrupt(struct checker *c, bool *f)
 {
+    __atomic_store_n(f, true, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&c->lock);
     if (c->db != NULL)
         sqlite3_interrupt(c->db);
+    pthread_mutex_unlock(&c->lock);
 }
 
 /* The lowest priority the thread can have without starving: nice 19, and
@@ -417,12 +420,8 @@ struct checker *checker_start(const char *path)
 
 void checker_yield(struct checker *c)
 {
-    if (c == NULL)
-        return;
-    __atomic_store_n(&c->yield, true, __ATOMIC_RELAXED);
-    pthread_mutex_lock(&c->lock);
-    interrupt(c);
-    pthread_mutex_unlock(&c->lock);
+    if (c != NULL)
+        interrupt(c, &c->yield);
 }
 
 bool checker_corrupt(const struct checker *c)
@@ -434,10 +433,7 @@ void checker_stop(struct checker *c)
 {
     if (c == NULL)
         return;
-    __atomic_store_n(&c->stopping, true, __ATOMIC_RELAXED);
-    pthread_mutex_lock(&c->lock);
-    interrupt(c);
-    pthread_mutex_unlock(&c->lock);
+    interrupt(c, &c->stopping);
     pthread_join(c->thread, NULL);
     pthread_mutex_destroy(&c->lock);
     free(c->path);
