@@ -55,6 +55,7 @@ static void close_sqlite(void *impl)
     checkpointer_stop(b->checkpointer);
     checker_stop(b->checker); /* its reads would hold the last checkpoint up */
     db_close(b->db);          /* checkpoints and truncates the WAL */
+    checker_free(b->checker);
     free(b);
 }
 
@@ -214,6 +215,7 @@ static int after_commit(void *impl, bool checkpoint)
     /* The background check's snapshot keeps the WAL from starting again: it
      * gives way once the WAL holds two of the checkpointer's steps, so that
      * a restart after a crash recovers no more than the WAL usually holds. */
+    checker_busy(b->checker);
     if (frames > CHECK_YIELD_FRAMES)
         checker_yield(b->checker);
     checkpointer_nudge(b->checkpointer, frames);

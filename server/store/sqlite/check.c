@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -156,7 +157,7 @@ int check_structure(sqlite3 *db, const char *path, char err[RG_ERR_MAX])
 /* The check reads the database file through first when it is at most this
  * share of the memory the kernel says is available. */
 #define PREFETCH_MEMORY_SHARE 2
-#define PREFETCH_CHUNK (128 * 1024) /* what the unix VFS moves in one call */
+#define PREFETCH_CHUNK (1024 * 1024)
 
 struct stop_arg {
     bool (*stop)(void *arg);
@@ -204,31 +205,37 @@ static sqlite3 *open_for_check(const char *path, char err[RG_ERR_MAX])
 }
 
 /*
- * Reads the database file through once, in file order, when it fits in
- * memory: the check's reads, in b-tree order, are each a seek on a cold disk,
- * and file order is many times faster. It holds no snapshot (no WAL is kept
- * from starting again). It reads through the connection's own file handle:
- * opening and closing the file beside SQLite in this process would drop the
- * locks SQLite holds on it (POSIX locks belong to the process and the file).
+ * Reads the database file (open as fd) through once, in file order, when it
+ * fits in memory: the check's reads, in b-tree order, are each a seek on a
+ * cold disk, and file order is many times faster. What the page cache
+ * holds already (mincore) is skipped, so a warm store costs next to
+ * nothing. It holds no snapshot: the WAL may start again meanwhile.
  */
-static void prefetch(sqlite3 *db, bool (*stop)(void *arg), void *arg)
+static void prefetch(int fd, bool (*stop)(void *arg), void *arg)
 {
-    sqlite3_file *f = NULL;
-    sqlite3_int64 size = 0;
-    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
-        f == NULL || f->pMethods == NULL ||
-        f->pMethods->xFileSize(f, &size) != SQLITE_OK ||
-        size >= memory_available() / PREFETCH_MEMORY_SHARE)
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size == 0 ||
+        st.st_size >= memory_available() / PREFETCH_MEMORY_SHARE)
         return;
+    size_t size = (size_t)st.st_size;
+    unsigned char *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
     char *buf = malloc(PREFETCH_CHUNK);
-    for (sqlite3_int64 off = 0;
-         buf != NULL && off < size && (stop == NULL || !stop(arg));
+    unsigned char resident[PREFETCH_CHUNK / 4096];
+    long page = sysconf(_SC_PAGESIZE);
+    for (size_t off = 0; map != MAP_FAILED && buf != NULL && off < size && page > 0 &&
+                         page <= 4096 && (stop == NULL || !stop(arg));
          off += PREFETCH_CHUNK) {
-        int n = size - off < PREFETCH_CHUNK ? (int)(size - off) : PREFETCH_CHUNK;
-        if (f->pMethods->xRead(f, buf, n, off) != SQLITE_OK)
+        size_t n = size - off < PREFETCH_CHUNK ? size - off : PREFETCH_CHUNK;
+        size_t pages = (n + (size_t)page - 1) / (size_t)page, in = 0;
+        if (mincore(map + off, n, resident) == 0)
+            for (size_t i = 0; i < pages; i++)
+                in += resident[i] & 1;
+        if (in < pages && pread(fd, buf, n, (off_t)off) < 0)
             break;
     }
     free(buf);
+    if (map != MAP_FAILED)
+        munmap(map, size);
 }
 
 /* Runs the check on db: 0 with *out filled, or -1 with err ("stopped" when
@@ -274,11 +281,16 @@ static int run_check(sqlite3 *db, const char *path, bool thorough, struct stop_a
 int check_store_file(const char *path, bool thorough, struct store_check *out,
                      char err[RG_ERR_MAX])
 {
+    /* Closed before SQLite opens the file in this process: closing a
+     * descriptor of a file drops every POSIX lock the process holds on it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    prefetch(fd, NULL, NULL);
+    if (fd >= 0)
+        close(fd);
     sqlite3 *db = open_for_check(path, err);
     if (db == NULL)
         return -1;
     struct stop_arg none = {NULL, NULL};
-    prefetch(db, NULL, NULL);
     int rc = run_check(db, path, thorough, &none, out, err);
     sqlite3_close(db);
     return rc;
@@ -290,16 +302,33 @@ int check_store_file(const char *path, bool thorough, struct store_check *out,
  * long each time, at most CHECK_RETRY_MAX. */
 #define CHECK_RETRY_FIRST 10
 #define CHECK_RETRY_MAX 600
+/* While the store commits, the check works CHECK_WORK_NS, then pauses
+ * CHECK_PAUSE_NS: at most a fifth of a processor, and the gateway's threads
+ * keep their caches. The store counts as busy for CHECK_BUSY_NS after a
+ * commit. */
+#define CHECK_WORK_NS 2000000LL
+#define CHECK_PAUSE_NS 8000000LL
+#define CHECK_BUSY_NS 100000000LL
 
 struct checker {
     char *path;
+    int fd; /* for the read-through; closed only after the store is */
     pthread_t thread;
     pthread_mutex_t lock;
-    sqlite3 *db;   /* the check's connection while open; guarded by lock */
-    bool stopping; /* atomic */
-    bool yield;    /* atomic: give way now (checker_yield) */
-    bool corrupt;  /* atomic */
+    sqlite3 *db;      /* the check's connection while open; guarded by lock */
+    bool stopping;    /* atomic */
+    bool yield;       /* atomic: give way now (checker_yield) */
+    bool corrupt;     /* atomic */
+    long long commit; /* atomic: the writer's last commit (checker_busy) */
+    long long worked; /* the check's own: when its current work slice began */
 };
+
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 static bool flag(bool *f)
 {
@@ -311,9 +340,31 @@ static bool stopping(void *arg)
     return flag(&((struct checker *)arg)->stopping);
 }
 
+/* Paces the thread while the store is busy (see CHECK_WORK_NS). */
+static void pace(struct checker *c)
+{
+    long long now = now_ns();
+    if (now - __atomic_load_n(&c->commit, __ATOMIC_RELAXED) > CHECK_BUSY_NS) {
+        c->worked = now;
+        return;
+    }
+    if (now - c->worked < CHECK_WORK_NS)
+        return;
+    struct timespec t = {0, CHECK_PAUSE_NS};
+    nanosleep(&t, NULL);
+    c->worked = now_ns();
+}
+
+static bool stop_prefetch(void *arg)
+{
+    pace(arg);
+    return stopping(arg);
+}
+
 static bool stop_check(void *arg)
 {
     struct checker *c = arg;
+    pace(c);
     return flag(&c->stopping) || flag(&c->yield);
 }
 
@@ -351,7 +402,7 @@ static void lowest_priority(void)
 }
 
 /* One try: 1 if the store gave way first, else 0 (done, and logged). */
-static int try_check(struct checker *c, bool first)
+static int try_check(struct checker *c)
 {
     char err[RG_ERR_MAX];
     struct store_check r;
@@ -363,8 +414,6 @@ static int try_check(struct checker *c, bool first)
     pthread_mutex_lock(&c->lock);
     c->db = db;
     pthread_mutex_unlock(&c->lock);
-    if (first)
-        prefetch(db, stopping, c);
     __atomic_store_n(&c->yield, false, __ATOMIC_RELAXED);
     struct stop_arg s = {stop_check, c};
     int rc = run_check(db, c->path, false, &s, &r, err);
@@ -395,7 +444,9 @@ static void *checker_main(void *arg)
 {
     struct checker *c = arg;
     lowest_priority();
-    for (int wait = CHECK_RETRY_FIRST; try_check(c, wait == CHECK_RETRY_FIRST) == 1;
+    c->worked = now_ns();
+    prefetch(c->fd, stop_prefetch, c);
+    for (int wait = CHECK_RETRY_FIRST; !stopping(c) && try_check(c) == 1;
          wait = wait * 2 > CHECK_RETRY_MAX ? CHECK_RETRY_MAX : wait * 2)
         pause_for(c, wait);
     return NULL;
@@ -408,12 +459,12 @@ struct checker *checker_start(const char *path)
         free(c);
         return NULL;
     }
+    /* Opening beside SQLite is harmless; closing is not (checker_free). */
+    c->fd = open(path, O_RDONLY | O_CLOEXEC);
     pthread_mutex_init(&c->lock, NULL);
     if (pthread_create(&c->thread, NULL, checker_main, c) != 0) {
-        pthread_mutex_destroy(&c->lock);
-        free(c->path);
-        free(c);
-        return NULL;
+        c->stopping = true; /* nothing runs: checker_free cleans up */
+        return c;
     }
     return c;
 }
@@ -424,6 +475,12 @@ void checker_yield(struct checker *c)
         interrupt(c, &c->yield);
 }
 
+void checker_busy(struct checker *c)
+{
+    if (c != NULL)
+        __atomic_store_n(&c->commit, now_ns(), __ATOMIC_RELAXED);
+}
+
 bool checker_corrupt(const struct checker *c)
 {
     return c != NULL && __atomic_load_n(&c->corrupt, __ATOMIC_RELAXED);
@@ -431,10 +488,19 @@ bool checker_corrupt(const struct checker *c)
 
 void checker_stop(struct checker *c)
 {
-    if (c == NULL)
+    if (c == NULL || flag(&c->stopping))
         return;
     interrupt(c, &c->stopping);
     pthread_join(c->thread, NULL);
+}
+
+void checker_free(struct checker *c)
+{
+    if (c == NULL)
+        return;
+    checker_stop(c);
+    if (c->fd >= 0)
+        close(c->fd);
     pthread_mutex_destroy(&c->lock);
     free(c->path);
     free(c);

@@ -44,7 +44,8 @@ int check_store_file(const char *path, bool thorough, struct store_check *out,
  * The background check: a thread at nice 19 and the lowest best-effort I/O
  * priority that reads the file through, runs the quick_check of
  * check_store_file and logs its outcome. Corruption found makes
- * checker_corrupt() true for good.
+ * checker_corrupt() true for good. While the writer commits (checker_busy)
+ * it works at most a fifth of the time, so that sends keep their processor.
  *
  * While the check reads, its snapshot keeps the WAL from starting again:
  * under a stream of sends the WAL grows, and with it the time a restart
@@ -60,10 +61,16 @@ struct checker *checker_start(const char *path);
 /* Ends the check's read now (any thread); it tries again later. NULL is fine. */
 void checker_yield(struct checker *c);
 
+/* The writer committed (any thread). NULL is fine. */
+void checker_busy(struct checker *c);
+
 /* Whether the check found the store corrupt (any thread). */
 bool checker_corrupt(const struct checker *c);
 
-/* Ends the check early if it still runs, and frees. NULL is fine. */
+/* Ends the check early if it still runs. checker_free frees, and must wait
+ * until the store is closed: it closes a descriptor of the database file,
+ * which would drop the locks SQLite holds on it. NULL is fine for both. */
 void checker_stop(struct checker *c);
+void checker_free(struct checker *c);
 
 #endif
