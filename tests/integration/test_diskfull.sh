@@ -37,16 +37,25 @@ done
 req school-a GET /v1/health
 expect_status 200 "health on a full disk"
 expect_eq "$(jqb .status)" degraded "health status on a full disk"
-for round in 1 2; do
+# The inbox may hand out fewer than asked while the disk is short (each
+# delivery must fit what is left); the oldest come first, and again until
+# acknowledged. Read and acknowledge the first three that way.
+acked=()
+for round in 1 2 3 4 5 6; do
+    [ ${#acked[@]} -lt 3 ] || break
     req ecmj GET /v1/inbox
     expect_status 200 "inbox on a full disk (round $round)"
-    expect_eq "$(jqb '[.referrals[].id] | join(",")')" "$(IFS=,; echo "${accepted[*]}")" \
-        "only the accepted referrals, nothing half-stored (round $round)"
-done
-for id in "${accepted[@]:0:3}"; do
+    got=$(jqb '[.referrals[].id] | join(",")')
+    pending=$(IFS=,; echo "${accepted[*]:${#acked[@]}}")
+    [ -n "$got" ] && [[ "$pending" == "$got"* ]] && pass ||
+        fail "inbox on a full disk: '$got', not the oldest of the pending '$pending'"
+    id=$(jqb '.referrals[0].id')
     req ecmj POST "/v1/inbox/$id/ack"
     expect_status 200 "ack on a full disk"
+    acked+=("$id")
 done
+expect_eq "$(IFS=,; echo "${acked[*]}")" "$(IFS=,; echo "${accepted[*]:0:3}")" \
+    "the referrals acknowledged on a full disk, oldest first"
 req school-a GET "/v1/referrals/${accepted[0]}"
 expect_eq "$(jqb .status)" acknowledged "status of an acknowledged referral on a full disk"
 [ ! -s "$T/var/refgw.reserve" ] && pass || fail "the reserve file was not released"

@@ -256,6 +256,10 @@ static long long prepare(void *impl, const struct op *next)
     /* The next op needs room at least for one of what it handles. */
     b->inbox_cap = b->expire_cap = 1;
     long long need = next != NULL ? op_cost(b, next) : 0;
+    /* Sends refused for room: the WAL must be truncated to give space
+     * back, which the background check's snapshot would prevent (check.h). */
+    if (db_space_degraded(b->db))
+        checker_yield(b->checker);
     long long budget =
         db_space_prepare(b->db, need, next != NULL && next->kind != OP_PUT);
     long long inbox = budget / room_bytes(room_cost_delivery(r));

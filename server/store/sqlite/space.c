@@ -15,18 +15,18 @@
 #include "log.h"
 
 /* A TRUNCATE checkpoint finds the checkpointer's pass under way now and
- * then (it is short while the WAL is): try again this often, this long. */
-#define TRUNCATE_TRIES 50
+ * then (it is short while the WAL is): try again this often, this long.
+ * Each try waits TRUNCATE_BUSY_MS for readers (an online backup; the
+ * background check gives way when the disk is short): at most about 120 ms
+ * before the batch goes on without. */
+#define TRUNCATE_TRIES 10
 #define TRUNCATE_PAUSE_NS 2000000L
+#define TRUNCATE_BUSY_MS 10
 /* Counting the waiting sends writes their counters; until it does, the
  * reserve must hold what it will write, an upper bound far above what it
  * does write. With less than this many reserves left, every batch counts
  * its own sends, so that no such debt stays. */
 #define SHORT_RESERVES 64
-
-/* How long the truncation waits for a reader (an online backup, the
- * background check) before giving up until the next batch. */
-#define TRUNCATE_BUSY_MS 100
 
 static long long file_bytes(const struct db *s, const char *suffix)
 {
