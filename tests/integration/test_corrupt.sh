@@ -25,7 +25,7 @@ check_store
 expect_eq "$RC" 0 "--check-store of a sound store beside a running gateway: $OUT"
 [[ $OUT == *"store OK"* ]] && pass || fail "--check-store said: $OUT"
 rg_stop
-grep -q '^refgwd: store: background check: sound' "$T/refgwd.err" && pass ||
+grep -Eq '^[0-9T:Z-]+ refgwd: store: background check: sound' "$T/refgwd.err" && pass ||
     fail "no 'sound' line from the background check: $(cat "$T/refgwd.err")"
 cp "$DB" "$T/sound.db"
 
@@ -37,10 +37,10 @@ page=$(sqlite3 -readonly "$DB" "SELECT pageno FROM dbstat WHERE name = 'content'
 head -c 4096 /dev/urandom | dd of="$DB" bs=4096 seek=$((page - 1)) conv=notrunc 2>/dev/null
 rg_start
 for _ in $(seq 1 100); do
-    grep -q '^refgwd: store: background check:' "$T/refgwd.err" && break
+    grep -Eq '^[0-9T:Z-]+ refgwd: store: background check:' "$T/refgwd.err" && break
     sleep 0.1
 done
-grep -q '^refgwd: store: background check: database corrupt (' "$T/refgwd.err" && pass ||
+grep -Eq '^[0-9T:Z-]+ refgwd: store: background check: database corrupt [(]' "$T/refgwd.err" && pass ||
     fail "the background check did not say the store is corrupt: $(cat "$T/refgwd.err")"
 req school-a GET /v1/health
 expect_status 503 "health of a corrupt store"

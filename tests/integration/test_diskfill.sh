@@ -53,9 +53,9 @@ for SIZE in 4 16; do
     round resume-2 resume
     round drain-2 drain
 
-    grep -q '^refgwd: store: disk nearly full: sends are refused' "$T/refgwd.err" && pass ||
+    grep -Eq '^[0-9T:Z-]+ refgwd: store: disk nearly full: sends are refused' "$T/refgwd.err" && pass ||
         fail "$SIZE MiB: no 'disk nearly full' line in the log"
-    grep -q '^refgwd: store: room again: sends are accepted$' "$T/refgwd.err" && pass ||
+    grep -Eq '^[0-9T:Z-]+ refgwd: store: room again: sends are accepted$' "$T/refgwd.err" && pass ||
         fail "$SIZE MiB: no 'room again' line in the log"
     rg_stop
 

@@ -59,9 +59,9 @@ expect_eq "$(IFS=,; echo "${acked[*]}")" "$(IFS=,; echo "${accepted[*]:0:3}")" \
 req school-a GET "/v1/referrals/${accepted[0]}"
 expect_eq "$(jqb .status)" acknowledged "status of an acknowledged referral on a full disk"
 [ ! -s "$T/var/refgw.reserve" ] && pass || fail "the reserve file was not released"
-grep -q '^refgwd: store: disk full: the reserve file is released' "$T/refgwd.err" && pass ||
+grep -Eq '^[0-9T:Z-]+ refgwd: store: disk full: the reserve file is released' "$T/refgwd.err" && pass ||
     fail "no line in the log about the released reserve"
-grep -q '^refgwd: store: disk nearly full: sends are refused' "$T/refgwd.err" && pass ||
+grep -Eq '^[0-9T:Z-]+ refgwd: store: disk nearly full: sends are refused' "$T/refgwd.err" && pass ||
     fail "no line in the log about refused sends"
 
 # Space returns: the gateway recovers by itself.
@@ -80,7 +80,7 @@ req ecmj GET /v1/inbox
 expect_eq "$(jqb '[.referrals[].id] | join(",")')" "$(IFS=,; echo "${accepted[*]:3}"),$after" \
     "inbox after recovery"
 [ -s "$T/var/refgw.reserve" ] && pass || fail "the reserve file was not made again"
-grep -q '^refgwd: store: room again: sends are accepted$' "$T/refgwd.err" && pass ||
+grep -Eq '^[0-9T:Z-]+ refgwd: store: room again: sends are accepted$' "$T/refgwd.err" && pass ||
     fail "no 'room again' line in the log"
 rg_stop
 finish
