@@ -179,6 +179,16 @@ wait_file() {
     return 1
 }
 
+# wait_log PATTERN SECONDS: until refgwd's log has a line matching PATTERN.
+wait_log() {
+    local i
+    for i in $(seq 1 $(($2 * 10))); do
+        grep -q "$1" "$T/refgwd.err" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 finish() {
     echo "$CHECKS passed, $FAILS failed"
     [ "$FAILS" -eq 0 ]
