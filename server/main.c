@@ -321,14 +321,18 @@ static int start(struct daemon *d, const char *path)
         config_unref(config);
         return -1;
     }
-    /* As the user the store belongs to, before the store is opened. */
-    if (config->data_dir != NULL &&
+    /* As the user the store belongs to, before the store is opened. Nodes
+     * sharing PostgreSQL keep nothing in data_dir: no lock to hold. */
+    if (config->store_backend == STORE_SQLITE && config->data_dir != NULL &&
         (d->lock_fd = datadir_lock(config->data_dir, err)) < 0) {
         log_line("%s", err);
         config_unref(config);
         return -1;
     }
-    struct store_options options = {.data_dir = config->data_dir};
+    struct store_options options = {
+        .backend = config->store_backend == STORE_POSTGRESQL ? "postgresql" : "sqlite",
+        .data_dir = config->data_dir,
+        .conninfo = config->store_conninfo};
     struct store_hooks store_hooks = gateway_store_hooks(d->gateway);
     d->store = store_open(&options, &store_hooks, err);
     if (d->store == NULL) {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "backend.h"
@@ -18,6 +19,19 @@
 #define COUNT_AFTER_SENDS 4096
 #define COUNT_AFTER_NS 1000000000LL
 
+/* Arrivals waiting for the writer to hand them up, at most (each organisation
+ * once): beyond, a parked long-poll still ends at its deadline. */
+#define ARRIVALS_MAX 4096
+
+/* The backends, by the name store_options gives. */
+static const struct store_backend *const backends[] = {&sqlite_backend, &pg_backend};
+
+/* A referral committed by another gateway for org, to hand up (store.h). */
+struct arrival {
+    struct arrival *next;
+    char org[RG_ORG_ID_MAX + 1];
+};
+
 struct store {
     const struct store_backend *backend;
     void *db;
@@ -28,6 +42,8 @@ struct store {
     struct op *queue, **queue_tail; /* guarded by lock */
     const char *error;              /* guarded by lock */
     bool stopping;                  /* guarded by lock */
+    struct arrival *arrivals;       /* guarded by lock */
+    int arrival_count;              /* guarded by lock */
     bool healthy;                   /* the last batch committed; atomic */
     long long counted_at;           /* CLOCK_MONOTONIC ns; the thread's own */
     unsigned long long commits;     /* atomic */
@@ -75,6 +91,33 @@ static void fail_batch(struct store *s, struct op *batch, const char **error)
     __atomic_store_n(&s->healthy, false, __ATOMIC_RELAXED);
 }
 
+/* The batch's puts in one savepoint through the backend's run_puts: all
+ * stored, or all failed. Returns whether it ran them (else each put runs as
+ * any op). */
+static bool run_puts(struct store *s, struct op *batch, const char **error)
+{
+    const struct store_backend *b = s->backend;
+    struct op *puts[MAX_BATCH];
+    size_t n = 0;
+    if (b->run_puts == NULL)
+        return false;
+    for (struct op *op = batch; op != NULL && n < MAX_BATCH; op = op->next)
+        if (op->kind == OP_PUT)
+            puts[n++] = op;
+    if (n == 0)
+        return true;
+    if (b->savepoint(s->db) < 0 || b->run_puts(s->db, puts, n) < 0 ||
+        b->release(s->db) < 0) {
+        for (size_t i = 0; i < n; i++)
+            puts[i]->failed = true;
+        b->rollback_to(s->db);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (puts[i]->failed)
+            *error = b->error_class(s->db);
+    return true;
+}
+
 /* Runs one batch in one transaction; marks ops failed as the backend dictates. */
 static void run_batch(struct store *s, struct op *batch, const char **error)
 {
@@ -84,9 +127,11 @@ static void run_batch(struct store *s, struct op *batch, const char **error)
         fail_batch(s, batch, error);
         return;
     }
+    bool puts_done = run_puts(s, batch, error);
     for (struct op *op = batch; op != NULL; op = op->next) {
         checkpoint |= op->kind == OP_CHECKPOINT;
-        run_op(s, op, error);
+        if (!(puts_done && op->kind == OP_PUT))
+            run_op(s, op, error);
     }
     count_sends_if_due(s, error);
     long long started = monotonic_ns();
@@ -127,35 +172,97 @@ static void hand_back(struct store *s, struct op *batch)
     }
 }
 
+/* Called by the backend from any thread (backend.h: watch). */
+static void on_arrival(void *arg, const char *org)
+{
+    struct store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    bool known = false;
+    for (struct arrival *a = s->arrivals; a != NULL && !known; a = a->next)
+        known = strcmp(a->org, org) == 0;
+    struct arrival *a = NULL;
+    if (!known && s->arrival_count < ARRIVALS_MAX && (a = malloc(sizeof(*a))) != NULL) {
+        snprintf(a->org, sizeof(a->org), "%s", org);
+        a->next = s->arrivals;
+        s->arrivals = a;
+        s->arrival_count++;
+        pthread_cond_signal(&s->wake_thread);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Hands up (when deliver) and frees a list of arrivals taken from the store. */
+static void hand_up(struct store *s, struct arrival *a, bool deliver)
+{
+    while (a != NULL) {
+        struct arrival *next = a->next;
+        if (deliver && s->hooks.arrived != NULL)
+            s->hooks.arrived(s->hooks.ctx, a->org);
+        free(a);
+        a = next;
+    }
+}
+
+/* Takes up to MAX_BATCH ops off the queue (lock held): everything that
+ * arrived while the last batch committed. NULL when none wait. */
+static struct op *take_batch(struct store *s)
+{
+    struct op *batch = s->queue, *last = batch;
+    if (batch == NULL)
+        return NULL;
+    for (int n = 1; n < MAX_BATCH && last->next != NULL; n++)
+        last = last->next;
+    s->queue = last->next;
+    if (s->queue == NULL)
+        s->queue_tail = &s->queue;
+    last->next = NULL;
+    return batch;
+}
+
 static void *thread_main(void *arg)
 {
     struct store *s = arg;
     thread_role("commit", PRIORITY_COMMITTER); /* without the right, as it was */
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (s->queue == NULL && !s->stopping)
+        while (s->queue == NULL && s->arrivals == NULL && !s->stopping)
             pthread_cond_wait(&s->wake_thread, &s->lock);
-        if (s->queue == NULL)
+        if (s->queue == NULL && s->stopping)
             break;
-        /* Take up to MAX_BATCH ops: everything that arrived while we committed. */
-        struct op *batch = s->queue, *last = batch;
-        for (int n = 1; n < MAX_BATCH && last->next != NULL; n++)
-            last = last->next;
-        s->queue = last->next;
-        if (s->queue == NULL)
-            s->queue_tail = &s->queue;
-        last->next = NULL;
+        struct op *batch = take_batch(s);
         pthread_mutex_unlock(&s->lock);
 
         const char *error = NULL;
-        run_batch(s, batch, &error);
-        hand_back(s, batch); /* committed, or failed */
+        if (batch != NULL) {
+            run_batch(s, batch, &error);
+            hand_back(s, batch); /* committed, or failed */
+        }
 
+        /* Arrivals seen while the batch ran go up only now: an inbox read
+         * of the batch that missed one has been handed back before it. */
         pthread_mutex_lock(&s->lock);
         if (error != NULL)
             s->error = error;
+        struct arrival *arrived = s->arrivals;
+        s->arrivals = NULL;
+        s->arrival_count = 0;
+        pthread_mutex_unlock(&s->lock);
+        hand_up(s, arrived, true);
+        pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* The backend store_options names; NULL (and err) when there is none. */
+static const struct store_backend *find_backend(const char *name, char err[RG_ERR_MAX])
+{
+    if (name == NULL)
+        name = sqlite_backend.name;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+        if (strcmp(backends[i]->name, name) == 0)
+            return backends[i];
+    snprintf(err, RG_ERR_MAX, "no store backend called %.64s", name);
     return NULL;
 }
 
@@ -167,7 +274,11 @@ struct store *store_open(const struct store_options *opt,
         snprintf(err, RG_ERR_MAX, "out of memory");
         return NULL;
     }
-    s->backend = &sqlite_backend;
+    s->backend = find_backend(opt->backend, err);
+    if (s->backend == NULL) {
+        free(s);
+        return NULL;
+    }
     s->hooks = *hooks;
     s->db = s->backend->open(opt, err);
     if (s->db == NULL) {
@@ -187,6 +298,13 @@ struct store *store_open(const struct store_options *opt,
         return NULL;
     }
     return s;
+}
+
+int store_watch(struct store *s, char err[RG_ERR_MAX])
+{
+    if (s->backend->watch == NULL)
+        return 0;
+    return s->backend->watch(s->db, on_arrival, s, err);
 }
 
 void store_submit(struct store *s, struct op *op)
@@ -234,7 +352,8 @@ void store_close(struct store *s)
     pthread_cond_signal(&s->wake_thread);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
-    s->backend->close(s->db);
+    s->backend->close(s->db); /* the watch has stopped: no arrival comes now */
+    hand_up(s, s->arrivals, false);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake_thread);
     free(s);

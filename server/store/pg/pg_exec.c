@@ -1,0 +1,158 @@
+/*
+ * pg_exec.c - statements with binary parameters and binary results: no
+ * value is ever spliced into SQL text, and nothing is formatted or parsed
+ * as text on the way.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "pg_internal.h"
+
+static void add(struct pg_params *p, const void *v, int len)
+{
+    if (p->n >= PG_PARAMS_MAX) {
+        p->n = PG_PARAMS_MAX + 1; /* pg_run refuses the statement */
+        return;
+    }
+    p->values[p->n] = v;
+    p->lengths[p->n] = len;
+    p->formats[p->n] = 1;
+    p->n++;
+}
+
+void pg_param_text(struct pg_params *p, const char *s)
+{
+    add(p, s, (int)strlen(s));
+}
+
+void pg_param_bytes(struct pg_params *p, const void *b, size_t len)
+{
+    add(p, b, (int)len);
+}
+
+void pg_param_int(struct pg_params *p, int64_t v)
+{
+    if (p->n >= PG_PARAMS_MAX) {
+        add(p, NULL, 0);
+        return;
+    }
+    unsigned char *be = p->ints[p->n];
+    for (int i = 0; i < 8; i++)
+        be[i] = (unsigned char)((uint64_t)v >> (56 - 8 * i));
+    add(p, be, 8);
+}
+
+int pg_param_array(struct pg_params *p, struct pg_array *a)
+{
+    int len;
+    const char *v = pg_array_finish(a, &len);
+    if (v == NULL)
+        return -1;
+    add(p, v, len);
+    return 0;
+}
+
+int pg_fail(struct pg *pg, enum pg_error e)
+{
+    pg->error = e;
+    return -1;
+}
+
+/* A result that says the statement ran, or NULL (freed) with the class. */
+static PGresult *checked(struct pg *pg, PGresult *r)
+{
+    ExecStatusType st = PQresultStatus(r);
+    if (r != NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
+        return r;
+    pg->error = pg_classify(pg->conn, r);
+    PQclear(r);
+    return NULL;
+}
+
+void pg_stmt_name(enum pg_stmt id, char name[8])
+{
+    snprintf(name, 8, "q%d", (int)id);
+}
+
+PGresult *pg_run(struct pg *pg, enum pg_stmt id, const struct pg_params *p)
+{
+    if (pg->conn == NULL)
+        return pg_fail(pg, PGE_UNREACHABLE), NULL;
+    if (p != NULL && p->n > PG_PARAMS_MAX)
+        return pg_fail(pg, PGE_FAILURE), NULL;
+    char name[8];
+    pg_stmt_name(id, name);
+    int n = p ? p->n : 0;
+    return checked(pg, PQexecPrepared(pg->conn, name, n, p ? p->values : NULL,
+                                      p ? p->lengths : NULL, p ? p->formats : NULL, 1));
+}
+
+int pg_run_ok(struct pg *pg, enum pg_stmt id, const struct pg_params *p)
+{
+    PGresult *r = pg_run(pg, id, p);
+    PQclear(r);
+    return r != NULL ? 0 : -1;
+}
+
+PGresult *pg_run_sql(struct pg *pg, const char *sql, const struct pg_params *p)
+{
+    if (pg->conn == NULL)
+        return pg_fail(pg, PGE_UNREACHABLE), NULL;
+    if (p->n > PG_PARAMS_MAX)
+        return pg_fail(pg, PGE_FAILURE), NULL;
+    return checked(pg, PQexecParams(pg->conn, sql, p->n, NULL, p->values, p->lengths,
+                                    p->formats, 1));
+}
+
+int pg_exec(struct pg *pg, const char *sql)
+{
+    if (pg->conn == NULL)
+        return pg_fail(pg, PGE_UNREACHABLE);
+    PGresult *r = checked(pg, PQexec(pg->conn, sql));
+    PQclear(r);
+    return r != NULL ? 0 : -1;
+}
+
+void pg_get_text(const PGresult *r, int row, int col, char *dst, size_t size)
+{
+    size_t len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+    if (len > size - 1)
+        len = size - 1;
+    memcpy(dst, PQgetvalue(r, row, col), len);
+    dst[len] = '\0';
+}
+
+int64_t pg_get_int(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    const unsigned char *v = (const unsigned char *)PQgetvalue(r, row, col);
+    int len = PQgetlength(r, row, col);
+    uint64_t u = 0;
+    for (int i = 0; i < len && i < 8; i++)
+        u = u << 8 | v[i];
+    /* Sign-extend a narrower integer (int2, int4). */
+    if (len > 0 && len < 8 && (v[0] & 0x80))
+        u |= ~(uint64_t)0 << (8 * len);
+    return (int64_t)u;
+}
+
+const char *pg_get_bytes(const PGresult *r, int row, int col, size_t *len)
+{
+    *len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+    return PQgetvalue(r, row, col);
+}
+
+void pg_clear(PGresult *r)
+{
+    if (r == NULL)
+        return;
+    int rows = PQntuples(r), cols = PQnfields(r);
+    for (int i = 0; i < rows; i++)
+        for (int c = 0; c < cols; c++)
+            OPENSSL_cleanse(PQgetvalue(r, i, c), (size_t)PQgetlength(r, i, c));
+    PQclear(r);
+}

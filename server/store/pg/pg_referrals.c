@@ -1,0 +1,364 @@
+/*
+ * pg_referrals.c - referrals on PostgreSQL (SPEC §5, §7, §11): many sends
+ * in one statement, the inbox, acknowledgement, status and expiry, each
+ * safe against the same referral being handled through another gateway at
+ * the same moment (row locks, and the state checked again on the locked
+ * row).
+ *
+ * What is kept is what the SQLite store keeps (db.h): routing and times
+ * for as long as the gateway runs, content only until the referral ends,
+ * client_ref only as a keyed digest.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "api_limits.h"
+#include "ids.h"
+#include "pg_internal.h"
+
+#define EXPIRE_BATCH 1000
+
+/* The arrays of Q_PUTS, in its parameter order. */
+enum {
+    A_ORD,
+    A_ID,
+    A_ROUTE, /* the six routing fields */
+    A_CREATED = A_ROUTE + 6,
+    A_REF_KEY,
+    A_DIGEST,
+    A_RKEY,
+    A_SUBJECT,
+    A_BODY = A_SUBJECT + RG_SUBJECT_ATTRS,
+    A_COUNT
+};
+
+static uint32_t array_type(int i)
+{
+    if (i == A_ORD)
+        return PG_OID_INT4;
+    if (i == A_CREATED || i == A_RKEY)
+        return PG_OID_INT8;
+    if (i == A_REF_KEY || i == A_DIGEST || i == A_BODY)
+        return PG_OID_BYTEA;
+    return PG_OID_TEXT;
+}
+
+static void route_fields(const struct rg_routing *r, const char *f[6])
+{
+    f[0] = r->sender;
+    f[1] = r->sender_type;
+    f[2] = r->recipient;
+    f[3] = r->recipient_type;
+    f[4] = r->signal;
+    f[5] = r->urgency;
+}
+
+/* Six routing columns from col on, as route_fields orders them. */
+static void read_route(const PGresult *r, int row, int col, struct rg_routing *out)
+{
+    char *f[6] = {out->sender,         out->sender_type, out->recipient,
+                  out->recipient_type, out->signal,      out->urgency};
+    size_t sizes[6] = {sizeof(out->sender),    sizeof(out->sender_type),
+                       sizeof(out->recipient), sizeof(out->recipient_type),
+                       sizeof(out->signal),    sizeof(out->urgency)};
+    for (int i = 0; i < 6; i++)
+        pg_get_text(r, row, col + i, f[i], sizes[i]);
+}
+
+static void read_subject(const PGresult *r, int row, int col,
+                         char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+{
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        pg_get_text(r, row, col + i, subject[i], RG_VALUE_MAX);
+}
+
+/* ---- sends ---- */
+
+/* One put into the arrays: a fresh id and record key (SPEC §6) drawn now. */
+static int add_put(struct pg_array *a, struct op *op, int ord, uint32_t rkey)
+{
+    const struct rg_referral *r = &op->u.put.referral;
+    const char *route[6];
+    if (rg_id_new(op->u.put.id) < 0)
+        return -1;
+    route_fields(&op->u.put.route, route);
+    pg_array_add_int(&a[A_ORD], ord);
+    pg_array_add_str(&a[A_ID], op->u.put.id);
+    for (int i = 0; i < 6; i++)
+        pg_array_add_str(&a[A_ROUTE + i], route[i]);
+    pg_array_add_int(&a[A_CREATED], (int64_t)op->now);
+    if (r->client_ref[0] != '\0')
+        pg_array_add(&a[A_REF_KEY], op->u.put.digests.ref_key, DIGEST_LEN);
+    else
+        pg_array_add_null(&a[A_REF_KEY]);
+    pg_array_add(&a[A_DIGEST], op->u.put.digests.content, DIGEST_LEN);
+    pg_array_add_int(&a[A_RKEY], rkey);
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        pg_array_add_str(&a[A_SUBJECT + i], r->subject[i]);
+    pg_array_add(&a[A_BODY], r->body, r->body_len);
+    return 0;
+}
+
+/* A stored put: counted as accepted and announced with the transaction. */
+static int stored(struct pg *pg, struct op *op, uint32_t rkey)
+{
+    struct pg_ending e = {.route = op->u.put.route, .rkey = rkey};
+    memcpy(e.subject, op->u.put.referral.subject, sizeof(e.subject));
+    op->u.put.outcome = PUT_CREATED;
+    pg_notify_add(pg, op->u.put.route.recipient);
+    int rc = pg_count_event(pg, op->now, "accepted", &e);
+    OPENSSL_cleanse(&e, sizeof(e));
+    return rc;
+}
+
+/* The puts not stored: each repeats an earlier client_ref of its sender
+ * (same content, or not; SPEC §5). A referral that has ended keeps no
+ * digest: a repeat then, whatever it holds. */
+static int find_repeats(struct pg *pg, struct op **puts, size_t n, const bool *done)
+{
+    struct pg_array keys;
+    pg_array_init(&keys, PG_OID_BYTEA, false);
+    for (size_t i = 0; i < n; i++)
+        if (!done[i] && puts[i]->u.put.referral.client_ref[0] != '\0')
+            pg_array_add(&keys, puts[i]->u.put.digests.ref_key, DIGEST_LEN);
+    struct pg_params p = {0};
+    PGresult *r = NULL;
+    if (keys.count > 0 && pg_param_array(&p, &keys) == 0)
+        r = pg_run(pg, Q_FIND_REFS, &p);
+    pg_array_free(&keys);
+    for (size_t i = 0; i < n; i++) {
+        struct op *op = puts[i];
+        bool found = false;
+        for (int row = 0; !done[i] && r != NULL && row < PQntuples(r) && !found;
+             row++) {
+            size_t len, kept;
+            const char *key = pg_get_bytes(r, row, 0, &len);
+            if (op->u.put.referral.client_ref[0] == '\0' || len != DIGEST_LEN ||
+                memcmp(key, op->u.put.digests.ref_key, DIGEST_LEN) != 0)
+                continue;
+            found = true;
+            pg_get_text(r, row, 1, op->u.put.id, sizeof(op->u.put.id));
+            const char *digest = pg_get_bytes(r, row, 2, &kept);
+            bool same = kept == 0 || (kept == DIGEST_LEN &&
+                                      CRYPTO_memcmp(digest, op->u.put.digests.content,
+                                                    DIGEST_LEN) == 0);
+            op->u.put.outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
+            op->u.put.state = (enum referral_state)pg_get_int(r, row, 3);
+        }
+        /* Not stored and no earlier one: its random id was taken. */
+        if (!done[i] && !found)
+            op->failed = true;
+    }
+    PQclear(r);
+    return 0;
+}
+
+int pg_put_many(struct pg *pg, struct op **puts, size_t n)
+{
+    struct pg_array a[A_COUNT];
+    for (int i = 0; i < A_COUNT; i++)
+        pg_array_init(&a[i], array_type(i), i >= A_SUBJECT);
+    uint32_t *rkeys = calloc(n, sizeof(*rkeys));
+    bool *done = calloc(n, sizeof(*done));
+    struct pg_params p = {0};
+    int rc = rkeys != NULL && done != NULL ? 0 : pg_fail(pg, PGE_MEMORY);
+    if (rc == 0 && rg_random_bytes(rkeys, n * sizeof(*rkeys)) < 0)
+        rc = pg_fail(pg, PGE_FAILURE);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (add_put(a, puts[i], (int)i, rkeys[i]) < 0)
+            rc = pg_fail(pg, PGE_FAILURE);
+    for (int i = 0; rc == 0 && i < A_COUNT; i++)
+        if (pg_param_array(&p, &a[i]) < 0)
+            rc = pg_fail(pg, PGE_MEMORY);
+    PGresult *r = rc == 0 ? pg_run(pg, Q_PUTS, &p) : NULL;
+    for (int i = 0; i < A_COUNT; i++)
+        pg_array_free(&a[i]);
+    if (r == NULL)
+        rc = -1;
+    for (int row = 0; rc == 0 && row < PQntuples(r); row++) {
+        int64_t ord = pg_get_int(r, row, 0);
+        if (ord < 0 || (size_t)ord >= n || done[ord])
+            continue;
+        done[ord] = true;
+        rc = stored(pg, puts[ord], rkeys[ord]);
+    }
+    PQclear(r);
+    if (rc == 0)
+        rc = find_repeats(pg, puts, n, done);
+    if (rkeys != NULL)
+        OPENSSL_cleanse(rkeys, n * sizeof(*rkeys));
+    free(rkeys);
+    free(done);
+    return rc;
+}
+
+/* ---- the inbox ---- */
+
+struct row_order {
+    int64_t seq;
+    int row;
+};
+
+static int by_seq(const void *a, const void *b)
+{
+    int64_t x = ((const struct row_order *)a)->seq,
+            y = ((const struct row_order *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+static int read_item(const PGresult *r, int row, struct inbox_item *it)
+{
+    pg_get_text(r, row, 1, it->id, sizeof(it->id));
+    pg_get_text(r, row, 2, it->from, sizeof(it->from));
+    pg_get_text(r, row, 3, it->from_type, sizeof(it->from_type));
+    it->created_at = (time_t)pg_get_int(r, row, 4);
+    pg_get_text(r, row, 5, it->signal, sizeof(it->signal));
+    pg_get_text(r, row, 6, it->urgency, sizeof(it->urgency));
+    it->deliveries = (int)pg_get_int(r, row, 7); /* this delivery included */
+    read_subject(r, row, 8, it->subject);
+    size_t len;
+    const char *body = pg_get_bytes(r, row, 16, &len);
+    it->body = malloc(len + 1);
+    if (it->body == NULL)
+        return -1;
+    memcpy(it->body, body, len);
+    it->body[len] = '\0';
+    it->body_len = len;
+    return 0;
+}
+
+int pg_inbox(struct pg *pg, struct op *op)
+{
+    struct pg_params p = {0};
+    pg_param_text(&p, op->u.inbox.recipient);
+    pg_param_int(&p, op->u.inbox.limit);
+    pg_param_int(&p, (int64_t)op->now);
+    pg_param_int(&p, RG_INBOX_MAX_BYTES);
+    PGresult *r = pg_run(pg, Q_INBOX, &p);
+    if (r == NULL)
+        return -1;
+    int rows = PQntuples(r), rc = 0;
+    struct row_order *order = calloc((size_t)rows + 1, sizeof(*order));
+    op->u.inbox.items = calloc((size_t)rows + 1, sizeof(struct inbox_item));
+    op->u.inbox.count = 0;
+    if (order == NULL || op->u.inbox.items == NULL)
+        rc = pg_fail(pg, PGE_MEMORY);
+    for (int i = 0; rc == 0 && i < rows; i++)
+        order[i] = (struct row_order){pg_get_int(r, i, 0), i};
+    if (rc == 0)
+        qsort(order, (size_t)rows, sizeof(*order), by_seq); /* oldest first */
+    for (int i = 0; rc == 0 && i < rows; i++) {
+        if (read_item(r, order[i].row, &op->u.inbox.items[i]) < 0)
+            rc = pg_fail(pg, PGE_MEMORY);
+        else
+            op->u.inbox.count++;
+    }
+    free(order);
+    pg_clear(r);
+    return rc;
+}
+
+/* ---- the end of a referral: acknowledgement and expiry ---- */
+
+/* Deletes the content of the pending referral seq, marks it ended as state
+ * and counts event with the subject it had. */
+static int end_referral(struct pg *pg, int64_t seq, enum referral_state state,
+                        const char *event, time_t now, struct pg_ending *e)
+{
+    struct pg_params p = {0};
+    pg_param_int(&p, seq);
+    pg_param_int(&p, state);
+    pg_param_int(&p, (int64_t)now);
+    PGresult *r = pg_run(pg, Q_END, &p);
+    if (r == NULL)
+        return -1;
+    if (PQntuples(r) == 1)
+        read_subject(r, 0, 0, e->subject);
+    pg_clear(r);
+    return pg_count_event(pg, now, event, e);
+}
+
+int pg_ack(struct pg *pg, struct op *op)
+{
+    struct pg_params p = {0};
+    pg_param_text(&p, op->u.ack.id);
+    pg_param_text(&p, op->u.ack.recipient);
+    PGresult *r = pg_run(pg, Q_LOCK_ENDING, &p);
+    if (r == NULL)
+        return -1;
+    op->u.ack.found = PQntuples(r) == 1;
+    if (!op->u.ack.found) {
+        PQclear(r);
+        return 0;
+    }
+    int64_t seq = pg_get_int(r, 0, 0);
+    int state = (int)pg_get_int(r, 0, 1);
+    struct pg_ending e;
+    memset(&e, 0, sizeof(e));
+    read_route(r, 0, 2, &e.route);
+    e.rkey = (uint32_t)pg_get_int(r, 0, 8);
+    PQclear(r);
+    /* Again: the same answer. An expired referral's content is gone:
+     * acknowledging it changes nothing (404). */
+    if (state >= STATE_ACKNOWLEDGED) {
+        op->u.ack.found = state == STATE_ACKNOWLEDGED;
+        return 0;
+    }
+    int rc = end_referral(pg, seq, STATE_ACKNOWLEDGED, "acknowledged", op->now, &e);
+    OPENSSL_cleanse(&e, sizeof(e));
+    return rc;
+}
+
+int pg_expire(struct pg *pg, struct op *op)
+{
+    bool mine;
+    op->u.expire.expired = 0;
+    /* One sweep at a time over all gateways; the others skip this turn. */
+    if (pg_lock(pg, PG_LOCK_EXPIRE, false, &mine) < 0)
+        return -1;
+    if (!mine)
+        return 0;
+    struct pg_params p = {0};
+    pg_param_int(&p, (int64_t)op->u.expire.cutoff);
+    pg_param_int(&p, EXPIRE_BATCH);
+    pg_param_int(&p, (int64_t)op->now);
+    PGresult *r = pg_run(pg, Q_EXPIRE, &p);
+    if (r == NULL)
+        return -1;
+    int rc = 0;
+    for (int row = 0; rc == 0 && row < PQntuples(r); row++) {
+        struct pg_ending e;
+        memset(&e, 0, sizeof(e));
+        read_route(r, row, 0, &e.route);
+        e.rkey = (uint32_t)pg_get_int(r, row, 6);
+        read_subject(r, row, 7, e.subject);
+        rc = pg_count_event(pg, op->now, "expired", &e);
+        OPENSSL_cleanse(&e, sizeof(e));
+        op->u.expire.expired += rc == 0;
+    }
+    pg_clear(r);
+    return rc;
+}
+
+int pg_status(struct pg *pg, struct op *op)
+{
+    struct pg_params p = {0};
+    pg_param_text(&p, op->u.status.id);
+    pg_param_text(&p, op->u.status.sender);
+    PGresult *r = pg_run(pg, Q_STATUS, &p);
+    if (r == NULL)
+        return -1;
+    struct referral_status *st = &op->u.status.st;
+    op->u.status.found = PQntuples(r) == 1;
+    if (op->u.status.found) {
+        pg_get_text(r, 0, 0, st->to, sizeof(st->to));
+        st->state = (enum referral_state)pg_get_int(r, 0, 1);
+        st->created_at = (time_t)pg_get_int(r, 0, 2);
+        st->delivered_at = (time_t)pg_get_int(r, 0, 3);
+        st->acknowledged_at = (time_t)pg_get_int(r, 0, 4);
+    }
+    PQclear(r);
+    return 0;
+}
