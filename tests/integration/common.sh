@@ -2,6 +2,8 @@
 # the real refgwd on a free port, and a real HTTP client (curl).
 #
 # Environment (set by CMake for ctest): REFGWD, MAKE_CERTS, and REFGW (client).
+# RG_STORE=pg: the store is PostgreSQL (SPEC §11), a throwaway cluster of the
+# script's own (pg.sh), instead of SQLite in $T/var.
 #
 #   rg_setup              temp folder $T, certificates for $ORGS (+ stranger),
 #                         config $T/refgwd.json from rg_config_json
@@ -20,6 +22,8 @@
 #                         the API publishes perturbed values, SPEC §6)
 #   last_connections      the connections figure of the latest count line
 #   wait_file FILE SECS   until FILE is there and not empty; 1 if it never is
+#   store_sql SQL         a query of the store as a test may make it (sqlite3
+#                         on $T/var/refgw.db, or psql); rows on stdout
 set -euo pipefail
 
 : "${REFGWD:?REFGWD must point at the refgwd binary}"
@@ -30,12 +34,15 @@ CERTS=$T/certs
 PID=""
 FAILS=0
 CHECKS=0
+RG_STORE=${RG_STORE:-sqlite}
+source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 rg_cleanup() {
     if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
         kill -9 "$PID" 2>/dev/null || true
         wait "$PID" 2>/dev/null || true
     fi
+    pg_cluster_stop
     if [ "${KEEP_TEST_DIR:-}" = "" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
 }
 trap rg_cleanup EXIT
@@ -76,7 +83,14 @@ rg_setup() {
     "$MAKE_CERTS" "$CERTS" init localhost 127.0.0.1 >/dev/null
     # shellcheck disable=SC2086
     "$MAKE_CERTS" "$CERTS" org $ids stranger >/dev/null
-    rg_config_json >"$T/base.json"
+    if [ "$RG_STORE" = pg ]; then
+        pg_cluster_start
+        # No data_dir: PostgreSQL holds the store.
+        rg_config_json | jq --arg c "$PG_CONNINFO" \
+            'del(.data_dir) | .store = {backend: "postgresql", conninfo: $c}' >"$T/base.json"
+    else
+        rg_config_json >"$T/base.json"
+    fi
     cp "$T/base.json" "$T/refgwd.json"
 }
 
@@ -136,8 +150,11 @@ jqb() { jq -r "$1" "$BODY_FILE"; }
 # waiting to be counted. Works with the gateway running (WAL) or stopped.
 exact_count() {
     [ -n "$PID" ] && req audit GET "/v1/stats?event=$1"
-    sqlite3 -readonly "$T/var/refgw.db" \
-        "SELECT coalesce(sum(n), 0) FROM flow_counts WHERE event = '$1'"
+    store_sql "SELECT coalesce(sum(n), 0) FROM flow_counts WHERE event = '$1'"
+}
+
+store_sql() {
+    if [ "$RG_STORE" = pg ]; then pg_sql "$1"; else sqlite3 -readonly "$T/var/refgw.db" "$1"; fi
 }
 
 expect_status() {
