@@ -2,8 +2,9 @@
  * pg_backend.c - the PostgreSQL store as a backend of the writer
  * (backend.h, SPEC §11): one connection for the writer's transactions, made
  * again by itself when it breaks; the batch's sends in one statement
- * (run_puts); the watch thread (pg_watch.h) for what other gateways
- * commit.
+ * (run_puts), its counters and NOTIFY in one more, sent with the COMMIT in
+ * one pipeline; sends counted as accepted in bulk between batches; the
+ * watch thread (pg_watch.h) for what other gateways commit.
  *
  * While the server cannot be reached every batch fails at once (503),
  * and the writer tries to connect again at most twice a second; nothing
@@ -30,13 +31,6 @@ static long long monotonic_ns(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void disconnect(struct pg *pg)
-{
-    PQfinish(pg->conn);
-    pg->conn = NULL;
-    __atomic_store_n(&pg->writer_pid, 0, __ATOMIC_RELAXED);
 }
 
 /* The statements, and a counter shard no other running gateway holds (a
@@ -70,6 +64,19 @@ static int prepare(struct pg *pg, char err[RG_ERR_MAX])
     }
     pg->shard = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : PG_SHARDS - 1;
     PQclear(r);
+    /* The shard's mark of sends counted, before any send stored under it;
+     * sends of an earlier holder may wait: counted after the first batch. */
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO counted (shard, seq) VALUES (%d, 0) ON CONFLICT DO NOTHING",
+             pg->shard);
+    r = PQexec(pg->conn, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        snprintf(err, RG_ERR_MAX, "PostgreSQL: cannot mark a counter shard");
+        return -1;
+    }
+    pg->uncounted = 1;
     return 0;
 }
 
@@ -81,7 +88,7 @@ static int connect_writer(struct pg *pg, char err[RG_ERR_MAX])
     if (pg->conn == NULL)
         return -1;
     if (pg_migrate(pg, err) < 0 || prepare(pg, err) < 0) {
-        disconnect(pg);
+        pg_disconnect(pg);
         return -1;
     }
     __atomic_store_n(&pg->writer_pid, PQbackendPID(pg->conn), __ATOMIC_RELAXED);
@@ -95,7 +102,7 @@ static int reconnect(struct pg *pg)
     long long now = monotonic_ns();
     if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
         return 0;
-    disconnect(pg);
+    pg_disconnect(pg);
     if (now < pg->retry_at_ns)
         return pg_fail(pg, PGE_UNREACHABLE);
     pg->retry_at_ns = now + RETRY_NS;
@@ -145,7 +152,7 @@ static void close_pg(void *impl)
 {
     struct pg *pg = impl;
     pg_watch_stop(pg->watch);
-    disconnect(pg);
+    pg_disconnect(pg);
     OPENSSL_cleanse(pg->secret, sizeof(pg->secret));
     OPENSSL_cleanse(pg->conninfo, strlen(pg->conninfo));
     free(pg->conninfo);
@@ -159,30 +166,38 @@ static const char *error_class(void *impl)
     return pg_error_name(((struct pg *)impl)->error);
 }
 
+/* BEGIN goes with the first savepoint, a savepoint's RELEASE with the next
+ * savepoint or the commit: a batch of sends takes three round trips. */
 static int begin(void *impl)
 {
     struct pg *pg = impl;
     if (reconnect(pg) < 0)
         return -1;
     pg_counts_begin(pg);
-    return pg_exec(pg, "BEGIN");
+    pg->begin_due = true;
+    pg->release_due = false;
+    return 0;
 }
 
 static int commit(void *impl)
 {
     struct pg *pg = impl;
-    if (PQtransactionStatus(pg->conn) != PQTRANS_INTRANS)
-        return pg_fail(pg, pg_classify(pg->conn, NULL));
-    if (pg_counts_write(pg) < 0)
-        return -1;
-    PGresult *r = PQexec(pg->conn, "COMMIT");
-    /* An aborted transaction "commits" as ROLLBACK: that is a failure. */
-    bool ok =
-        PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
-    if (!ok)
-        pg->error = pg_classify(pg->conn, r);
-    PQclear(r);
-    return ok ? 0 : -1;
+    struct pg_counts counts;
+    struct pg_step steps[4];
+    int n = 0;
+    int rc = pg_counts_params(pg, pg->batch_counts, pg->payload, &counts);
+    if (pg->begin_due)
+        steps[n++] = (struct pg_step){.sql = "BEGIN"};
+    if (pg->release_due)
+        steps[n++] = (struct pg_step){.sql = "RELEASE op"};
+    if (counts.any)
+        steps[n++] = (struct pg_step){.id = Q_COUNTS, .p = &counts.params};
+    steps[n++] = (struct pg_step){.sql = "COMMIT", .commit = true};
+    if (rc == 0)
+        rc = pg_pipeline(pg, steps, n);
+    pg_counts_free(&counts);
+    pg->begin_due = pg->release_due = false;
+    return rc;
 }
 
 static void rollback(void *impl)
@@ -193,20 +208,28 @@ static void rollback(void *impl)
         PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
         PQclear(PQexec(pg->conn, "ROLLBACK"));
     if (pg->conn != NULL && PQstatus(pg->conn) != CONNECTION_OK)
-        disconnect(pg); /* the next batch connects again */
+        pg_disconnect(pg); /* the next batch connects again */
+    pg->begin_due = pg->release_due = false;
 }
 
 static int savepoint(void *impl)
 {
-    pg_counts_op_begin(impl);
-    return pg_exec(impl, "SAVEPOINT op");
+    struct pg *pg = impl;
+    char sql[48];
+    snprintf(sql, sizeof(sql), "%s%sSAVEPOINT op", pg->begin_due ? "BEGIN;" : "",
+             pg->release_due ? "RELEASE op;" : "");
+    pg->begin_due = pg->release_due = false;
+    pg_counts_op_begin(pg);
+    return pg_exec(pg, sql);
 }
 
 static int release(void *impl)
 {
-    if (pg_counts_op_release(impl) < 0)
+    struct pg *pg = impl;
+    if (pg_counts_op_release(pg) < 0)
         return -1;
-    return pg_exec(impl, "RELEASE op");
+    pg->release_due = true;
+    return 0;
 }
 
 static void rollback_to(void *impl)
@@ -214,6 +237,7 @@ static void rollback_to(void *impl)
     struct pg *pg = impl;
     enum pg_error why = pg->error; /* the op's failure, for the log */
     pg_counts_op_undo(pg);
+    pg->release_due = false;
     pg_exec(pg, "ROLLBACK TO op; RELEASE op");
     pg->error = why;
 }
@@ -280,14 +304,37 @@ static int run_release(void *impl, struct op *op)
                           &op->u.release.released);
 }
 
-/* Sends are counted in the transaction that stores them: none wait. */
+/* None for the writer's OP_COUNT: this backend counts sends in bulk itself,
+ * after a batch commits (after_commit), in a transaction of its own. */
 static long uncounted(void *impl)
 {
     return 0;
 }
 
+/* This writer's sends are counted as accepted once COUNT_AFTER_SENDS wait
+ * or a second has passed, in a transaction of their own between batches
+ * (holding nothing another gateway's batch could wait for). */
+#define COUNT_AFTER_SENDS 4096
+#define COUNT_AFTER_NS 1000000000LL
+
 static int after_commit(void *impl, bool checkpoint)
 {
+    struct pg *pg = impl;
+    long long now = monotonic_ns();
+    if (pg->uncounted == 0 ||
+        (pg->uncounted < COUNT_AFTER_SENDS && now - pg->counted_at_ns < COUNT_AFTER_NS))
+        return 0;
+    pg->counted_at_ns = now;
+    bool more = false;
+    if (reconnect(pg) < 0)
+        return -1;
+    pg_counts_begin(pg);
+    if (pg_exec(pg, "BEGIN") < 0 || pg_count_shard(pg, pg->shard, &more) < 0 ||
+        commit(pg) < 0) {
+        rollback(pg);
+        return -1;
+    }
+    pg->uncounted = more ? pg->uncounted : 0;
     return 0;
 }
 

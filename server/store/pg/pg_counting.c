@@ -2,68 +2,61 @@
  * pg_counting.c - SPEC §6's counters on PostgreSQL, written in the same
  * transaction as the events they count: each event's keys go into a tally
  * (tally.h) as it happens, the op's own until its savepoint is released,
- * and the transaction's tally is written just before the commit, as two
- * statements whatever its size. Counter rows carry this writer's shard, so
+ * and the transaction's tally is written with the commit, as one statement
+ * whatever its size (Q_COUNTS). Counter rows carry this writer's shard, so
  * two gateways never wait for each other's rows.
  *
- * The same transaction NOTIFYs the recipients of its new referrals once:
- * NOTIFY takes a lock at commit that all sessions share.
+ * The same statement NOTIFYs the recipients of the transaction's new
+ * referrals, once: NOTIFY takes a lock at commit that all sessions share.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "counts.h"
 #include "pg_internal.h"
 #include "periods.h"
 
-/* Flow: month, event, the six routing fields; then n and k. */
-#define FLOW_TEXT 8
-/* Subject: period, event, attribute, value; then n and k. */
-#define SUBJECT_TEXT 4
-
-struct batch_arrays {
-    struct pg_array flow[FLOW_TEXT], flow_n, flow_k;
-    struct pg_array subject[SUBJECT_TEXT], subject_n, subject_k;
-};
-
-static void arrays_init(struct batch_arrays *b)
+static void counts_init(struct pg_counts *c)
 {
-    for (int i = 0; i < FLOW_TEXT; i++)
-        pg_array_init(&b->flow[i], PG_OID_TEXT, false);
-    for (int i = 0; i < SUBJECT_TEXT; i++)
-        pg_array_init(&b->subject[i], PG_OID_TEXT, false);
-    pg_array_init(&b->flow_n, PG_OID_INT8, false);
-    pg_array_init(&b->flow_k, PG_OID_INT8, false);
-    pg_array_init(&b->subject_n, PG_OID_INT8, false);
-    pg_array_init(&b->subject_k, PG_OID_INT8, false);
+    memset(c, 0, sizeof(*c));
+    for (int i = 0; i < PG_FLOW_TEXT; i++)
+        pg_array_init(&c->flow[i], PG_OID_TEXT, false);
+    for (int i = 0; i < PG_SUBJECT_TEXT; i++)
+        pg_array_init(&c->subject[i], PG_OID_TEXT, false);
+    pg_array_init(&c->flow_n, PG_OID_INT8, false);
+    pg_array_init(&c->flow_k, PG_OID_INT8, false);
+    pg_array_init(&c->subject_n, PG_OID_INT8, false);
+    pg_array_init(&c->subject_k, PG_OID_INT8, false);
 }
 
-static void arrays_free(struct batch_arrays *b)
+void pg_counts_free(struct pg_counts *c)
 {
-    for (int i = 0; i < FLOW_TEXT; i++)
-        pg_array_free(&b->flow[i]);
-    for (int i = 0; i < SUBJECT_TEXT; i++)
-        pg_array_free(&b->subject[i]);
-    pg_array_free(&b->flow_n);
-    pg_array_free(&b->flow_k);
-    pg_array_free(&b->subject_n);
-    pg_array_free(&b->subject_k);
+    for (int i = 0; i < PG_FLOW_TEXT; i++)
+        pg_array_free(&c->flow[i]);
+    for (int i = 0; i < PG_SUBJECT_TEXT; i++)
+        pg_array_free(&c->subject[i]);
+    pg_array_free(&c->flow_n);
+    pg_array_free(&c->flow_k);
+    pg_array_free(&c->subject_n);
+    pg_array_free(&c->subject_k);
 }
 
 /* One tally key into the arrays: a flow key as it is; a subject key of a
  * month into that month's, quarter's and year's rows. */
 static int add_key(void *arg, const struct count_key *k, long n, uint32_t sum)
 {
-    struct batch_arrays *b = arg;
+    struct pg_counts *c = arg;
     if (k->attr[0] == '\0') {
         const struct rg_routing *r = &k->route;
-        const char *fields[FLOW_TEXT] = {
+        const char *fields[PG_FLOW_TEXT] = {
             k->month,     k->event,          r->sender, r->sender_type,
             r->recipient, r->recipient_type, r->signal, r->urgency};
-        for (int i = 0; i < FLOW_TEXT; i++)
-            pg_array_add_str(&b->flow[i], fields[i]);
-        pg_array_add_int(&b->flow_n, n);
-        pg_array_add_int(&b->flow_k, sum);
+        for (int i = 0; i < PG_FLOW_TEXT; i++)
+            pg_array_add_str(&c->flow[i], fields[i]);
+        pg_array_add_int(&c->flow_n, n);
+        pg_array_add_int(&c->flow_k, sum);
         return 0;
     }
     int month = rg_month_number(k->month);
@@ -72,11 +65,11 @@ static int add_key(void *arg, const struct count_key *k, long n, uint32_t sum)
     char periods[COUNTS_PERIODS][RG_PERIOD_LEN];
     counts_periods_of(month, periods);
     for (int p = 0; p < COUNTS_PERIODS; p++) {
-        const char *fields[SUBJECT_TEXT] = {periods[p], k->event, k->attr, k->value};
-        for (int i = 0; i < SUBJECT_TEXT; i++)
-            pg_array_add_str(&b->subject[i], fields[i]);
-        pg_array_add_int(&b->subject_n, n);
-        pg_array_add_int(&b->subject_k, sum);
+        const char *fields[PG_SUBJECT_TEXT] = {periods[p], k->event, k->attr, k->value};
+        for (int i = 0; i < PG_SUBJECT_TEXT; i++)
+            pg_array_add_str(&c->subject[i], fields[i]);
+        pg_array_add_int(&c->subject_n, n);
+        pg_array_add_int(&c->subject_k, sum);
     }
     return 0;
 }
@@ -91,24 +84,22 @@ static int add_arrays(struct pg_params *p, struct pg_array *text, int n,
     return pg_param_array(p, counts) < 0 || pg_param_array(p, keys) < 0 ? -1 : 0;
 }
 
-static int write_tally(struct pg *pg, const struct tally *t)
+int pg_counts_params(struct pg *pg, struct tally *t, const char *payload,
+                     struct pg_counts *c)
 {
-    struct batch_arrays b;
-    arrays_init(&b);
-    struct pg_params flow = {0}, subject = {0};
-    int rc = tally_each(t, add_key, &b) == 0 ? 0 : pg_fail(pg, PGE_FAILURE);
-    if (rc == 0 &&
-        (add_arrays(&flow, b.flow, FLOW_TEXT, &b.flow_n, &b.flow_k) < 0 ||
-         add_arrays(&subject, b.subject, SUBJECT_TEXT, &b.subject_n, &b.subject_k) < 0))
-        rc = pg_fail(pg, PGE_MEMORY);
-    pg_param_int(&flow, pg->shard);
-    pg_param_int(&subject, pg->shard);
-    if (rc == 0 && b.flow_n.count > 0)
-        rc = pg_run_ok(pg, Q_FLOW_COUNT, &flow);
-    if (rc == 0 && b.subject_n.count > 0)
-        rc = pg_run_ok(pg, Q_SUBJECT_COUNT, &subject);
-    arrays_free(&b);
-    return rc;
+    counts_init(c);
+    int rc = tally_each(t, add_key, c);
+    tally_clear(t);
+    if (rc != 0)
+        return pg_fail(pg, PGE_FAILURE);
+    struct pg_params *p = &c->params;
+    if (add_arrays(p, c->flow, PG_FLOW_TEXT, &c->flow_n, &c->flow_k) < 0 ||
+        add_arrays(p, c->subject, PG_SUBJECT_TEXT, &c->subject_n, &c->subject_k) < 0)
+        return pg_fail(pg, PGE_MEMORY);
+    pg_param_int(p, pg->shard);
+    pg_param_text(p, payload);
+    c->any = c->flow_n.count > 0 || c->subject_n.count > 0 || payload[0] != '\0';
+    return 0;
 }
 
 /* Where counts go: the op's (inside a savepoint, undone with it) or the
@@ -182,21 +173,86 @@ void pg_counts_op_undo(struct pg *pg)
     pg->in_savepoint = false;
 }
 
-int pg_counts_write(struct pg *pg)
-{
-    int rc = write_tally(pg, pg->batch_counts);
-    tally_clear(pg->batch_counts);
-    if (rc == 0 && pg->payload_len > 0) {
-        struct pg_params p = {0};
-        pg_param_text(&p, pg->payload);
-        rc = pg_run_ok(pg, Q_NOTIFY, &p);
-    }
-    return rc;
-}
-
 void pg_counts_rolled_back(struct pg *pg)
 {
     pg_counts_begin(pg);
+}
+
+static bool shards_include(const int *shards, int n, int shard)
+{
+    for (int i = 0; i < n; i++)
+        if (shards[i] == shard)
+            return true;
+    return false;
+}
+
+/* ---- sends counted as accepted in bulk ---- */
+
+#define COUNT_ROWS 4096 /* sends counted per statement */
+
+int pg_count_shard(struct pg *pg, int shard, bool *more)
+{
+    struct pg_params p = {0};
+    *more = false;
+    pg_param_int(&p, shard);
+    PGresult *r = pg_run(pg, Q_MARK_LOCK, &p);
+    if (r == NULL)
+        return -1;
+    bool marked = PQntuples(r) == 1;
+    int64_t mark = marked ? pg_get_int(r, 0, 0) : 0;
+    PQclear(r);
+    if (!marked)
+        return 0; /* no gateway ever stored under this shard */
+    pg_param_int(&p, mark);
+    pg_param_int(&p, COUNT_ROWS);
+    if ((r = pg_run(pg, Q_UNCOUNTED, &p)) == NULL)
+        return -1;
+    int rows = PQntuples(r), rc = 0;
+    for (int row = 0; rc == 0 && row < rows; row++) {
+        struct pg_ending e;
+        memset(&e, 0, sizeof(e));
+        mark = pg_get_int(r, row, 0);
+        e.rkey = (uint32_t)pg_get_int(r, row, 2);
+        pg_get_subject(r, row, 3, e.subject);
+        pg_get_route(r, row, 3 + RG_SUBJECT_ATTRS, &e.route);
+        rc = pg_count_event(pg, (time_t)pg_get_int(r, row, 1), "accepted", &e);
+        OPENSSL_cleanse(&e, sizeof(e));
+    }
+    pg_clear(r);
+    if (rc == 0 && rows > 0) {
+        struct pg_params m = {0};
+        pg_param_int(&m, shard);
+        pg_param_int(&m, mark);
+        rc = pg_run_ok(pg, Q_SET_MARK, &m);
+    }
+    *more = rows == COUNT_ROWS;
+    return rc;
+}
+
+int pg_counts_settle(struct pg *pg)
+{
+    PGresult *r = pg_run(pg, Q_UNCOUNTED_SHARDS, NULL);
+    if (r == NULL)
+        return -1;
+    int shards[PG_SHARDS], n = 0, rc = 0;
+    for (int row = 0; row < PQntuples(r) && n < PG_SHARDS; row++)
+        shards[n++] = (int)pg_get_int(r, row, 0);
+    PQclear(r);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        bool more = true;
+        while (rc == 0 && more)
+            rc = pg_count_shard(pg, shards[i], &more);
+    }
+    if (rc == 0 && shards_include(shards, n, pg->shard))
+        pg->uncounted = 0;
+    if (rc < 0)
+        return -1;
+    struct pg_counts c;
+    rc = pg_counts_params(pg, current(pg), "", &c);
+    if (rc == 0 && c.any)
+        rc = pg_run_ok(pg, Q_COUNTS, &c.params);
+    pg_counts_free(&c);
+    return rc;
 }
 
 int pg_add_rejections(struct pg *pg, time_t now, const unsigned counts[RG_CODE_COUNT])

@@ -116,6 +116,76 @@ int pg_exec(struct pg *pg, const char *sql)
     return r != NULL ? 0 : -1;
 }
 
+void pg_disconnect(struct pg *pg)
+{
+    PQfinish(pg->conn);
+    pg->conn = NULL;
+    __atomic_store_n(&pg->writer_pid, 0, __ATOMIC_RELAXED);
+}
+
+static int send_step(struct pg *pg, const struct pg_step *s)
+{
+    int n = s->p ? s->p->n : 0;
+    const char *const *values = s->p ? s->p->values : NULL;
+    const int *lengths = s->p ? s->p->lengths : NULL,
+              *formats = s->p ? s->p->formats : NULL;
+    if (n > PG_PARAMS_MAX)
+        return 0;
+    if (s->sql != NULL)
+        return PQsendQueryParams(pg->conn, s->sql, n, NULL, values, lengths, formats,
+                                 1);
+    char name[8];
+    pg_stmt_name(s->id, name);
+    return PQsendQueryPrepared(pg->conn, name, n, values, lengths, formats, 1);
+}
+
+/* The result of one step (and the NULL that ends it); 0 or -1. */
+static int read_step(struct pg *pg, const struct pg_step *s, bool *failed)
+{
+    PGresult *r = PQgetResult(pg->conn);
+    if (r == NULL)
+        return -1; /* the connection broke */
+    ExecStatusType st = PQresultStatus(r);
+    bool ok = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) &&
+              (!s->commit || strcmp(PQcmdStatus(r), "COMMIT") == 0);
+    if (!ok && !*failed) {
+        /* The first failure says why (a COMMIT that rolled back: an error
+         * earlier); the steps after it are only skipped. */
+        pg->error = st == PGRES_COMMAND_OK ? PGE_FAILURE : pg_classify(pg->conn, r);
+        *failed = true;
+    }
+    PQclear(r);
+    return PQgetResult(pg->conn) == NULL ? 0 : -1;
+}
+
+int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n)
+{
+    bool failed = false;
+    if (pg->conn == NULL || !PQenterPipelineMode(pg->conn))
+        return pg_fail(pg, PGE_UNREACHABLE);
+    int sent = 0;
+    while (sent < n && send_step(pg, &steps[sent]))
+        sent++;
+    if (sent < n || !PQpipelineSync(pg->conn)) {
+        pg_disconnect(pg); /* a pipeline half sent cannot be used again */
+        return pg_fail(pg, PGE_UNREACHABLE);
+    }
+    for (int i = 0; i < n; i++) {
+        if (read_step(pg, &steps[i], &failed) < 0) {
+            pg_disconnect(pg);
+            return pg_fail(pg, PGE_UNREACHABLE);
+        }
+    }
+    PGresult *sync = PQgetResult(pg->conn);
+    bool synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    if (!synced || !PQexitPipelineMode(pg->conn)) {
+        pg_disconnect(pg);
+        return pg_fail(pg, PGE_UNREACHABLE);
+    }
+    return failed ? -1 : 0;
+}
+
 void pg_get_text(const PGresult *r, int row, int col, char *dst, size_t size)
 {
     size_t len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
@@ -123,6 +193,24 @@ void pg_get_text(const PGresult *r, int row, int col, char *dst, size_t size)
         len = size - 1;
     memcpy(dst, PQgetvalue(r, row, col), len);
     dst[len] = '\0';
+}
+
+void pg_get_route(const PGresult *r, int row, int col, struct rg_routing *out)
+{
+    char *f[6] = {out->sender,         out->sender_type, out->recipient,
+                  out->recipient_type, out->signal,      out->urgency};
+    size_t sizes[6] = {sizeof(out->sender),    sizeof(out->sender_type),
+                       sizeof(out->recipient), sizeof(out->recipient_type),
+                       sizeof(out->signal),    sizeof(out->urgency)};
+    for (int i = 0; i < 6; i++)
+        pg_get_text(r, row, col + i, f[i], sizes[i]);
+}
+
+void pg_get_subject(const PGresult *r, int row, int col,
+                    char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
+{
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        pg_get_text(r, row, col + i, subject[i], RG_VALUE_MAX);
 }
 
 int64_t pg_get_int(const PGresult *r, int row, int col)

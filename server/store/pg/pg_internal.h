@@ -58,15 +58,17 @@ enum pg_stmt {
     Q_PUTS,
     Q_FIND_REFS,
     Q_INBOX,
-    Q_LOCK_ENDING,
+    Q_ENDING,
     Q_END,
     Q_TRY_LOCK,
     Q_LOCK,
     Q_EXPIRE,
     Q_STATUS,
-    Q_FLOW_COUNT,
-    Q_SUBJECT_COUNT,
-    Q_NOTIFY,
+    Q_COUNTS,
+    Q_MARK_LOCK,
+    Q_UNCOUNTED,
+    Q_SET_MARK,
+    Q_UNCOUNTED_SHARDS,
     Q_REJECTIONS,
     Q_DUE_PERIODS,
     Q_PERIOD_CELLS,
@@ -97,6 +99,12 @@ struct pg {
      * transaction, written before the commit (pg_counting.c). */
     struct tally *op_counts, *batch_counts;
     bool in_savepoint;
+    /* This writer's sends stored since its shard was last counted (at
+     * least: 1 when sends of an earlier session may wait), and when. */
+    long uncounted;
+    long long counted_at_ns;
+    /* Sent with the next statement rather than alone: a round trip less. */
+    bool begin_due, release_due;
     /* The recipients of this transaction's new referrals, for one NOTIFY. */
     char payload[PG_PAYLOAD_MAX + 1];
     size_t payload_len;
@@ -149,6 +157,22 @@ int pg_exec(struct pg *pg, const char *sql);
 /* Any SQL text with parameters (a stats query); as pg_run. */
 PGresult *pg_run_sql(struct pg *pg, const char *sql, const struct pg_params *p);
 
+/* One statement of a pipeline: prepared (sql NULL: id) or SQL text. */
+struct pg_step {
+    enum pg_stmt id;
+    const char *sql;
+    const struct pg_params *p;
+    bool commit; /* COMMIT: it must say COMMIT, not ROLLBACK */
+};
+
+/* Sends the steps in one pipeline and reads every result: one round trip.
+ * 0, or -1 with the first failure's class; a connection that broke on the
+ * way is closed (the next batch connects again). */
+int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n);
+
+/* Closes the writer's connection. */
+void pg_disconnect(struct pg *pg);
+
 /* Records a failure that is not PostgreSQL's (memory); returns -1. */
 int pg_fail(struct pg *pg, enum pg_error e);
 
@@ -157,6 +181,11 @@ int pg_fail(struct pg *pg, enum pg_error e);
 void pg_get_text(const PGresult *r, int row, int col, char *dst, size_t size);
 int64_t pg_get_int(const PGresult *r, int row, int col);
 const char *pg_get_bytes(const PGresult *r, int row, int col, size_t *len);
+/* The six routing columns from col on (sender, sender_type, recipient,
+ * recipient_type, signal, urgency); the eight subject columns from col on. */
+void pg_get_route(const PGresult *r, int row, int col, struct rg_routing *out);
+void pg_get_subject(const PGresult *r, int row, int col,
+                    char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]);
 
 /* Wipes every value of a result that may hold content, then frees it. */
 void pg_clear(PGresult *r);
@@ -188,6 +217,29 @@ struct pg_ending {
     uint32_t rkey;
 };
 
+/* The transaction's counters and NOTIFY as the parameters of Q_COUNTS,
+ * built by pg_counts_params (any: something to write) and freed with
+ * pg_counts_free. */
+#define PG_FLOW_TEXT 8    /* month, event, the six routing fields */
+#define PG_SUBJECT_TEXT 4 /* period, event, attribute, value */
+struct pg_counts {
+    struct pg_array flow[PG_FLOW_TEXT], flow_n, flow_k;
+    struct pg_array subject[PG_SUBJECT_TEXT], subject_n, subject_k;
+    struct pg_params params;
+    bool any;
+};
+/* Writes (empties) tally t, with payload as the NOTIFY ("": none). */
+int pg_counts_params(struct pg *pg, struct tally *t, const char *payload,
+                     struct pg_counts *c);
+void pg_counts_free(struct pg_counts *c);
+
+/* Sends are counted as accepted in bulk (schema: counted): up to a few
+ * thousand of one shard's waiting sends into the current tally, *more
+ * when some are left; every shard's, and the tally written at once, so
+ * that a query of the counts that follows sees every send committed. */
+int pg_count_shard(struct pg *pg, int shard, bool *more);
+int pg_counts_settle(struct pg *pg);
+
 /* One event of e, now, into the current op's (or transaction's) tally. */
 int pg_count_event(struct pg *pg, time_t now, const char *event,
                    const struct pg_ending *e);
@@ -198,8 +250,6 @@ void pg_counts_begin(struct pg *pg);
 void pg_counts_op_begin(struct pg *pg);
 int pg_counts_op_release(struct pg *pg);
 void pg_counts_op_undo(struct pg *pg);
-/* Writes the transaction's counters and its NOTIFY, before the commit. */
-int pg_counts_write(struct pg *pg);
 void pg_counts_rolled_back(struct pg *pg);
 
 int pg_add_rejections(struct pg *pg, time_t now, const unsigned counts[RG_CODE_COUNT]);

@@ -55,25 +55,6 @@ static void route_fields(const struct rg_routing *r, const char *f[6])
     f[5] = r->urgency;
 }
 
-/* Six routing columns from col on, as route_fields orders them. */
-static void read_route(const PGresult *r, int row, int col, struct rg_routing *out)
-{
-    char *f[6] = {out->sender,         out->sender_type, out->recipient,
-                  out->recipient_type, out->signal,      out->urgency};
-    size_t sizes[6] = {sizeof(out->sender),    sizeof(out->sender_type),
-                       sizeof(out->recipient), sizeof(out->recipient_type),
-                       sizeof(out->signal),    sizeof(out->urgency)};
-    for (int i = 0; i < 6; i++)
-        pg_get_text(r, row, col + i, f[i], sizes[i]);
-}
-
-static void read_subject(const PGresult *r, int row, int col,
-                         char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX])
-{
-    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        pg_get_text(r, row, col + i, subject[i], RG_VALUE_MAX);
-}
-
 /* ---- sends ---- */
 
 /* One put into the arrays: a fresh id and record key (SPEC §6) drawn now. */
@@ -101,16 +82,13 @@ static int add_put(struct pg_array *a, struct op *op, int ord, uint32_t rkey)
     return 0;
 }
 
-/* A stored put: counted as accepted and announced with the transaction. */
-static int stored(struct pg *pg, struct op *op, uint32_t rkey)
+/* A stored put: announced with the transaction, counted as accepted in
+ * bulk later (pg_counting.c). */
+static void stored(struct pg *pg, struct op *op)
 {
-    struct pg_ending e = {.route = op->u.put.route, .rkey = rkey};
-    memcpy(e.subject, op->u.put.referral.subject, sizeof(e.subject));
     op->u.put.outcome = PUT_CREATED;
     pg_notify_add(pg, op->u.put.route.recipient);
-    int rc = pg_count_event(pg, op->now, "accepted", &e);
-    OPENSSL_cleanse(&e, sizeof(e));
-    return rc;
+    pg->uncounted++;
 }
 
 /* The puts not stored: each repeats an earlier client_ref of its sender
@@ -172,6 +150,7 @@ int pg_put_many(struct pg *pg, struct op **puts, size_t n)
     for (int i = 0; rc == 0 && i < A_COUNT; i++)
         if (pg_param_array(&p, &a[i]) < 0)
             rc = pg_fail(pg, PGE_MEMORY);
+    pg_param_int(&p, pg->shard);
     PGresult *r = rc == 0 ? pg_run(pg, Q_PUTS, &p) : NULL;
     for (int i = 0; i < A_COUNT; i++)
         pg_array_free(&a[i]);
@@ -182,7 +161,7 @@ int pg_put_many(struct pg *pg, struct op **puts, size_t n)
         if (ord < 0 || (size_t)ord >= n || done[ord])
             continue;
         done[ord] = true;
-        rc = stored(pg, puts[ord], rkeys[ord]);
+        stored(pg, puts[ord]);
     }
     PQclear(r);
     if (rc == 0)
@@ -217,7 +196,7 @@ static int read_item(const PGresult *r, int row, struct inbox_item *it)
     pg_get_text(r, row, 5, it->signal, sizeof(it->signal));
     pg_get_text(r, row, 6, it->urgency, sizeof(it->urgency));
     it->deliveries = (int)pg_get_int(r, row, 7); /* this delivery included */
-    read_subject(r, row, 8, it->subject);
+    pg_get_subject(r, row, 8, it->subject);
     size_t len;
     const char *body = pg_get_bytes(r, row, 16, &len);
     it->body = malloc(len + 1);
@@ -262,51 +241,81 @@ int pg_inbox(struct pg *pg, struct op *op)
 
 /* ---- the end of a referral: acknowledgement and expiry ---- */
 
-/* Deletes the content of the pending referral seq, marks it ended as state
- * and counts event with the subject it had. */
-static int end_referral(struct pg *pg, int64_t seq, enum referral_state state,
-                        const char *event, time_t now, struct pg_ending *e)
+/*
+ * Counts the end of a referral from the row Q_END or Q_EXPIRE returned
+ * (from column col: created_at, record key, subject, and whether its
+ * acceptance is still to count), routing already in e; and its acceptance
+ * with it when no bulk counting took it before it ended.
+ */
+static int count_end(struct pg *pg, const PGresult *r, int row, int col, time_t now,
+                     const char *event, struct pg_ending *e)
 {
-    struct pg_params p = {0};
-    pg_param_int(&p, seq);
-    pg_param_int(&p, state);
-    pg_param_int(&p, (int64_t)now);
-    PGresult *r = pg_run(pg, Q_END, &p);
-    if (r == NULL)
+    time_t created = (time_t)pg_get_int(r, row, col);
+    e->rkey = (uint32_t)pg_get_int(r, row, col + 1);
+    pg_get_subject(r, row, col + 2, e->subject);
+    bool uncounted = pg_get_int(r, row, col + 2 + RG_SUBJECT_ATTRS) != 0;
+    if (uncounted && pg_count_event(pg, created, "accepted", e) < 0)
         return -1;
-    if (PQntuples(r) == 1)
-        read_subject(r, 0, 0, e->subject);
-    pg_clear(r);
     return pg_count_event(pg, now, event, e);
 }
 
-int pg_ack(struct pg *pg, struct op *op)
+/* The referral id sent to recipient: its seq, state and routing; *found
+ * false when there is none. */
+static int read_ending(struct pg *pg, const struct op *op, int64_t *seq, int *state,
+                       struct pg_ending *e, bool *found)
 {
     struct pg_params p = {0};
     pg_param_text(&p, op->u.ack.id);
     pg_param_text(&p, op->u.ack.recipient);
-    PGresult *r = pg_run(pg, Q_LOCK_ENDING, &p);
+    PGresult *r = pg_run(pg, Q_ENDING, &p);
     if (r == NULL)
         return -1;
-    op->u.ack.found = PQntuples(r) == 1;
-    if (!op->u.ack.found) {
-        PQclear(r);
-        return 0;
+    *found = PQntuples(r) == 1;
+    if (*found) {
+        *seq = pg_get_int(r, 0, 0);
+        *state = (int)pg_get_int(r, 0, 1);
+        pg_get_route(r, 0, 2, &e->route);
     }
-    int64_t seq = pg_get_int(r, 0, 0);
-    int state = (int)pg_get_int(r, 0, 1);
-    struct pg_ending e;
-    memset(&e, 0, sizeof(e));
-    read_route(r, 0, 2, &e.route);
-    e.rkey = (uint32_t)pg_get_int(r, 0, 8);
     PQclear(r);
-    /* Again: the same answer. An expired referral's content is gone:
-     * acknowledging it changes nothing (404). */
-    if (state >= STATE_ACKNOWLEDGED) {
-        op->u.ack.found = state == STATE_ACKNOWLEDGED;
-        return 0;
-    }
-    int rc = end_referral(pg, seq, STATE_ACKNOWLEDGED, "acknowledged", op->now, &e);
+    return 0;
+}
+
+/* Ends a pending referral as acknowledged and counts it; *ended false when
+ * it ended meanwhile (through another gateway: its delete waited for that
+ * one's commit). */
+static int end_acknowledged(struct pg *pg, const struct op *op, int64_t seq,
+                            struct pg_ending *e, bool *ended)
+{
+    struct pg_params p = {0};
+    pg_param_text(&p, op->u.ack.recipient);
+    pg_param_int(&p, seq);
+    pg_param_int(&p, STATE_ACKNOWLEDGED);
+    pg_param_int(&p, (int64_t)op->now);
+    PGresult *r = pg_run(pg, Q_END, &p);
+    if (r == NULL)
+        return -1;
+    *ended = PQntuples(r) == 1;
+    int rc = *ended ? count_end(pg, r, 0, 0, op->now, "acknowledged", e) : 0;
+    pg_clear(r);
+    return rc;
+}
+
+int pg_ack(struct pg *pg, struct op *op)
+{
+    struct pg_ending e;
+    int64_t seq = 0;
+    int state = 0;
+    bool ended = false;
+    memset(&e, 0, sizeof(e));
+    int rc = read_ending(pg, op, &seq, &state, &e, &op->u.ack.found);
+    if (rc == 0 && op->u.ack.found && state < STATE_ACKNOWLEDGED)
+        rc = end_acknowledged(pg, op, seq, &e, &ended);
+    /* Ended already, or meanwhile: acknowledged again is the same answer;
+     * an expired referral's content is gone, acknowledging it is 404. */
+    if (rc == 0 && op->u.ack.found && state < STATE_ACKNOWLEDGED && !ended)
+        rc = read_ending(pg, op, &seq, &state, &e, &op->u.ack.found);
+    if (rc == 0 && !ended)
+        op->u.ack.found = op->u.ack.found && state == STATE_ACKNOWLEDGED;
     OPENSSL_cleanse(&e, sizeof(e));
     return rc;
 }
@@ -331,10 +340,8 @@ int pg_expire(struct pg *pg, struct op *op)
     for (int row = 0; rc == 0 && row < PQntuples(r); row++) {
         struct pg_ending e;
         memset(&e, 0, sizeof(e));
-        read_route(r, row, 0, &e.route);
-        e.rkey = (uint32_t)pg_get_int(r, row, 6);
-        read_subject(r, row, 7, e.subject);
-        rc = pg_count_event(pg, op->now, "expired", &e);
+        pg_get_route(r, row, 0, &e.route);
+        rc = count_end(pg, r, row, 6, op->now, "expired", &e);
         OPENSSL_cleanse(&e, sizeof(e));
         op->u.expire.expired += rc == 0;
     }

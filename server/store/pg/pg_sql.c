@@ -11,10 +11,18 @@
     "addiction"
 #define ROUTING_COLUMNS                                                                \
     "sender, sender_type, recipient, recipient_type, signal, urgency"
+#define GONE_SUBJECT                                                                   \
+    "g.age_band, g.gender, g.municipality, g.origin, g.socioeconomic, g.education, "   \
+    "g.housing, g.addiction"
 
-/* What ending a referral leaves of it: routing and times, no digest of its
- * content and no record key. */
-#define ENDED "rkey = NULL, digest = ''::bytea"
+/* What ending a referral returns besides: whether its acceptance is still
+ * to be counted (past its shard's mark). The mark is read under a share
+ * lock after the content row is deleted, so bulk counting of the shard
+ * (which locks the mark first) either saw the row or sees it gone. */
+#define MARK_OF_GONE                                                                   \
+    " mark AS (SELECT m.shard, m.seq FROM counted m"                                   \
+    " WHERE m.shard IN (SELECT shard FROM gone) FOR SHARE)"
+#define UNCOUNTED "g.seq > coalesce(m.seq, 0)"
 
 const char *const pg_stmt_sql[Q_COUNT] = {
     /* Many sends at once. A client_ref used before (or a second time in the
@@ -24,58 +32,66 @@ const char *const pg_stmt_sql[Q_COUNT] = {
     [Q_PUTS] =
         "WITH input AS ("
         " SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[],"
-        "  $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[],"
-        "  $10::bytea[], $11::bytea[], $12::bigint[])"
-        " AS t(ord, id, " ROUTING_COLUMNS ", created_at, ref_key, digest, rkey)),"
+        "  $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bytea[])"
+        " AS t(ord, id, " ROUTING_COLUMNS ", created_at, ref_key)),"
         " ins AS ("
-        " INSERT INTO referrals (id, " ROUTING_COLUMNS ", created_at, ref_key, digest,"
-        " rkey)"
-        " SELECT id, " ROUTING_COLUMNS ", created_at, ref_key, digest, rkey"
-        " FROM input ORDER BY ord ON CONFLICT DO NOTHING RETURNING seq, id),"
-        " stored AS (SELECT input.ord, ins.seq FROM ins JOIN input USING (id)),"
+        " INSERT INTO referrals (id, " ROUTING_COLUMNS ", created_at, ref_key)"
+        " SELECT id, " ROUTING_COLUMNS ", created_at, ref_key FROM input ORDER BY ord"
+        " ON CONFLICT DO NOTHING RETURNING seq, id, recipient, created_at),"
+        " stored AS (SELECT input.ord, ins.seq, ins.id, ins.recipient, ins.created_at"
+        " FROM ins JOIN input USING (id)),"
         " kept AS ("
-        " INSERT INTO content (seq, " SUBJECT_COLUMNS ", body)"
-        " SELECT stored.seq, " SUBJECT_COLUMNS ", body FROM stored"
-        " JOIN unnest($1::int[], $13::text[], $14::text[], $15::text[], $16::text[],"
-        "  $17::text[], $18::text[], $19::text[], $20::text[], $21::bytea[])"
-        " AS c(ord, " SUBJECT_COLUMNS ", body) USING (ord))"
+        " INSERT INTO content (recipient, seq, id, shard, created_at, digest, "
+        "rkey, " SUBJECT_COLUMNS ", body)"
+        " SELECT s.recipient, s.seq, s.id, $22::bigint, s.created_at, digest, "
+        "rkey, " SUBJECT_COLUMNS ", body FROM stored s"
+        " JOIN unnest($1::int[], $11::bytea[], $12::bigint[], $13::text[], $14::text[],"
+        "  $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], "
+        "$20::text[],"
+        "  $21::bytea[])"
+        " AS c(ord, digest, rkey, " SUBJECT_COLUMNS ", body) USING (ord))"
         " SELECT ord, seq FROM stored",
-    [Q_FIND_REFS] = "SELECT ref_key, id, digest, state FROM referrals"
-                    " WHERE ref_key = ANY($1::bytea[])",
-    /* Pending referrals of one recipient, oldest first, locked in that order
-     * (two gateways serving one inbox wait rather than deadlock); the first
-     * always, the others while their bodies stay within $4 bytes. The state
-     * is checked again on the locked row: one acknowledged meanwhile
-     * through another gateway is not handed out. */
+    /* The earlier referrals of repeated client_refs; digest NULL: ended. */
+    [Q_FIND_REFS] =
+        "SELECT r.ref_key, r.id, c.digest, r.state FROM referrals r"
+        " LEFT JOIN content c ON c.recipient = r.recipient AND c.seq = r.seq"
+        " WHERE r.ref_key = ANY($1::bytea[])",
+    /* Pending referrals of one recipient, oldest first, their content rows
+     * locked in that order (two gateways serving one inbox wait rather than
+     * deadlock; one acknowledged meanwhile is not locked, not handed out);
+     * the first always, the others while their bodies stay within $4
+     * bytes. */
     [Q_INBOX] =
         "WITH picked AS ("
-        " SELECT seq FROM referrals WHERE recipient = $1::text AND state < 2"
-        " ORDER BY seq LIMIT $2::bigint FOR UPDATE),"
-        " sized AS ("
-        " SELECT p.seq, row_number() OVER w AS nth, sum(octet_length(c.body)) OVER w"
-        " AS upto FROM picked p JOIN content c ON c.seq = p.seq"
-        " WINDOW w AS (ORDER BY p.seq))"
+        " SELECT seq, id, octet_length(body) AS len FROM content"
+        " WHERE recipient = $1::text ORDER BY seq LIMIT $2::bigint FOR UPDATE),"
+        " sized AS (SELECT id, row_number() OVER w AS nth, sum(len) OVER w AS upto"
+        " FROM picked WINDOW w AS (ORDER BY seq)),"
+        " handed AS ("
         " UPDATE referrals r SET state = 1, deliveries = r.deliveries + 1,"
-        " delivered_at = coalesce(r.delivered_at, $3::bigint)"
-        " FROM sized s, content c"
-        " WHERE r.seq = s.seq AND c.seq = r.seq AND r.state < 2"
-        " AND (s.nth = 1 OR s.upto <= $4::bigint)"
+        " delivered_at = coalesce(r.delivered_at, $3::bigint) FROM sized s"
+        " WHERE r.id = s.id AND (s.nth = 1 OR s.upto <= $4::bigint)"
         " RETURNING r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal,"
-        " r.urgency, r.deliveries, c.age_band, c.gender, c.municipality, c.origin,"
-        " c.socioeconomic, c.education, c.housing, c.addiction, c.body",
-    /* The referral an acknowledgement names, locked: a second
-     * acknowledgement through another gateway waits, then sees it ended. */
-    [Q_LOCK_ENDING] = "SELECT seq, state, " ROUTING_COLUMNS ", rkey FROM referrals"
-                      " WHERE id = $1::text AND recipient = $2::text FOR UPDATE",
-    /* Ends one referral ($2: 2 acknowledged, 3 expired) and returns the
-     * subject its counting needs, from the content it deletes. */
-    [Q_END] =
-        "WITH gone AS (DELETE FROM content WHERE seq = $1::bigint"
-        " RETURNING " SUBJECT_COLUMNS "),"
-        " ended AS (UPDATE referrals SET state = $2::bigint,"
-        " ended_at = $3::bigint, acknowledged_at = CASE WHEN $2::bigint = 2"
-        " THEN $3::bigint ELSE acknowledged_at END, " ENDED " WHERE seq = $1::bigint)"
-        " SELECT " SUBJECT_COLUMNS " FROM gone",
+        " r.urgency, r.deliveries)"
+        " SELECT h.seq, h.id, h.sender, h.sender_type, h.created_at, h.signal,"
+        " h.urgency, h.deliveries, c.age_band, c.gender, c.municipality, c.origin,"
+        " c.socioeconomic, c.education, c.housing, c.addiction, c.body"
+        " FROM handed h JOIN content c ON c.recipient = $1::text AND c.seq = h.seq",
+    /* The referral an acknowledgement names, as it is now. */
+    [Q_ENDING] = "SELECT seq, state, " ROUTING_COLUMNS " FROM referrals"
+                 " WHERE id = $1::text AND recipient = $2::text",
+    /* Ends one pending referral ($3: 2 acknowledged, 3 expired): deletes its
+     * content, returning what its counting needs. No row: it ended
+     * meanwhile through another gateway (the delete waited for that one's
+     * commit). */
+    [Q_END] = "WITH gone AS (DELETE FROM content WHERE recipient = $1::text"
+              " AND seq = $2::bigint RETURNING *),"
+              " ended AS (UPDATE referrals r SET state = $3::bigint,"
+              " ended_at = $4::bigint, acknowledged_at = CASE WHEN $3::bigint = 2"
+              " THEN $4::bigint ELSE r.acknowledged_at END FROM gone"
+              " WHERE r.id = gone.id)," MARK_OF_GONE
+              " SELECT g.created_at, g.rkey, " GONE_SUBJECT ", " UNCOUNTED
+              " FROM gone g LEFT JOIN mark m ON m.shard = g.shard",
     [Q_TRY_LOCK] = "SELECT pg_try_advisory_xact_lock($1::bigint::int, $2::bigint::int)",
     [Q_LOCK] = "SELECT 1 FROM (SELECT pg_advisory_xact_lock($1::bigint::int,"
                " $2::bigint::int)) l",
@@ -83,44 +99,59 @@ const char *const pg_stmt_sql[Q_COUNT] = {
      * another transaction holds are left for the next sweep. */
     [Q_EXPIRE] =
         "WITH due AS ("
-        " SELECT seq, " ROUTING_COLUMNS ", rkey FROM referrals"
-        " WHERE state < 2 AND created_at < $1::bigint ORDER BY created_at"
-        " LIMIT $2::bigint FOR UPDATE SKIP LOCKED),"
-        " gone AS (DELETE FROM content c USING due WHERE c.seq = due.seq"
-        " RETURNING c.seq, " SUBJECT_COLUMNS "),"
-        " ended AS (UPDATE referrals r SET state = 3, ended_at = $3::bigint, " ENDED
-        " FROM due WHERE r.seq = due.seq)"
-        " SELECT due.sender, due.sender_type, due.recipient, due.recipient_type,"
-        " due.signal, due.urgency, due.rkey, gone.age_band, gone.gender,"
-        " gone.municipality, gone.origin, gone.socioeconomic, gone.education,"
-        " gone.housing, gone.addiction"
-        " FROM due LEFT JOIN gone ON gone.seq = due.seq",
+        " SELECT recipient, seq FROM content WHERE created_at < $1::bigint"
+        " ORDER BY created_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED),"
+        " gone AS (DELETE FROM content c USING due"
+        " WHERE c.recipient = due.recipient AND c.seq = due.seq RETURNING c.*),"
+        " ended AS (UPDATE referrals r SET state = 3, ended_at = $3::bigint FROM gone"
+        " WHERE r.id = gone.id RETURNING r.id, r.sender, r.sender_type, r.recipient,"
+        " r.recipient_type, r.signal, r.urgency)," MARK_OF_GONE
+        " SELECT e.sender, e.sender_type, e.recipient, e.recipient_type, e.signal,"
+        " e.urgency, g.created_at, g.rkey, " GONE_SUBJECT ", " UNCOUNTED
+        " FROM ended e JOIN gone g USING (id) LEFT JOIN mark m ON m.shard = g.shard",
     [Q_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
                  " FROM referrals WHERE id = $1::text AND sender = $2::text",
-    /* A transaction's counters, in key order (no two writers lock counter
-     * rows in opposite orders), in this writer's shard ($11). */
-    [Q_FLOW_COUNT] =
-        "INSERT INTO flow_counts AS f (month, event, " ROUTING_COLUMNS ", shard, n, k)"
-        " SELECT month, event, " ROUTING_COLUMNS ", $11::bigint, n, k"
+    /* A transaction's counters and its NOTIFY, in one statement. Counter
+     * rows in key order (no two writers lock them in opposite orders), in
+     * this writer's shard ($17). A subject period already released never
+     * changes: an event that reaches the store after its release is
+     * counted in the flow only. Several months' keys may fall in one
+     * quarter or year: summed first. */
+    [Q_COUNTS] =
+        "WITH flow AS ("
+        " INSERT INTO flow_counts AS f (month, event, " ROUTING_COLUMNS ", shard, n, k)"
+        " SELECT month, event, " ROUTING_COLUMNS ", $17::bigint, n, k"
         " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
         "  $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])"
         " AS t(month, event, " ROUTING_COLUMNS ", n, k)"
         " ORDER BY 1, 2, 3, 4, 5, 6, 7, 8"
         " ON CONFLICT (month, event, " ROUTING_COLUMNS ", shard)"
-        " DO UPDATE SET n = f.n + excluded.n, k = (f.k + excluded.k) % 4294967296",
-    /* A period already released never changes: an event that reaches the
-     * store after its release is counted in the flow only. Several months'
-     * keys may fall in one quarter or year: summed first. */
-    [Q_SUBJECT_COUNT] =
-        "INSERT INTO subject_counts AS s (period, event, attr, value, shard, n, k)"
-        " SELECT period, event, attr, value, $7::bigint, sum(n), sum(k) % 4294967296"
-        " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],"
-        "  $6::bigint[]) AS t(period, event, attr, value, n, k)"
+        " DO UPDATE SET n = f.n + excluded.n, k = (f.k + excluded.k) % 4294967296),"
+        " subject AS ("
+        " INSERT INTO subject_counts AS s (period, event, attr, value, shard, n, k)"
+        " SELECT period, event, attr, value, $17::bigint, sum(n), sum(k) % 4294967296"
+        " FROM unnest($11::text[], $12::text[], $13::text[], $14::text[],"
+        "  $15::bigint[], $16::bigint[]) AS t(period, event, attr, value, n, k)"
         " WHERE NOT EXISTS (SELECT 1 FROM releases r WHERE r.period = t.period)"
         " GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
         " ON CONFLICT (period, event, attr, value, shard)"
-        " DO UPDATE SET n = s.n + excluded.n, k = (s.k + excluded.k) % 4294967296",
-    [Q_NOTIFY] = "SELECT 1 FROM (SELECT pg_notify('" PG_CHANNEL "', $1::text)) n",
+        " DO UPDATE SET n = s.n + excluded.n, k = (s.k + excluded.k) % 4294967296)"
+        " SELECT pg_notify('" PG_CHANNEL "', $18::text) WHERE $18::text <> ''",
+    /* Bulk counting of a shard's sends: its mark, locked (enders of its
+     * referrals wait, then read the new one); then, in a statement of its
+     * own (a snapshot taken after the lock), the sends past it that are
+     * still pending, oldest first, with what counting needs. */
+    [Q_MARK_LOCK] = "SELECT seq FROM counted WHERE shard = $1::bigint FOR UPDATE",
+    [Q_UNCOUNTED] =
+        "SELECT c.seq, c.created_at, c.rkey, c.age_band, c.gender, c.municipality,"
+        " c.origin, c.socioeconomic, c.education, c.housing, c.addiction,"
+        " r.sender, r.sender_type, r.recipient, r.recipient_type, r.signal, r.urgency"
+        " FROM content c JOIN referrals r ON r.id = c.id"
+        " WHERE c.shard = $1::bigint AND c.seq > $2::bigint ORDER BY c.seq"
+        " LIMIT $3::bigint",
+    [Q_SET_MARK] = "UPDATE counted SET seq = $2::bigint WHERE shard = $1::bigint",
+    [Q_UNCOUNTED_SHARDS] = "SELECT m.shard FROM counted m WHERE EXISTS (SELECT 1"
+                           " FROM content c WHERE c.shard = m.shard AND c.seq > m.seq)",
     [Q_REJECTIONS] =
         "INSERT INTO rejections AS j (month, code, shard, n)"
         " SELECT $1::text, code, $4::bigint, n FROM unnest($2::text[], $3::bigint[])"

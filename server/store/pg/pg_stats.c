@@ -200,6 +200,8 @@ static int subject_table(struct pg *pg, const struct stats_request *req, time_t 
 int pg_stats(struct pg *pg, struct op *op)
 {
     const struct stats_request *req = op->u.stats.req;
+    if (pg_counts_settle(pg) < 0)
+        return -1;
     return req->subject_table ? subject_table(pg, req, op->now, op->u.stats.table)
                               : flow_table(pg, req, op->u.stats.table);
 }
@@ -208,6 +210,8 @@ int pg_metrics(struct pg *pg, struct op *op)
 {
     struct store_metrics *m = op->u.metrics.store;
     memset(m, 0, sizeof(*m));
+    if (pg_counts_settle(pg) < 0)
+        return -1;
     PGresult *r = pg_run(pg, Q_METRICS_EVENTS, NULL);
     if (r == NULL)
         return -1;

@@ -54,8 +54,8 @@ static void look(struct pg_watch *w)
     snprintf(since, sizeof(since), "%lld", (long long)time(NULL) - LOOK_BACK_SECONDS);
     const char *values[1] = {since};
     PGresult *r = PQexecParams(w->listen,
-                               "SELECT DISTINCT recipient FROM referrals"
-                               " WHERE state = 0 AND created_at >= $1::bigint",
+                               "SELECT DISTINCT recipient FROM content"
+                               " WHERE created_at >= $1::bigint",
                                1, NULL, values, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         PQclear(r);

@@ -19,12 +19,15 @@ CREATE TABLE refgw_secret (
     secret bytea NOT NULL
 );
 
--- Routing metadata and status; no content, no client_ref in clear. The
--- content digest is emptied and the record key removed when the referral
--- ends. Times are seconds since 1970 (UTC), as the gateway's clock said.
+-- Routing metadata and status, for as long as the gateway runs: no
+-- content, no client_ref in clear (ref_key: its keyed digest, kept for
+-- idempotency after the end). Times are seconds since 1970 (UTC), as the
+-- gateway's clock said. No index covers what changes after the insert (state,
+-- times, deliveries), so those updates stay on the row's page (HOT) and add
+-- no index entries; fillfactor leaves them the room. seq orders the inbox.
 CREATE TABLE referrals (
-    seq bigint GENERATED ALWAYS AS IDENTITY (CACHE 64) PRIMARY KEY,
-    id text COLLATE "C" NOT NULL UNIQUE,
+    id text COLLATE "C" PRIMARY KEY,
+    seq bigint GENERATED ALWAYS AS IDENTITY (CACHE 64),
     sender text COLLATE "C" NOT NULL,
     sender_type text COLLATE "C" NOT NULL,
     recipient text COLLATE "C" NOT NULL,
@@ -37,18 +40,23 @@ CREATE TABLE referrals (
     acknowledged_at bigint,
     ended_at bigint,
     deliveries integer NOT NULL DEFAULT 0,
-    ref_key bytea UNIQUE,
-    digest bytea NOT NULL,
-    rkey bigint
-);
--- Pending referrals only: an inbox read, expiry, and the watch's poll.
-CREATE INDEX referrals_pending ON referrals (recipient, seq) WHERE state < 2;
-CREATE INDEX referrals_age ON referrals (created_at) WHERE state < 2;
+    ref_key bytea UNIQUE
+) WITH (fillfactor = 80);
 
--- Content, deleted on acknowledgement or expiry. PostgreSQL does not zero a
--- deleted row: see docs/security.md. Each gateway vacuums this table.
+-- Everything of a referral that must go when it ends (acknowledged or
+-- expired), in one row deleted then: its subject and body, its record key
+-- (SPEC §6) and the digest of its content. A row here is a pending
+-- referral: the inbox reads by recipient, expiry by age. shard: the counter
+-- shard of the gateway that stored it (below). PostgreSQL does not zero a
+-- deleted row: see docs/security.md; each gateway vacuums this table.
 CREATE TABLE content (
-    seq bigint PRIMARY KEY,
+    recipient text COLLATE "C" NOT NULL,
+    seq bigint NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    shard smallint NOT NULL,
+    created_at bigint NOT NULL,
+    digest bytea NOT NULL,
+    rkey bigint NOT NULL,
     age_band text COLLATE "C" NOT NULL,
     gender text COLLATE "C" NOT NULL,
     municipality text COLLATE "C" NOT NULL,
@@ -57,13 +65,35 @@ CREATE TABLE content (
     education text COLLATE "C" NOT NULL,
     housing text COLLATE "C" NOT NULL,
     addiction text COLLATE "C" NOT NULL,
-    body bytea NOT NULL
+    body bytea NOT NULL,
+    PRIMARY KEY (recipient, seq)
+);
+CREATE INDEX content_age ON content (created_at);
+CREATE INDEX content_shard ON content (shard, seq);
+-- lz4 compresses bodies at a fraction of pglz's cost, where the server has it.
+DO $$
+BEGIN
+    ALTER TABLE content ALTER COLUMN body SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR invalid_parameter_value THEN
+    NULL;
+END
+$$;
+
+-- Sends are counted as accepted in bulk, after their commit, not one
+-- counter update per batch (pg_counting.c): every send of a shard with a
+-- seq up to the mark here is counted. Whoever ends a referral past the mark
+-- counts its acceptance then, reading the mark under a lock that the bulk
+-- counting of that shard takes too: each is counted once, whichever node
+-- stored it or ended it, and whether or not its node still runs.
+CREATE TABLE counted (
+    shard smallint PRIMARY KEY,
+    seq bigint NOT NULL
 );
 
 -- SPEC §6 v2, flow: no subject attribute. k: the sum mod 2^32 of the
 -- counted events' record keys. shard: the gateway that added them (each
--- holds one while it runs), so that gateways never wait for each other's
--- counter rows; every reader sums over shards.
+-- holds one of 64 while it runs, by an advisory lock), so that gateways
+-- never wait for each other's counter rows; every reader sums over shards.
 CREATE TABLE flow_counts (
     month text COLLATE "C" NOT NULL,
     event text COLLATE "C" NOT NULL,
