@@ -71,6 +71,7 @@ static const struct num_opt {
 
 enum {
     O_URL = 1,
+    O_RECV_URL,
     O_GET_PATH,
     O_CA,
     O_IDENTITY,
@@ -86,6 +87,7 @@ enum {
 
 static const struct option string_opts[] = {
     {"url", required_argument, NULL, O_URL},
+    {"recipient-url", required_argument, NULL, O_RECV_URL},
     {"path", required_argument, NULL, O_GET_PATH},
     {"ca", required_argument, NULL, O_CA},
     {"identity", required_argument, NULL, O_IDENTITY},
@@ -145,7 +147,7 @@ static int set_mode(struct bench_opts *o, const char *name, char *err, size_t er
 }
 
 /* "https://HOST[:PORT][/]", HOST possibly a bracketed IPv6 address. */
-static int parse_url(struct bench_opts *o, char *err, size_t errlen)
+static int parse_url(struct target *o, char *err, size_t errlen)
 {
     const char *p = o->url;
     if (strncmp(p, "https://", 8) != 0)
@@ -188,7 +190,13 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
 {
     switch (opt) {
     case O_URL:
-        o->url = arg;
+        if (o->ntargets == MAX_TARGETS)
+            break;
+        o->targets[o->ntargets++].url = arg;
+        return 0;
+    case O_RECV_URL:
+        o->recv.url = arg;
+        o->recv_set = true;
         return 0;
     case O_GET_PATH:
         if (arg[0] != '/' || strlen(arg) > 200 || strpbrk(arg, " \r\n"))
@@ -245,7 +253,7 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
 /* What each mode needs, checked once all options are in. */
 static int check_options(struct bench_opts *o, char *err, size_t errlen)
 {
-    if (!o->url || !o->ca) {
+    if (o->ntargets == 0 || !o->ca) {
         snprintf(err, errlen, "--url and --ca are required");
         return -1;
     }
@@ -274,7 +282,12 @@ static int check_options(struct bench_opts *o, char *err, size_t errlen)
     }
     if (o->threads > o->connections)
         o->threads = o->connections;
-    return parse_url(o, err, errlen);
+    for (size_t i = 0; i < o->ntargets; i++)
+        if (parse_url(&o->targets[i], err, errlen) < 0)
+            return -1;
+    if (!o->recv_set)
+        o->recv = o->targets[0];
+    return parse_url(&o->recv, err, errlen);
 }
 
 static int parse_options(int argc, char **argv, struct bench_opts *o, char *err,
@@ -330,6 +343,10 @@ static void usage(FILE *f)
         "             measures the time from a send's 202 to its receipt\n"
         "  handshake  a new connection per request: handshake, GET /v1/health, close\n"
         "  idle       open --connections connections, report, hold them --hold s\n\n"
+        "  --url URL                 the server; repeated (gateway nodes sharing a\n"
+        "                            store), sending connections go to each in turn\n"
+        "  --recipient-url URL       e2e: where recipients poll and acknowledge\n"
+        "                            (default the first --url)\n"
         "  --identity CERT:KEY       a sender's certificate (repeat for several)\n"
         "  --recipient ORG=CERT:KEY  an e2e recipient (repeat); default --to\n"
         "  --to ORG                  recipients of sends, in turn (repeat)\n"
@@ -359,25 +376,33 @@ static void raise_nofile(const struct bench_opts *o)
                 (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 }
 
-static int resolve(struct bench *b, char *err, size_t errlen)
+static int resolve_target(struct target *t, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res;
-    int rc = getaddrinfo(b->o.host, b->o.port, &hints, &res);
+    int rc = getaddrinfo(t->host, t->port, &hints, &res);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", b->o.host, gai_strerror(rc));
+        snprintf(err, errlen, "%s: %s", t->host, gai_strerror(rc));
         return -1;
     }
-    memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
-    b->addrlen = res->ai_addrlen;
+    memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+    t->addrlen = res->ai_addrlen;
     freeaddrinfo(res);
     unsigned char buf[sizeof(struct in6_addr)];
-    b->host_is_ip = inet_pton(AF_INET, b->o.host, buf) == 1 ||
-                    inet_pton(AF_INET6, b->o.host, buf) == 1;
-    snprintf(b->host_header, sizeof b->host_header, "%s%s%s:%s",
-             strchr(b->o.host, ':') ? "[" : "", b->o.host,
-             strchr(b->o.host, ':') ? "]" : "", b->o.port);
+    t->host_is_ip =
+        inet_pton(AF_INET, t->host, buf) == 1 || inet_pton(AF_INET6, t->host, buf) == 1;
+    snprintf(t->host_header, sizeof t->host_header, "%s%s%s:%s",
+             strchr(t->host, ':') ? "[" : "", t->host, strchr(t->host, ':') ? "]" : "",
+             t->port);
     return 0;
+}
+
+static int resolve(struct bench *b, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < b->o.ntargets; i++)
+        if (resolve_target(&b->o.targets[i], err, errlen) < 0)
+            return -1;
+    return resolve_target(&b->o.recv, err, errlen);
 }
 
 /* Free text of the wanted size, plain ASCII so it needs no JSON escaping. */
