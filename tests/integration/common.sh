@@ -149,9 +149,12 @@ jqb() { jq -r "$1" "$BODY_FILE"; }
 # test may: GET /v1/stats first has the gateway count the sends still
 # waiting to be counted. Works with the gateway running (WAL) or stopped.
 exact_count() {
-    [ -n "$PID" ] && req audit GET "/v1/stats?event=$1"
+    if rg_running; then req audit GET "/v1/stats?event=$1"; fi
     store_sql "SELECT coalesce(sum(n), 0) FROM flow_counts WHERE event = '$1'"
 }
+
+# Whether the gateway that req talks to runs (tests/pg/nodes.sh: the node).
+rg_running() { [ -n "$PID" ]; }
 
 store_sql() {
     if [ "$RG_STORE" = pg ]; then pg_sql "$1"; else sqlite3 -readonly "$T/var/refgw.db" "$1"; fi
