@@ -3,7 +3,10 @@
 # rg_setup makes the cluster and a configuration for it).
 #
 #   node_start N [EXTRA_JSON]  starts node N (1, 2, ...) with the shared
-#                              configuration; stderr in $T/node.N.err
+#                              configuration; stderr in $T/node.N.err, its
+#                              port in $T/node.N.port
+#   node_spawn N [EXTRA_JSON]; node_ready N
+#                              the same in two steps (nodes starting together)
 #   node_stop N                SIGTERM, and its exit status must be 0
 #   node_kill9 N               SIGKILL
 #   on N                       points req (and everything using $URL, and
@@ -14,11 +17,20 @@
 declare -A NODE_PID NODE_PORT
 
 node_start() {
-    local n=$1 extra=${2:-"{}"} i port=""
+    node_spawn "$@"
+    node_ready "$1"
+}
+
+node_spawn() { # N [EXTRA_JSON]: starts node N without waiting for it
+    local n=$1 extra=${2:-"{}"}
     jq -S ". * $extra" "$T/base.json" >"$T/node.$n.json"
     : >"$T/node.$n.err"
     "$REFGWD" --config "$T/node.$n.json" 2>>"$T/node.$n.err" &
     NODE_PID[$n]=$!
+}
+
+node_ready() { # N: waits for node N's start line
+    local n=$1 i port=""
     for i in $(seq 1 200); do
         port=$(sed -n 's/^refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/node.$n.err" | tail -n 1)
         [ -n "$port" ] && break
@@ -27,6 +39,7 @@ node_start() {
     done
     [ -n "$port" ] || { echo "node $n printed no start line" >&2; exit 1; }
     NODE_PORT[$n]=$port
+    echo "$port" >"$T/node.$n.port" # for senders in the background
     on "$n"
 }
 
