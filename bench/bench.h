@@ -12,6 +12,7 @@
 #define BENCH_BENCH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -91,6 +92,7 @@ struct bench_opts {
     pid_t pids[MAX_PIDS];
     size_t npids;
     bool json;
+    const char *ids_out; /* send: every id answered 202, one a line */
 };
 
 /* Everything the workers share, read-only while they run. */
@@ -99,6 +101,7 @@ struct bench {
     char run_id[17]; /* random, so client_refs never repeat across runs */
     char *body_text; /* the referral's free text, body_size bytes (or body_cms) */
     bool sealed;     /* body_text is a body_cms */
+    FILE *ids_out;   /* --ids-out, or NULL */
     uint64_t t_start, t_measure, t_end; /* monotonic ns: the measured window */
 };
 

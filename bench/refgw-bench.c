@@ -81,6 +81,7 @@ enum {
     O_BODY_CMS,
     O_MODE,
     O_JSON,
+    O_IDS_OUT,
     O_HELP,
     O_NUM = 100
 };
@@ -97,6 +98,7 @@ static const struct option string_opts[] = {
     {"body-cms", required_argument, NULL, O_BODY_CMS},
     {"mode", required_argument, NULL, O_MODE},
     {"json", no_argument, NULL, O_JSON},
+    {"ids-out", required_argument, NULL, O_IDS_OUT},
     {"help", no_argument, NULL, O_HELP},
 };
 #define STRING_OPTS (sizeof string_opts / sizeof string_opts[0])
@@ -208,6 +210,9 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
         return 0;
     case O_MODE:
         return set_mode(o, arg, err, errlen);
+    case O_IDS_OUT:
+        o->ids_out = arg;
+        return 0;
     case O_JSON:
         o->json = true;
         return 0;
@@ -354,7 +359,9 @@ static void usage(FILE *f)
         "                            in place of --body-size bytes of text\n"
         "  --server-pid PID          report the server's CPU and memory (with its\n"
         "                            child processes) from /proc\n"
-        "  --json                    one JSON object instead of text\n");
+        "  --json                    one JSON object instead of text\n"
+        "  --ids-out FILE            send: write the id of every 202 to FILE, one a\n"
+        "                            line (to check later that none was lost)\n");
     for (size_t i = 0; i < NUM_OPTS; i++)
         fprintf(f, "  --%-15s %s (default %g)\n", num_opts[i].name, num_opts[i].help,
                 num_opts[i].def);
@@ -461,6 +468,10 @@ static int prepare(struct bench *b, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (b->o.ids_out && !(b->ids_out = fopen(b->o.ids_out, "w"))) {
+        snprintf(err, errlen, "%s: %s", b->o.ids_out, strerror(errno));
+        return -1;
+    }
     /* Idle connections release OpenSSL's buffers, so that 5,000 of them do not
      * cost the load generator 170 MB. */
     bool lean = b->o.mode == MODE_IDLE;
@@ -480,6 +491,8 @@ static void cleanup(struct bench *b)
     for (size_t i = 0; i < b->o.nrecipients; i++)
         tls_ctx_free(&b->o.recipients[i]);
     free(b->body_text);
+    if (b->ids_out)
+        fclose(b->ids_out);
 }
 
 /* ---- the run ---------------------------------------------------------------- */

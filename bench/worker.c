@@ -327,10 +327,25 @@ static void sender_up(struct conn *c)
     dispatch(c->w);
 }
 
+/* --ids-out: the id of a 202, warm-up and drain included (every 202 counts
+ * when checking that none was lost). stdio locks the file per call. */
+static void write_id(struct worker *w, const char *body, size_t len)
+{
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "id");
+    if (cJSON_IsString(id) && id_url_safe(id->valuestring, strlen(id->valuestring)))
+        fprintf(w->b->ids_out, "%s\n", id->valuestring);
+    else
+        stats_error(w, ERR_PROTOCOL, "202 without a usable id");
+    cJSON_Delete(doc);
+}
+
 static void sender_response(struct conn *c, int status, const char *body, size_t len)
 {
     struct worker *w = c->w;
     uint64_t now = now_ns();
+    if (status == 202 && w->b->ids_out)
+        write_id(w, body, len);
     if (count_answer(w, status, 202, body, len, now)) {
         record_latency(w, c, now);
         if (w->b->o.mode == MODE_E2E)
