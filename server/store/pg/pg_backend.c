@@ -166,16 +166,17 @@ static const char *error_class(void *impl)
     return pg_error_name(((struct pg *)impl)->error);
 }
 
-/* BEGIN goes with the first savepoint, a savepoint's RELEASE with the next
- * savepoint or the commit: a batch of sends takes three round trips. */
+/* Transaction control goes with the next statement (pg_due): a batch of
+ * sends takes two round trips, [BEGIN, SAVEPOINT, the sends] and [RELEASE,
+ * the counters and NOTIFY, COMMIT]. */
 static int begin(void *impl)
 {
     struct pg *pg = impl;
     if (reconnect(pg) < 0)
         return -1;
     pg_counts_begin(pg);
-    pg->begin_due = true;
-    pg->release_due = false;
+    pg->ndue = 0;
+    pg_due(pg, "BEGIN");
     return 0;
 }
 
@@ -183,20 +184,16 @@ static int commit(void *impl)
 {
     struct pg *pg = impl;
     struct pg_counts counts;
-    struct pg_step steps[4];
+    struct pg_step steps[2];
     int n = 0;
     int rc = pg_counts_params(pg, pg->batch_counts, pg->payload, &counts);
-    if (pg->begin_due)
-        steps[n++] = (struct pg_step){.sql = "BEGIN"};
-    if (pg->release_due)
-        steps[n++] = (struct pg_step){.sql = "RELEASE op"};
     if (counts.any)
         steps[n++] = (struct pg_step){.id = Q_COUNTS, .p = &counts.params};
     steps[n++] = (struct pg_step){.sql = "COMMIT", .commit = true};
     if (rc == 0)
-        rc = pg_pipeline(pg, steps, n);
+        rc = pg_pipeline(pg, steps, n, NULL);
     pg_counts_free(&counts);
-    pg->begin_due = pg->release_due = false;
+    pg->ndue = 0;
     return rc;
 }
 
@@ -204,23 +201,21 @@ static void rollback(void *impl)
 {
     struct pg *pg = impl;
     pg_counts_rolled_back(pg);
-    if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK &&
+    bool sent = !pg_due_drop(pg, "BEGIN") || pg->ndue > 0;
+    pg->ndue = 0;
+    if (sent && pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK &&
         PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
         PQclear(PQexec(pg->conn, "ROLLBACK"));
     if (pg->conn != NULL && PQstatus(pg->conn) != CONNECTION_OK)
         pg_disconnect(pg); /* the next batch connects again */
-    pg->begin_due = pg->release_due = false;
 }
 
 static int savepoint(void *impl)
 {
     struct pg *pg = impl;
-    char sql[48];
-    snprintf(sql, sizeof(sql), "%s%sSAVEPOINT op", pg->begin_due ? "BEGIN;" : "",
-             pg->release_due ? "RELEASE op;" : "");
-    pg->begin_due = pg->release_due = false;
     pg_counts_op_begin(pg);
-    return pg_exec(pg, sql);
+    pg_due(pg, "SAVEPOINT op");
+    return 0;
 }
 
 static int release(void *impl)
@@ -228,18 +223,20 @@ static int release(void *impl)
     struct pg *pg = impl;
     if (pg_counts_op_release(pg) < 0)
         return -1;
-    pg->release_due = true;
+    /* An op that sent nothing had no savepoint to release. */
+    if (!pg_due_drop(pg, "SAVEPOINT op"))
+        pg_due(pg, "RELEASE op");
     return 0;
 }
 
 static void rollback_to(void *impl)
 {
     struct pg *pg = impl;
-    enum pg_error why = pg->error; /* the op's failure, for the log */
     pg_counts_op_undo(pg);
-    pg->release_due = false;
-    pg_exec(pg, "ROLLBACK TO op; RELEASE op");
-    pg->error = why;
+    if (!pg_due_drop(pg, "SAVEPOINT op")) {
+        pg_due(pg, "ROLLBACK TO op");
+        pg_due(pg, "RELEASE op");
+    }
 }
 
 static int run_puts(void *impl, struct op **puts, size_t n)
@@ -329,8 +326,9 @@ static int after_commit(void *impl, bool checkpoint)
     if (reconnect(pg) < 0)
         return -1;
     pg_counts_begin(pg);
-    if (pg_exec(pg, "BEGIN") < 0 || pg_count_shard(pg, pg->shard, &more) < 0 ||
-        commit(pg) < 0) {
+    pg->ndue = 0;
+    pg_due(pg, "BEGIN");
+    if (pg_count_shard(pg, pg->shard, &more) < 0 || commit(pg) < 0) {
         rollback(pg);
         return -1;
     }

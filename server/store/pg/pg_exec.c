@@ -77,17 +77,32 @@ void pg_stmt_name(enum pg_stmt id, char name[8])
     snprintf(name, 8, "q%d", (int)id);
 }
 
-PGresult *pg_run(struct pg *pg, enum pg_stmt id, const struct pg_params *p)
+/* A statement alone, or after the control statements due in one pipeline. */
+static PGresult *run_step(struct pg *pg, const struct pg_step *step)
 {
     if (pg->conn == NULL)
         return pg_fail(pg, PGE_UNREACHABLE), NULL;
+    const struct pg_params *p = step->p;
     if (p != NULL && p->n > PG_PARAMS_MAX)
         return pg_fail(pg, PGE_FAILURE), NULL;
-    char name[8];
-    pg_stmt_name(id, name);
+    if (pg->ndue > 0) {
+        PGresult *r = NULL;
+        return pg_pipeline(pg, step, 1, &r) == 0 ? r : NULL;
+    }
     int n = p ? p->n : 0;
-    return checked(pg, PQexecPrepared(pg->conn, name, n, p ? p->values : NULL,
-                                      p ? p->lengths : NULL, p ? p->formats : NULL, 1));
+    const char *const *values = p ? p->values : NULL;
+    const int *lengths = p ? p->lengths : NULL, *formats = p ? p->formats : NULL;
+    if (step->sql != NULL)
+        return checked(pg, PQexecParams(pg->conn, step->sql, n, NULL, values, lengths,
+                                        formats, 1));
+    char name[8];
+    pg_stmt_name(step->id, name);
+    return checked(pg, PQexecPrepared(pg->conn, name, n, values, lengths, formats, 1));
+}
+
+PGresult *pg_run(struct pg *pg, enum pg_stmt id, const struct pg_params *p)
+{
+    return run_step(pg, &(struct pg_step){.id = id, .p = p});
 }
 
 int pg_run_ok(struct pg *pg, enum pg_stmt id, const struct pg_params *p)
@@ -99,21 +114,23 @@ int pg_run_ok(struct pg *pg, enum pg_stmt id, const struct pg_params *p)
 
 PGresult *pg_run_sql(struct pg *pg, const char *sql, const struct pg_params *p)
 {
-    if (pg->conn == NULL)
-        return pg_fail(pg, PGE_UNREACHABLE), NULL;
-    if (p->n > PG_PARAMS_MAX)
-        return pg_fail(pg, PGE_FAILURE), NULL;
-    return checked(pg, PQexecParams(pg->conn, sql, p->n, NULL, p->values, p->lengths,
-                                    p->formats, 1));
+    return run_step(pg, &(struct pg_step){.sql = sql, .p = p});
 }
 
-int pg_exec(struct pg *pg, const char *sql)
+void pg_due(struct pg *pg, const char *sql)
 {
-    if (pg->conn == NULL)
-        return pg_fail(pg, PGE_UNREACHABLE);
-    PGresult *r = checked(pg, PQexec(pg->conn, sql));
-    PQclear(r);
-    return r != NULL ? 0 : -1;
+    if (pg->ndue < PG_DUE_MAX)
+        pg->due[pg->ndue++] = sql;
+    else
+        pg->due[PG_DUE_MAX - 1] = "ROLLBACK TO none"; /* cannot happen: fails */
+}
+
+bool pg_due_drop(struct pg *pg, const char *sql)
+{
+    if (pg->ndue == 0 || strcmp(pg->due[pg->ndue - 1], sql) != 0)
+        return false;
+    pg->ndue--;
+    return true;
 }
 
 void pg_disconnect(struct pg *pg)
@@ -139,8 +156,10 @@ static int send_step(struct pg *pg, const struct pg_step *s)
     return PQsendQueryPrepared(pg->conn, name, n, values, lengths, formats, 1);
 }
 
-/* The result of one step (and the NULL that ends it); 0 or -1. */
-static int read_step(struct pg *pg, const struct pg_step *s, bool *failed)
+/* The result of one step (and the NULL that ends it), kept in *keep if
+ * that is not NULL; 0 or -1 (the connection broke). */
+static int read_step(struct pg *pg, const struct pg_step *s, bool *failed,
+                     PGresult **keep)
 {
     PGresult *r = PQgetResult(pg->conn);
     if (r == NULL)
@@ -154,24 +173,34 @@ static int read_step(struct pg *pg, const struct pg_step *s, bool *failed)
         pg->error = st == PGRES_COMMAND_OK ? PGE_FAILURE : pg_classify(pg->conn, r);
         *failed = true;
     }
-    PQclear(r);
+    if (keep != NULL)
+        *keep = r;
+    else
+        PQclear(r);
     return PQgetResult(pg->conn) == NULL ? 0 : -1;
 }
 
-int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n)
+int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n, PGresult **last)
 {
+    struct pg_step all[PG_DUE_MAX + 4];
+    int count = 0;
     bool failed = false;
+    for (int i = 0; i < pg->ndue; i++)
+        all[count++] = (struct pg_step){.sql = pg->due[i]};
+    for (int i = 0; i < n && count < (int)(sizeof(all) / sizeof(all[0])); i++)
+        all[count++] = steps[i];
+    pg->ndue = 0;
     if (pg->conn == NULL || !PQenterPipelineMode(pg->conn))
         return pg_fail(pg, PGE_UNREACHABLE);
     int sent = 0;
-    while (sent < n && send_step(pg, &steps[sent]))
+    while (sent < count && send_step(pg, &all[sent]))
         sent++;
-    if (sent < n || !PQpipelineSync(pg->conn)) {
+    if (sent < count || !PQpipelineSync(pg->conn)) {
         pg_disconnect(pg); /* a pipeline half sent cannot be used again */
         return pg_fail(pg, PGE_UNREACHABLE);
     }
-    for (int i = 0; i < n; i++) {
-        if (read_step(pg, &steps[i], &failed) < 0) {
+    for (int i = 0; i < count; i++) {
+        if (read_step(pg, &all[i], &failed, i == count - 1 ? last : NULL) < 0) {
             pg_disconnect(pg);
             return pg_fail(pg, PGE_UNREACHABLE);
         }
@@ -182,6 +211,10 @@ int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n)
     if (!synced || !PQexitPipelineMode(pg->conn)) {
         pg_disconnect(pg);
         return pg_fail(pg, PGE_UNREACHABLE);
+    }
+    if (failed && last != NULL) {
+        PQclear(*last);
+        *last = NULL;
     }
     return failed ? -1 : 0;
 }

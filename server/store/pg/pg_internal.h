@@ -86,6 +86,8 @@ extern const char *const pg_stmt_sql[Q_COUNT];
 
 struct pg_watch;
 
+#define PG_DUE_MAX 8
+
 struct pg {
     char *conninfo;         /* wiped when freed */
     PGconn *conn;           /* the writer's; NULL while there is none */
@@ -103,8 +105,11 @@ struct pg {
      * least: 1 when sends of an earlier session may wait), and when. */
     long uncounted;
     long long counted_at_ns;
-    /* Sent with the next statement rather than alone: a round trip less. */
-    bool begin_due, release_due;
+    /* Transaction control (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO) waiting
+     * to go in one pipeline with the next statement: a round trip less
+     * each (pg_due). */
+    const char *due[PG_DUE_MAX];
+    int ndue;
     /* The recipients of this transaction's new referrals, for one NOTIFY. */
     char payload[PG_PAYLOAD_MAX + 1];
     size_t payload_len;
@@ -152,8 +157,6 @@ void pg_stmt_name(enum pg_stmt id, char name[8]);
 PGresult *pg_run(struct pg *pg, enum pg_stmt id, const struct pg_params *p);
 /* The same, for a statement that returns nothing worth reading: 0 or -1. */
 int pg_run_ok(struct pg *pg, enum pg_stmt id, const struct pg_params *p);
-/* Runs SQL text without parameters (transaction control); 0 or -1. */
-int pg_exec(struct pg *pg, const char *sql);
 /* Any SQL text with parameters (a stats query); as pg_run. */
 PGresult *pg_run_sql(struct pg *pg, const char *sql, const struct pg_params *p);
 
@@ -165,10 +168,18 @@ struct pg_step {
     bool commit; /* COMMIT: it must say COMMIT, not ROLLBACK */
 };
 
-/* Sends the steps in one pipeline and reads every result: one round trip.
- * 0, or -1 with the first failure's class; a connection that broke on the
- * way is closed (the next batch connects again). */
-int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n);
+/* Sends the control statements due and then the steps in one pipeline, and
+ * reads every result: one round trip. 0, or -1 with the first failure's
+ * class; a connection that broke on the way is closed (the next batch
+ * connects again). last: the last step's result, kept for the caller (NULL
+ * when anything failed). */
+int pg_pipeline(struct pg *pg, const struct pg_step *steps, int n, PGresult **last);
+
+/* Queues a control statement (a constant) for the next pipeline; without
+ * room, it fails the transaction at the next statement. pg_due_drop: the
+ * last one queued, when it is sql (not sent yet: nothing to undo). */
+void pg_due(struct pg *pg, const char *sql);
+bool pg_due_drop(struct pg *pg, const char *sql);
 
 /* Closes the writer's connection. */
 void pg_disconnect(struct pg *pg);

@@ -30,6 +30,7 @@ struct pg_watch {
     int stop[2]; /* a pipe: a byte in it stops the thread */
     PGconn *listen, *vacuum;
     long long retry_at, poll_at, vacuum_at; /* CLOCK_MONOTONIC ms */
+    time_t looked_at;                       /* the last look that worked */
 };
 
 static long long now_ms(void)
@@ -51,7 +52,9 @@ static bool notified(struct pg_watch *w);
 static void look(struct pg_watch *w)
 {
     char since[24];
-    snprintf(since, sizeof(since), "%lld", (long long)time(NULL) - LOOK_BACK_SECONDS);
+    time_t now = time(NULL);
+    snprintf(since, sizeof(since), "%lld",
+             (long long)(w->looked_at ? w->looked_at : now) - LOOK_BACK_SECONDS);
     const char *values[1] = {since};
     PGresult *r = PQexecParams(w->listen,
                                "SELECT DISTINCT recipient FROM content"
@@ -65,6 +68,7 @@ static void look(struct pg_watch *w)
     for (int i = 0; i < PQntuples(r); i++)
         w->fn(w->arg, PQgetvalue(r, i, 0));
     PQclear(r);
+    w->looked_at = now;
     w->poll_at = now_ms() + POLL_MS;
     notified(w); /* those that came meanwhile; a look was just made */
 }
