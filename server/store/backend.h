@@ -44,12 +44,13 @@ struct store_backend {
 
     /* ---- optional: NULL when the backend has no use for them ---- */
 
-    /* Runs all the puts of a batch at once, before its other ops, inside
-     * one savepoint the writer opened: for a backend that a round trip per
-     * statement costs more than the work, one statement for many sends.
-     * Fills each put's outcome, or marks a put it could not store failed;
-     * -1 when the statement failed (the writer then fails them all). */
-    int (*run_puts)(void *db, struct op **puts, size_t n);
+    /* Runs all the ops of one kind in a batch at once, before the batch's
+     * other ops (kinds in their enum order), inside one savepoint the writer
+     * opened: for a backend that a round trip per statement costs more than
+     * the work, one statement for many sends, or many acknowledgements.
+     * Fills each op's outcome, or marks one it could not do failed; -1 when
+     * the statement failed (the writer then fails them all). */
+    int (*many[OP_KINDS])(void *db, struct op **ops, size_t n);
 
     /* Starts watching for referrals other processes sharing the store
      * commit: fn(arg, org_id) from any thread, for each recipient of one

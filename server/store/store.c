@@ -91,29 +91,30 @@ static void fail_batch(struct store *s, struct op *batch, const char **error)
     __atomic_store_n(&s->healthy, false, __ATOMIC_RELAXED);
 }
 
-/* The batch's puts in one savepoint through the backend's run_puts: all
- * stored, or all failed. Returns whether it ran them (else each put runs as
- * any op). */
-static bool run_puts(struct store *s, struct op *batch, const char **error)
+/* The batch's ops of one kind in one savepoint through the backend's
+ * many[kind]: all done, or all failed. Returns whether it ran them (else
+ * each runs as any op). */
+static bool run_many(struct store *s, struct op *batch, enum op_kind kind,
+                     const char **error)
 {
     const struct store_backend *b = s->backend;
-    struct op *puts[MAX_BATCH];
+    struct op *ops[MAX_BATCH];
     size_t n = 0;
-    if (b->run_puts == NULL)
+    if (b->many[kind] == NULL)
         return false;
     for (struct op *op = batch; op != NULL && n < MAX_BATCH; op = op->next)
-        if (op->kind == OP_PUT)
-            puts[n++] = op;
+        if (op->kind == kind)
+            ops[n++] = op;
     if (n == 0)
         return true;
-    if (b->savepoint(s->db) < 0 || b->run_puts(s->db, puts, n) < 0 ||
+    if (b->savepoint(s->db) < 0 || b->many[kind](s->db, ops, n) < 0 ||
         b->release(s->db) < 0) {
         for (size_t i = 0; i < n; i++)
-            puts[i]->failed = true;
+            ops[i]->failed = true;
         b->rollback_to(s->db);
     }
     for (size_t i = 0; i < n; i++)
-        if (puts[i]->failed)
+        if (ops[i]->failed)
             *error = b->error_class(s->db);
     return true;
 }
@@ -127,10 +128,12 @@ static void run_batch(struct store *s, struct op *batch, const char **error)
         fail_batch(s, batch, error);
         return;
     }
-    bool puts_done = run_puts(s, batch, error);
+    bool done[OP_KINDS];
+    for (int kind = 0; kind < OP_KINDS; kind++)
+        done[kind] = run_many(s, batch, (enum op_kind)kind, error);
     for (struct op *op = batch; op != NULL; op = op->next) {
         checkpoint |= op->kind == OP_CHECKPOINT;
-        if (!(puts_done && op->kind == OP_PUT))
+        if (!done[op->kind])
             run_op(s, op, error);
     }
     count_sends_if_due(s, error);

@@ -244,6 +244,11 @@ static int run_puts(void *impl, struct op **puts, size_t n)
     return pg_put_many(impl, puts, n);
 }
 
+static int run_acks(void *impl, struct op **acks, size_t n)
+{
+    return pg_ack_many(impl, acks, n);
+}
+
 static int run_put(void *impl, struct op *op)
 {
     return pg_put_many(impl, &op, 1);
@@ -256,7 +261,7 @@ static int run_inbox(void *impl, struct op *op)
 
 static int run_ack(void *impl, struct op *op)
 {
-    return pg_ack(impl, op);
+    return pg_ack_many(impl, &op, 1);
 }
 
 static int run_status(void *impl, struct op *op)
@@ -378,6 +383,6 @@ const struct store_backend pg_backend = {
     .uncounted = uncounted,
     .after_commit = after_commit,
     .digester_new = new_digester,
-    .run_puts = run_puts,
+    .many = {[OP_PUT] = run_puts, [OP_ACK] = run_acks},
     .watch = watch,
 };

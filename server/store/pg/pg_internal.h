@@ -59,7 +59,7 @@ enum pg_stmt {
     Q_FIND_REFS,
     Q_INBOX,
     Q_ENDING,
-    Q_END,
+    Q_ACKS,
     Q_TRY_LOCK,
     Q_LOCK,
     Q_EXPIRE,
@@ -212,7 +212,7 @@ int pg_migrate(struct pg *pg, char err[RG_ERR_MAX]);
 
 int pg_put_many(struct pg *pg, struct op **puts, size_t n);
 int pg_inbox(struct pg *pg, struct op *op);
-int pg_ack(struct pg *pg, struct op *op);
+int pg_ack_many(struct pg *pg, struct op **acks, size_t n);
 int pg_status(struct pg *pg, struct op *op);
 int pg_expire(struct pg *pg, struct op *op);
 int pg_stats(struct pg *pg, struct op *op);

@@ -242,7 +242,7 @@ int pg_inbox(struct pg *pg, struct op *op)
 /* ---- the end of a referral: acknowledgement and expiry ---- */
 
 /*
- * Counts the end of a referral from the row Q_END or Q_EXPIRE returned
+ * Counts the end of a referral from the row Q_ACKS or Q_EXPIRE returned
  * (from column col: created_at, record key, subject, and whether its
  * acceptance is still to count), routing already in e; and its acceptance
  * with it when no bulk counting took it before it ended.
@@ -259,10 +259,9 @@ static int count_end(struct pg *pg, const PGresult *r, int row, int col, time_t 
     return pg_count_event(pg, now, event, e);
 }
 
-/* The referral id sent to recipient: its seq, state and routing; *found
- * false when there is none. */
-static int read_ending(struct pg *pg, const struct op *op, int64_t *seq, int *state,
-                       struct pg_ending *e, bool *found)
+/* The state of the referral an acknowledgement names now (after it was
+ * found pending but ended meanwhile); *found false when it is gone. */
+static int read_state(struct pg *pg, const struct op *op, int *state, bool *found)
 {
     struct pg_params p = {0};
     pg_param_text(&p, op->u.ack.id);
@@ -271,52 +270,82 @@ static int read_ending(struct pg *pg, const struct op *op, int64_t *seq, int *st
     if (r == NULL)
         return -1;
     *found = PQntuples(r) == 1;
-    if (*found) {
-        *seq = pg_get_int(r, 0, 0);
-        *state = (int)pg_get_int(r, 0, 1);
-        pg_get_route(r, 0, 2, &e->route);
-    }
+    *state = *found ? (int)pg_get_int(r, 0, 0) : 0;
     PQclear(r);
     return 0;
 }
 
-/* Ends a pending referral as acknowledged and counts it; *ended false when
- * it ended meanwhile (through another gateway: its delete waited for that
- * one's commit). */
-static int end_acknowledged(struct pg *pg, const struct op *op, int64_t seq,
-                            struct pg_ending *e, bool *ended)
+/* One row of Q_ACKS for the op it answers; counted is the list of seqs this
+ * statement has counted so far (an id acknowledged twice in one batch
+ * ended once). */
+static int ack_row(struct pg *pg, const PGresult *r, int row, struct op *op,
+                   int64_t *counted, size_t *ncounted)
 {
-    struct pg_params p = {0};
-    pg_param_text(&p, op->u.ack.recipient);
-    pg_param_int(&p, seq);
-    pg_param_int(&p, STATE_ACKNOWLEDGED);
-    pg_param_int(&p, (int64_t)op->now);
-    PGresult *r = pg_run(pg, Q_END, &p);
-    if (r == NULL)
+    int64_t seq = pg_get_int(r, row, 1);
+    int state = (int)pg_get_int(r, row, 2);
+    bool ended = pg_get_int(r, row, 9) != 0;
+    for (size_t i = 0; ended && i < *ncounted; i++) {
+        if (counted[i] == seq) { /* the same id earlier in the batch ended it */
+            ended = false;
+            state = STATE_ACKNOWLEDGED;
+        }
+    }
+    op->u.ack.found = true;
+    if (ended) {
+        struct pg_ending e;
+        memset(&e, 0, sizeof(e));
+        pg_get_route(r, row, 3, &e.route);
+        counted[(*ncounted)++] = seq;
+        int rc = count_end(pg, r, row, 10, op->now, "acknowledged", &e);
+        OPENSSL_cleanse(&e, sizeof(e));
+        return rc;
+    }
+    /* Pending, but ended meanwhile through another gateway: how? */
+    if (state < STATE_ACKNOWLEDGED && read_state(pg, op, &state, &op->u.ack.found) < 0)
         return -1;
-    *ended = PQntuples(r) == 1;
-    int rc = *ended ? count_end(pg, r, 0, 0, op->now, "acknowledged", e) : 0;
-    pg_clear(r);
-    return rc;
+    /* Acknowledged again: the same answer. Expired: its content is gone,
+     * acknowledging it is 404. */
+    op->u.ack.found = op->u.ack.found && state == STATE_ACKNOWLEDGED;
+    return 0;
 }
 
-int pg_ack(struct pg *pg, struct op *op)
+int pg_ack_many(struct pg *pg, struct op **acks, size_t n)
 {
-    struct pg_ending e;
-    int64_t seq = 0;
-    int state = 0;
-    bool ended = false;
-    memset(&e, 0, sizeof(e));
-    int rc = read_ending(pg, op, &seq, &state, &e, &op->u.ack.found);
-    if (rc == 0 && op->u.ack.found && state < STATE_ACKNOWLEDGED)
-        rc = end_acknowledged(pg, op, seq, &e, &ended);
-    /* Ended already, or meanwhile: acknowledged again is the same answer;
-     * an expired referral's content is gone, acknowledging it is 404. */
-    if (rc == 0 && op->u.ack.found && state < STATE_ACKNOWLEDGED && !ended)
-        rc = read_ending(pg, op, &seq, &state, &e, &op->u.ack.found);
-    if (rc == 0 && !ended)
-        op->u.ack.found = op->u.ack.found && state == STATE_ACKNOWLEDGED;
-    OPENSSL_cleanse(&e, sizeof(e));
+    struct pg_array ord, ids, recipients, at;
+    pg_array_init(&ord, PG_OID_INT4, false);
+    pg_array_init(&ids, PG_OID_TEXT, false);
+    pg_array_init(&recipients, PG_OID_TEXT, false);
+    pg_array_init(&at, PG_OID_INT8, false);
+    for (size_t i = 0; i < n; i++) {
+        acks[i]->u.ack.found = false;
+        pg_array_add_int(&ord, (int64_t)i);
+        pg_array_add_str(&ids, acks[i]->u.ack.id);
+        pg_array_add_str(&recipients, acks[i]->u.ack.recipient);
+        pg_array_add_int(&at, (int64_t)acks[i]->now);
+    }
+    struct pg_params p = {0};
+    PGresult *r = NULL;
+    int64_t *counted = calloc(n, sizeof(*counted));
+    size_t ncounted = 0;
+    int rc = counted != NULL && pg_param_array(&p, &ord) == 0 &&
+                     pg_param_array(&p, &ids) == 0 &&
+                     pg_param_array(&p, &recipients) == 0 &&
+                     pg_param_array(&p, &at) == 0
+                 ? 0
+                 : pg_fail(pg, PGE_MEMORY);
+    if (rc == 0 && (r = pg_run(pg, Q_ACKS, &p)) == NULL)
+        rc = -1;
+    for (int row = 0; rc == 0 && row < PQntuples(r); row++) {
+        int64_t i = pg_get_int(r, row, 0);
+        if (i >= 0 && (size_t)i < n)
+            rc = ack_row(pg, r, row, acks[i], counted, &ncounted);
+    }
+    pg_clear(r);
+    free(counted);
+    pg_array_free(&ord);
+    pg_array_free(&ids);
+    pg_array_free(&recipients);
+    pg_array_free(&at);
     return rc;
 }
 

@@ -78,20 +78,35 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         " c.socioeconomic, c.education, c.housing, c.addiction, c.body"
         " FROM handed h JOIN content c ON c.recipient = $1::text AND c.seq = h.seq",
     /* The referral an acknowledgement names, as it is now. */
-    [Q_ENDING] = "SELECT seq, state, " ROUTING_COLUMNS " FROM referrals"
-                 " WHERE id = $1::text AND recipient = $2::text",
-    /* Ends one pending referral ($3: 2 acknowledged, 3 expired): deletes its
-     * content, returning what its counting needs. No row: it ended
-     * meanwhile through another gateway (the delete waited for that one's
-     * commit). */
-    [Q_END] = "WITH gone AS (DELETE FROM content WHERE recipient = $1::text"
-              " AND seq = $2::bigint RETURNING *),"
-              " ended AS (UPDATE referrals r SET state = $3::bigint,"
-              " ended_at = $4::bigint, acknowledged_at = CASE WHEN $3::bigint = 2"
-              " THEN $4::bigint ELSE r.acknowledged_at END FROM gone"
-              " WHERE r.id = gone.id)," MARK_OF_GONE
-              " SELECT g.created_at, g.rkey, " GONE_SUBJECT ", " UNCOUNTED
-              " FROM gone g LEFT JOIN mark m ON m.shard = g.shard",
+    [Q_ENDING] =
+        "SELECT state FROM referrals WHERE id = $1::text AND recipient = $2::text",
+    /* Acknowledgements ($2 ids, $3 recipients, $4 times; $1 their places):
+     * each referral's state and routing, and for each pending one its
+     * content deleted (its rows locked first, oldest first: two gateways
+     * acknowledging the same referrals wait rather than deadlock), what its
+     * counting needs returned, the referral marked acknowledged. No row for
+     * an ack: no such referral of this recipient. A pending one whose
+     * content was not there ended meanwhile through another gateway (the
+     * lock waited for that one's commit): Q_ENDING says how. */
+    [Q_ACKS] =
+        "WITH input AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[],"
+        "  $4::bigint[]) AS t(ord, id, recipient, at)),"
+        " target AS (SELECT i.ord, i.at, r.id, r.seq, r.state, r.sender, r.sender_type,"
+        "  r.recipient, r.recipient_type, r.signal, r.urgency FROM input i"
+        "  JOIN referrals r ON r.id = i.id AND r.recipient = i.recipient),"
+        " locked AS (SELECT c.recipient, c.seq FROM content c"
+        "  WHERE (c.recipient, c.seq) IN (SELECT recipient, seq FROM target"
+        "  WHERE state < 2) ORDER BY c.seq FOR UPDATE),"
+        " gone AS (DELETE FROM content c USING locked l"
+        "  WHERE c.recipient = l.recipient AND c.seq = l.seq RETURNING c.*),"
+        " ended AS (UPDATE referrals r SET state = 2, ended_at = t.at,"
+        "  acknowledged_at = t.at FROM gone g JOIN (SELECT DISTINCT ON (seq) seq, at"
+        "  FROM target ORDER BY seq, ord) t ON t.seq = g.seq WHERE r.id = "
+        "g.id)," MARK_OF_GONE " SELECT t.ord, t.seq, t.state, t.sender, t.sender_type,"
+        " t.recipient, t.recipient_type, t.signal, t.urgency, g.id IS NOT NULL,"
+        " g.created_at, g.rkey, " GONE_SUBJECT ", " UNCOUNTED
+        " FROM target t LEFT JOIN gone g ON g.seq = t.seq"
+        " LEFT JOIN mark m ON m.shard = g.shard",
     [Q_TRY_LOCK] = "SELECT pg_try_advisory_xact_lock($1::bigint::int, $2::bigint::int)",
     [Q_LOCK] = "SELECT 1 FROM (SELECT pg_advisory_xact_lock($1::bigint::int,"
                " $2::bigint::int)) l",
