@@ -95,14 +95,19 @@ static int connect_writer(struct pg *pg, char err[RG_ERR_MAX])
     return 0;
 }
 
-/* Connects again after a loss, at most every RETRY_NS; says so in the log
- * once a minute while it fails, and once when it is back. */
+/* Connects again after a loss, at most every RETRY_NS. The log says when
+ * the connection was lost, why connecting fails (once a minute), and when
+ * it is back. */
 static int reconnect(struct pg *pg)
 {
     long long now = monotonic_ns();
     if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK)
         return 0;
     pg_disconnect(pg);
+    if (pg->lost_at_ns == 0) {
+        log_line("store: the connection to PostgreSQL was lost; connecting again");
+        pg->lost_at_ns = now;
+    }
     if (now < pg->retry_at_ns)
         return pg_fail(pg, PGE_UNREACHABLE);
     pg->retry_at_ns = now + RETRY_NS;
@@ -114,9 +119,8 @@ static int reconnect(struct pg *pg)
         }
         return pg_fail(pg, PGE_UNREACHABLE);
     }
-    if (pg->logged_at_ns != 0)
-        log_line("store: connected to PostgreSQL again");
-    pg->logged_at_ns = 0;
+    log_line("store: connected to PostgreSQL again");
+    pg->lost_at_ns = pg->logged_at_ns = 0;
     return 0;
 }
 

@@ -94,7 +94,8 @@ struct pg {
     int shard;              /* the counter rows this writer adds to */
     int writer_pid;         /* its server process (atomic: the watch reads it) */
     long long retry_at_ns;  /* no attempt to connect again before */
-    long long logged_at_ns; /* the last log line about the lost database */
+    long long lost_at_ns;   /* the connection was lost then (0: it is not) */
+    long long logged_at_ns; /* the last log line saying why connecting fails */
     enum pg_error error;
     unsigned char secret[PG_SECRET_LEN];
     /* Counter increments of the current op (in its savepoint) and of the
