@@ -24,6 +24,7 @@
 #   wait_file FILE SECS   until FILE is there and not empty; 1 if it never is
 #   store_sql SQL         a query of the store as a test may make it (sqlite3
 #                         on $T/var/refgw.db, or psql); rows on stdout
+#   store_holds PATTERN   whether any byte of the store holds PATTERN
 set -euo pipefail
 
 : "${REFGWD:?REFGWD must point at the refgwd binary}"
@@ -158,6 +159,19 @@ rg_running() { [ -n "$PID" ]; }
 
 store_sql() {
     if [ "$RG_STORE" = pg ]; then pg_sql "$1"; else sqlite3 -readonly "$T/var/refgw.db" "$1"; fi
+}
+
+# Whether PATTERN is in any byte of the store: data_dir's files, or the
+# PostgreSQL cluster's data folder (tables, WAL) and a dump of the database.
+store_holds() {
+    if [ "$RG_STORE" = pg ]; then
+        # bytea as escaped text, not hex: printable bytes as they are
+        { PGOPTIONS="-c bytea_output=escape" "$PGBIN/pg_dump" -h "$PGDIR" -U postgres refgw
+          pg_as find "$PGDIR/data" -type f -exec cat -- {} +; } 2>/dev/null |
+            grep -a -- "$1" >/dev/null # not -q: an early exit fails the pipe
+    else
+        grep -rqa -- "$1" "$T/var"
+    fi
 }
 
 expect_status() {

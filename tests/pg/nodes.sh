@@ -32,7 +32,7 @@ node_spawn() { # N [EXTRA_JSON]: starts node N without waiting for it
 node_ready() { # N: waits for node N's start line
     local n=$1 i port=""
     for i in $(seq 1 200); do
-        port=$(sed -n 's/^refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/node.$n.err" | tail -n 1)
+        port=$(sed -n 's/^.*refgwd: listening on .*:\([0-9][0-9]*\)$/\1/p' "$T/node.$n.err" | tail -n 1)
         [ -n "$port" ] && break
         kill -0 "${NODE_PID[$n]}" 2>/dev/null || { cat "$T/node.$n.err" >&2; echo "node $n did not start" >&2; exit 1; }
         sleep 0.05

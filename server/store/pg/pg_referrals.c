@@ -31,13 +31,16 @@ enum {
     A_RKEY,
     A_SUBJECT,
     A_BODY = A_SUBJECT + RG_SUBJECT_ATTRS,
-    A_COUNT
+    A_SEALED,
+    A_COUNT /* then the shard, a scalar */
 };
 
 static uint32_t array_type(int i)
 {
     if (i == A_ORD)
         return PG_OID_INT4;
+    if (i == A_SEALED)
+        return PG_OID_INT2;
     if (i == A_CREATED || i == A_RKEY)
         return PG_OID_INT8;
     if (i == A_REF_KEY || i == A_DIGEST || i == A_BODY)
@@ -79,6 +82,7 @@ static int add_put(struct pg_array *a, struct op *op, int ord, uint32_t rkey)
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         pg_array_add_str(&a[A_SUBJECT + i], r->subject[i]);
     pg_array_add(&a[A_BODY], r->body, r->body_len);
+    pg_array_add_int(&a[A_SEALED], r->sealed);
     return 0;
 }
 
@@ -205,6 +209,7 @@ static int read_item(const PGresult *r, int row, struct inbox_item *it)
     memcpy(it->body, body, len);
     it->body[len] = '\0';
     it->body_len = len;
+    it->sealed = pg_get_int(r, row, 17) != 0;
     return 0;
 }
 

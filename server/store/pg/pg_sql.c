@@ -41,15 +41,14 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         " stored AS (SELECT input.ord, ins.seq, ins.id, ins.recipient, ins.created_at"
         " FROM ins JOIN input USING (id)),"
         " kept AS ("
-        " INSERT INTO content (recipient, seq, id, shard, created_at, digest, "
-        "rkey, " SUBJECT_COLUMNS ", body)"
-        " SELECT s.recipient, s.seq, s.id, $22::bigint, s.created_at, digest, "
-        "rkey, " SUBJECT_COLUMNS ", body FROM stored s"
-        " JOIN unnest($1::int[], $11::bytea[], $12::bigint[], $13::text[], $14::text[],"
-        "  $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], "
-        "$20::text[],"
-        "  $21::bytea[])"
-        " AS c(ord, digest, rkey, " SUBJECT_COLUMNS ", body) USING (ord))"
+        " INSERT INTO content (recipient, seq, id, shard, created_at, digest, rkey,"
+        " " SUBJECT_COLUMNS ", body, sealed)"
+        " SELECT s.recipient, s.seq, s.id, $23::bigint, s.created_at, digest, rkey,"
+        " " SUBJECT_COLUMNS ", body, sealed <> 0 FROM stored s"
+        " JOIN unnest($1::int[], $11::bytea[], $12::bigint[], $13::text[],"
+        "  $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],"
+        "  $19::text[], $20::text[], $21::bytea[], $22::smallint[])"
+        " AS c(ord, digest, rkey, " SUBJECT_COLUMNS ", body, sealed) USING (ord))"
         " SELECT ord, seq FROM stored",
     /* The earlier referrals of repeated client_refs; digest NULL: ended. */
     [Q_FIND_REFS] =
@@ -75,7 +74,7 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         " r.urgency, r.deliveries)"
         " SELECT h.seq, h.id, h.sender, h.sender_type, h.created_at, h.signal,"
         " h.urgency, h.deliveries, c.age_band, c.gender, c.municipality, c.origin,"
-        " c.socioeconomic, c.education, c.housing, c.addiction, c.body"
+        " c.socioeconomic, c.education, c.housing, c.addiction, c.body, c.sealed"
         " FROM handed h JOIN content c ON c.recipient = $1::text AND c.seq = h.seq",
     /* The referral an acknowledgement names, as it is now. */
     [Q_ENDING] =

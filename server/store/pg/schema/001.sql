@@ -66,6 +66,7 @@ CREATE TABLE content (
     housing text COLLATE "C" NOT NULL,
     addiction text COLLATE "C" NOT NULL,
     body bytea NOT NULL,
+    sealed boolean NOT NULL, -- body is a body_cms (SPEC §10)
     PRIMARY KEY (recipient, seq)
 );
 CREATE INDEX content_age ON content (created_at);
