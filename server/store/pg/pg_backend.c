@@ -1,10 +1,11 @@
 /*
  * pg_backend.c - the PostgreSQL store as a backend of the writer
  * (backend.h, SPEC §11): one connection for the writer's transactions, made
- * again by itself when it breaks; the batch's sends in one statement
- * (run_puts), its counters and NOTIFY in one more, sent with the COMMIT in
- * one pipeline; sends counted as accepted in bulk between batches; the
- * watch thread (pg_watch.h) for what other gateways commit.
+ * again by itself when it breaks; a batch's sends in one statement and its
+ * acknowledgements in another (many[]), its counters and NOTIFY in one
+ * more, sent with the COMMIT in one pipeline; sends counted as accepted in
+ * bulk between batches; the watch thread (pg_watch.h) for what other
+ * gateways commit.
  *
  * While the server cannot be reached every batch fails at once (503),
  * and the writer tries to connect again at most twice a second; nothing
@@ -205,9 +206,8 @@ static void rollback(void *impl)
 {
     struct pg *pg = impl;
     pg_counts_rolled_back(pg);
-    bool sent = !pg_due_drop(pg, "BEGIN") || pg->ndue > 0;
-    pg->ndue = 0;
-    if (sent && pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK &&
+    pg->ndue = 0; /* what was not sent has nothing to undo */
+    if (pg->conn != NULL && PQstatus(pg->conn) == CONNECTION_OK &&
         PQtransactionStatus(pg->conn) != PQTRANS_IDLE)
         PQclear(PQexec(pg->conn, "ROLLBACK"));
     if (pg->conn != NULL && PQstatus(pg->conn) != CONNECTION_OK)

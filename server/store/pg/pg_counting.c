@@ -6,8 +6,13 @@
  * whatever its size (Q_COUNTS). Counter rows carry this writer's shard, so
  * two gateways never wait for each other's rows.
  *
- * The same statement NOTIFYs the recipients of the transaction's new
- * referrals, once: NOTIFY takes a lock at commit that all sessions share.
+ * Sends are the exception: they are counted as accepted in bulk, a shard's
+ * waiting sends at a time (pg_count_shard), exactly once across gateways
+ * and crashes through the shard's mark (schema: counted) and the ending of
+ * referrals (pg_referrals.c: count_end).
+ *
+ * Q_COUNTS also NOTIFYs the recipients of the transaction's new referrals,
+ * once: NOTIFY takes a lock at commit that all sessions share.
  */
 #include <stdio.h>
 #include <string.h>
