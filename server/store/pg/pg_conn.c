@@ -29,7 +29,9 @@ static const char session_sql[] = "SET synchronous_commit = on;"
                                   /* The statements are planned once, not at
                                    * every batch: their plans do not depend
                                    * on the values (small sets joined by key). */
-                                  "SET plan_cache_mode = force_generic_plan";
+                                  "SET plan_cache_mode = force_generic_plan;"
+                                  /* Small statements: no worker processes. */
+                                  "SET max_parallel_workers_per_gather = 0";
 
 /* What the checks read: each must hold for a 202 to mean durable. */
 static const char check_sql[] =

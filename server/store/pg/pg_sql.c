@@ -62,20 +62,22 @@ const char *const pg_stmt_sql[Q_COUNT] = {
      * bytes. */
     [Q_INBOX] =
         "WITH picked AS ("
-        " SELECT seq, id, octet_length(body) AS len FROM content"
+        " SELECT seq, id, " SUBJECT_COLUMNS ", body, sealed FROM content"
         " WHERE recipient = $1::text ORDER BY seq LIMIT $2::bigint FOR UPDATE),"
-        " sized AS (SELECT id, row_number() OVER w AS nth, sum(len) OVER w AS upto"
-        " FROM picked WINDOW w AS (ORDER BY seq)),"
+        " sized AS (SELECT id, row_number() OVER w AS nth,"
+        " sum(octet_length(body)) OVER w AS upto FROM picked"
+        " WINDOW w AS (ORDER BY seq)),"
         " handed AS ("
         " UPDATE referrals r SET state = 1, deliveries = r.deliveries + 1,"
-        " delivered_at = coalesce(r.delivered_at, $3::bigint) FROM sized s"
-        " WHERE r.id = s.id AND (s.nth = 1 OR s.upto <= $4::bigint)"
+        " delivered_at = coalesce(r.delivered_at, $3::bigint)"
+        " WHERE r.id = ANY (ARRAY(SELECT id FROM sized"
+        " WHERE nth = 1 OR upto <= $4::bigint))"
         " RETURNING r.seq, r.id, r.sender, r.sender_type, r.created_at, r.signal,"
         " r.urgency, r.deliveries)"
         " SELECT h.seq, h.id, h.sender, h.sender_type, h.created_at, h.signal,"
-        " h.urgency, h.deliveries, c.age_band, c.gender, c.municipality, c.origin,"
-        " c.socioeconomic, c.education, c.housing, c.addiction, c.body, c.sealed"
-        " FROM handed h JOIN content c ON c.recipient = $1::text AND c.seq = h.seq",
+        " h.urgency, h.deliveries, p.age_band, p.gender, p.municipality, p.origin,"
+        " p.socioeconomic, p.education, p.housing, p.addiction, p.body, p.sealed"
+        " FROM handed h JOIN picked p USING (id)",
     /* The referral an acknowledgement names, as it is now. */
     [Q_ENDING] =
         "SELECT state FROM referrals WHERE id = $1::text AND recipient = $2::text",
@@ -91,20 +93,24 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "WITH input AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[],"
         "  $4::bigint[]) AS t(ord, id, recipient, at)),"
         " target AS (SELECT i.ord, i.at, r.id, r.seq, r.state, r.sender, r.sender_type,"
-        "  r.recipient, r.recipient_type, r.signal, r.urgency FROM input i"
-        "  JOIN referrals r ON r.id = i.id AND r.recipient = i.recipient),"
-        " locked AS (SELECT c.recipient, c.seq FROM content c"
-        "  WHERE (c.recipient, c.seq) IN (SELECT recipient, seq FROM target"
-        "  WHERE state < 2) ORDER BY c.seq FOR UPDATE),"
-        " gone AS (DELETE FROM content c USING locked l"
-        "  WHERE c.recipient = l.recipient AND c.seq = l.seq RETURNING c.*),"
-        " ended AS (UPDATE referrals r SET state = 2, ended_at = t.at,"
-        "  acknowledged_at = t.at FROM gone g JOIN (SELECT DISTINCT ON (seq) seq, at"
-        "  FROM target ORDER BY seq, ord) t ON t.seq = g.seq WHERE r.id = "
-        "g.id)," MARK_OF_GONE " SELECT t.ord, t.seq, t.state, t.sender, t.sender_type,"
+        "  r.recipient, r.recipient_type, r.signal, r.urgency FROM referrals r"
+        "  JOIN input i ON r.id = i.id AND r.recipient = i.recipient"
+        "  WHERE r.id = ANY ($2::text[])),"
+        " locked AS (SELECT c.ctid AS tid FROM content c"
+        "  WHERE c.recipient = ANY ($3::text[])"
+        "  AND c.seq = ANY (ARRAY(SELECT seq FROM target WHERE state < 2))"
+        "  AND (c.recipient, c.seq) IN (SELECT recipient, seq FROM target)"
+        "  ORDER BY c.seq FOR UPDATE),"
+        " gone AS (DELETE FROM content c WHERE c.ctid = ANY (ARRAY(SELECT tid"
+        "  FROM locked)) RETURNING c.*),"
+        " ended AS (UPDATE referrals r SET state = 2,"
+        "  ended_at = (SELECT min(at) FROM target t WHERE t.id = r.id),"
+        "  acknowledged_at = (SELECT min(at) FROM target t WHERE t.id = r.id)"
+        "  WHERE r.id = ANY (ARRAY(SELECT id FROM gone)))," MARK_OF_GONE
+        " SELECT t.ord, t.seq, t.state, t.sender, t.sender_type,"
         " t.recipient, t.recipient_type, t.signal, t.urgency, g.id IS NOT NULL,"
         " g.created_at, g.rkey, " GONE_SUBJECT ", " UNCOUNTED
-        " FROM target t LEFT JOIN gone g ON g.seq = t.seq"
+        " FROM target t LEFT JOIN gone g ON g.id = t.id"
         " LEFT JOIN mark m ON m.shard = g.shard",
     [Q_TRY_LOCK] = "SELECT pg_try_advisory_xact_lock($1::bigint::int, $2::bigint::int)",
     [Q_LOCK] = "SELECT 1 FROM (SELECT pg_advisory_xact_lock($1::bigint::int,"
@@ -113,13 +119,15 @@ const char *const pg_stmt_sql[Q_COUNT] = {
      * another transaction holds are left for the next sweep. */
     [Q_EXPIRE] =
         "WITH due AS ("
-        " SELECT recipient, seq FROM content WHERE created_at < $1::bigint"
+        " SELECT ctid AS tid FROM content WHERE created_at < $1::bigint"
         " ORDER BY created_at LIMIT $2::bigint FOR UPDATE SKIP LOCKED),"
-        " gone AS (DELETE FROM content c USING due"
-        " WHERE c.recipient = due.recipient AND c.seq = due.seq RETURNING c.*),"
-        " ended AS (UPDATE referrals r SET state = 3, ended_at = $3::bigint FROM gone"
-        " WHERE r.id = gone.id RETURNING r.id, r.sender, r.sender_type, r.recipient,"
-        " r.recipient_type, r.signal, r.urgency)," MARK_OF_GONE
+        " gone AS (DELETE FROM content c WHERE c.ctid = ANY (ARRAY(SELECT tid FROM "
+        "due))"
+        " RETURNING c.*),"
+        " ended AS (UPDATE referrals r SET state = 3, ended_at = $3::bigint"
+        " WHERE r.id = ANY (ARRAY(SELECT id FROM gone))"
+        " RETURNING r.id, r.sender, r.sender_type, r.recipient, r.recipient_type,"
+        " r.signal, r.urgency)," MARK_OF_GONE
         " SELECT e.sender, e.sender_type, e.recipient, e.recipient_type, e.signal,"
         " e.urgency, g.created_at, g.rkey, " GONE_SUBJECT ", " UNCOUNTED
         " FROM ended e JOIN gone g USING (id) LEFT JOIN mark m ON m.shard = g.shard",
@@ -160,9 +168,10 @@ const char *const pg_stmt_sql[Q_COUNT] = {
         "SELECT c.seq, c.created_at, c.rkey, c.age_band, c.gender, c.municipality,"
         " c.origin, c.socioeconomic, c.education, c.housing, c.addiction,"
         " r.sender, r.sender_type, r.recipient, r.recipient_type, r.signal, r.urgency"
-        " FROM content c JOIN referrals r ON r.id = c.id"
-        " WHERE c.shard = $1::bigint AND c.seq > $2::bigint ORDER BY c.seq"
-        " LIMIT $3::bigint",
+        " FROM (SELECT * FROM content WHERE shard = $1::bigint AND seq > $2::bigint"
+        " ORDER BY shard, seq LIMIT $3::bigint) c"
+        " CROSS JOIN LATERAL (SELECT * FROM referrals WHERE id = c.id LIMIT 1) r"
+        " ORDER BY c.seq",
     [Q_SET_MARK] = "UPDATE counted SET seq = $2::bigint WHERE shard = $1::bigint",
     [Q_UNCOUNTED_SHARDS] = "SELECT m.shard FROM counted m WHERE EXISTS (SELECT 1"
                            " FROM content c WHERE c.shard = m.shard AND c.seq > m.seq)",
