@@ -85,7 +85,7 @@ static int prepare(struct pg *pg, char err[RG_ERR_MAX])
  * on while this one was away) and statements prepared. */
 static int connect_writer(struct pg *pg, char err[RG_ERR_MAX])
 {
-    pg->conn = pg_connect(pg->conninfo, "refgwd", err);
+    pg->conn = pg_connect(pg->conninfo, "refgwd", NULL, err);
     if (pg->conn == NULL)
         return -1;
     if (pg_migrate(pg, err) < 0 || prepare(pg, err) < 0) {

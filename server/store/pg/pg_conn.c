@@ -11,12 +11,13 @@
 #include "pg_internal.h"
 
 /* Defaults a connection string may override: how long to wait for a
- * connection, and TCP keepalives so that a server gone from the network is
- * noticed in about half a minute instead of the kernel's two hours. */
+ * connection (short: a node stopping waits for its attempts), and TCP
+ * keepalives so that a server gone from the network is noticed in about
+ * half a minute instead of the kernel's two hours. */
 static const char *const default_keys[] = {"connect_timeout",  "keepalives",
                                            "keepalives_idle",  "keepalives_interval",
                                            "keepalives_count", "tcp_user_timeout"};
-static const char *const default_values[] = {"5", "1", "10", "5", "3", "30000"};
+static const char *const default_values[] = {"2", "1", "10", "5", "3", "30000"};
 #define DEFAULTS (sizeof(default_keys) / sizeof(default_keys[0]))
 
 /* What every session of the gateway runs before its first transaction. A
@@ -122,18 +123,23 @@ static int check_session(PGconn *c, char err[RG_ERR_MAX])
     return err[0] == '\0' ? 0 : -1;
 }
 
-PGconn *pg_connect(const char *conninfo, const char *application, char err[RG_ERR_MAX])
+PGconn *pg_connect(const char *conninfo, const char *application,
+                   const char *connect_timeout, char err[RG_ERR_MAX])
 {
-    const char *keys[DEFAULTS + 3], *values[DEFAULTS + 3];
+    const char *keys[DEFAULTS + 4], *values[DEFAULTS + 4];
     size_t n = 0;
     for (size_t i = 0; i < DEFAULTS; i++, n++) {
         keys[n] = default_keys[i];
         values[n] = default_values[i];
     }
-    keys[n] = "application_name";
-    values[n++] = application;
-    keys[n] = "dbname"; /* expanded: its fields override those above */
+    keys[n] = "dbname"; /* expanded: its fields override those above... */
     values[n++] = conninfo;
+    keys[n] = "application_name"; /* ...and those below override its own */
+    values[n++] = application;
+    if (connect_timeout != NULL) {
+        keys[n] = "connect_timeout";
+        values[n++] = connect_timeout;
+    }
     keys[n] = values[n] = NULL;
 
     PGconn *c = PQconnectdbParams(keys, values, 1);

@@ -120,9 +120,11 @@ struct pg {
 /* ---- pg_conn.c: connections ---- */
 
 /* A connection with the gateway's session settings, checked (durable
- * commits, a server that can take writes). NULL with err, which never
- * holds the password. */
-PGconn *pg_connect(const char *conninfo, const char *application, char err[RG_ERR_MAX]);
+ * commits, a server that can take writes), named application;
+ * connect_timeout (seconds, a string) when not NULL overrides the string's.
+ * NULL with err, which never holds the password. */
+PGconn *pg_connect(const char *conninfo, const char *application,
+                   const char *connect_timeout, char err[RG_ERR_MAX]);
 
 /* err for conninfo that libpq cannot parse (0), or 0 when it can. Never
  * quotes it: it may hold a password. */

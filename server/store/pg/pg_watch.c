@@ -16,9 +16,14 @@
 #include "pg_internal.h"
 #include "priority.h"
 
-#define RETRY_MS 1000        /* between attempts to connect */
-#define POLL_MS 2000         /* between looks at the pending referrals */
-#define LOOK_BACK_SECONDS 30 /* how far back a look reaches (clock skew) */
+#define RETRY_MS 1000 /* between attempts to connect */
+#define POLL_MS 2000  /* between looks at the pending referrals */
+/* A look reaches back to the last one that worked (or the start) and this
+ * much further: commits that take long, clocks of nodes a little apart. */
+#define LOOK_BACK_SECONDS 10
+/* The watch's attempts and statements are short whatever the connection
+ * string says: stopping the gateway waits for them. */
+#define CONNECT_TIMEOUT "2"
 #define VACUUM_MS (600 * 1000)
 
 struct pg_watch {
@@ -98,10 +103,10 @@ static void connect_listen(struct pg_watch *w)
 {
     char err[RG_ERR_MAX];
     w->retry_at = now_ms() + RETRY_MS;
-    w->listen = pg_connect(w->conninfo, "refgwd-watch", err);
+    w->listen = pg_connect(w->conninfo, "refgwd-watch", CONNECT_TIMEOUT, err);
     if (w->listen == NULL)
         return; /* the writer's failures are what the log reports */
-    PGresult *r = PQexec(w->listen, "LISTEN " PG_CHANNEL);
+    PGresult *r = PQexec(w->listen, "SET statement_timeout = '5s'; LISTEN " PG_CHANNEL);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) {
@@ -117,7 +122,7 @@ static void start_vacuum(struct pg_watch *w)
 {
     char err[RG_ERR_MAX], lock[96];
     w->vacuum_at = now_ms() + VACUUM_MS;
-    w->vacuum = pg_connect(w->conninfo, "refgwd-vacuum", err);
+    w->vacuum = pg_connect(w->conninfo, "refgwd-vacuum", CONNECT_TIMEOUT, err);
     if (w->vacuum == NULL)
         return;
     snprintf(lock, sizeof(lock), "SELECT pg_try_advisory_lock(%d, %d)", PG_LOCK_SPACE,
