@@ -64,6 +64,8 @@ for node in 1 2; do
         fail "node $node did not take sends again within 30 s of PostgreSQL's return"
 done
 for n in 1 2; do
+    # Only the gateway's own lines: no notice of the server's passed through.
+    expect_eq "$(grep -v 'refgwd: ' "$T/node.$n.err" | head -3)" "" "node $n: lines not the gateway's"
     grep -q "connection to PostgreSQL was lost" "$T/node.$n.err" &&
         grep -q "connected to PostgreSQL again" "$T/node.$n.err" && pass ||
         fail "node $n does not say that it lost PostgreSQL and connected again"

@@ -123,6 +123,10 @@ static int check_session(PGconn *c, char err[RG_ERR_MAX])
     return err[0] == '\0' ? 0 : -1;
 }
 
+static void ignore_notice(void *arg, const char *message)
+{
+}
+
 PGconn *pg_connect(const char *conninfo, const char *application,
                    const char *connect_timeout, char err[RG_ERR_MAX])
 {
@@ -148,6 +152,9 @@ PGconn *pg_connect(const char *conninfo, const char *application,
         snprintf(err, RG_ERR_MAX, "cannot connect to PostgreSQL: out of memory");
         return NULL;
     }
+    /* libpq prints the server's notices and warnings on stderr by default:
+     * the log holds only what the gateway says (SPEC §7). */
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
     if (PQstatus(c) != CONNECTION_OK) {
         char *password = password_of(conninfo);
         scrub(PQerrorMessage(c), password, why, sizeof(why));
