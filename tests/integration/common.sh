@@ -113,21 +113,26 @@ rg_start() {
 }
 
 rg_stop() {
-    kill -TERM "$PID"
-    local rc=0
-    wait "$PID" || rc=$?
+    stop_gateway "$PID" refgwd "$T/refgwd.err"
     PID=""
-    if [ "$rc" -eq 0 ]; then pass; else
-        # Under ASan a leak or an error report ends the log: show it.
-        fail "refgwd exited $rc after SIGTERM; the end of its stderr:"
-        tail -n 40 "$T/refgwd.err" >&2
-    fi
 }
 
 rg_kill9() {
     kill -9 "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     PID=""
+}
+
+# stop_gateway PID NAME STDERR: SIGTERM, and the exit status must be 0
+stop_gateway() {
+    kill -TERM "$1"
+    local rc=0
+    wait "$1" || rc=$?
+    if [ "$rc" -eq 0 ]; then pass; else
+        # Under ASan a leak or an error report ends the log: show it.
+        fail "$2 exited $rc after SIGTERM; the end of its stderr:"
+        tail -n 40 "$3" >&2
+    fi
 }
 
 BODY_FILE=$T/body

@@ -51,14 +51,8 @@ rg_running() { [ -n "${NODE_PID[${NODE_ON:-0}]:-}" ]; }
 node_pid() { echo "${NODE_PID[$1]:-}"; }
 
 node_stop() {
-    local n=$1 rc=0
-    kill -TERM "${NODE_PID[$n]}"
-    wait "${NODE_PID[$n]}" || rc=$?
-    NODE_PID[$n]=""
-    if [ "$rc" -eq 0 ]; then pass; else
-        fail "node $n exited $rc after SIGTERM; the end of its stderr:"
-        tail -n 40 "$T/node.$n.err" >&2
-    fi
+    stop_gateway "${NODE_PID[$1]}" "node $1" "$T/node.$1.err"
+    NODE_PID[$1]=""
 }
 
 node_kill9() {
