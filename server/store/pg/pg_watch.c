@@ -117,7 +117,7 @@ static void connect_listen(struct pg_watch *w)
 }
 
 /* Starts a VACUUM of the content table on a connection of its own, if no
- * other gateway runs one; it ends in vacuum_done. */
+ * other gateway runs one; vacuum_progress reads its end. */
 static void start_vacuum(struct pg_watch *w)
 {
     char err[RG_ERR_MAX], lock[96];
