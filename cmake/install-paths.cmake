@@ -1,7 +1,7 @@
 # install-paths.cmake - run by `cmake --install` (see install.cmake) for what
 # depends on the prefix, known only now (--prefix):
-#   - refgwd.service, from dist/refgwd.service.in with the full paths of
-#     refgwd and of its configuration;
+#   - refgwd.service and refgw-check-store.service, from dist/*.service.in
+#     with the full paths of refgwd and of its configuration;
 #   - the configuration folder, empty, mode 0750, in the folder the unit
 #     names (below the prefix /usr, /etc, as GNUInstallDirs says).
 #
@@ -25,8 +25,10 @@ else()
 endif()
 refgw_full_path("${REFGW_SYSTEMD_UNITDIR}" unit_dir)
 
-configure_file("${REFGW_DIST}/refgwd.service.in" "${REFGW_WORK}/refgwd.service" @ONLY)
-file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${REFGW_WORK}/refgwd.service")
+foreach(unit refgwd.service refgw-check-store.service)
+  configure_file("${REFGW_DIST}/${unit}.in" "${REFGW_WORK}/${unit}" @ONLY)
+  file(INSTALL DESTINATION "${unit_dir}" TYPE FILE FILES "${REFGW_WORK}/${unit}")
+endforeach()
 
 file(MAKE_DIRECTORY "${REFGW_WORK}/refgw")
 file(INSTALL DESTINATION "${SYSCONFDIR}" TYPE DIRECTORY FILES "${REFGW_WORK}/refgw"

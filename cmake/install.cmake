@@ -4,7 +4,8 @@
 #
 #   sbin/refgwd, sbin/refgw-ca         bin/refgw
 #   share/man/man{1,5,8}/...           share/bash-completion/completions/refgw
-#   lib/systemd/system/refgwd.service (+ refgw-ca-crl.service, .timer)
+#   lib/systemd/system/refgwd.service, refgw-check-store.service, .timer
+#     (+ refgw-ca-crl.service, .timer)
 #   lib/sysusers.d/refgw.conf          etc/refgw/ (empty, mode 0750)
 #   share/doc/refgw/: the docs, examples/refgwd.json, prometheus/
 #
@@ -52,6 +53,7 @@ file(GLOB refgw_ca_units ${CMAKE_SOURCE_DIR}/certs/systemd/*.service
 if(refgw_ca_units)
   install(FILES ${refgw_ca_units} DESTINATION ${REFGW_SYSTEMD_UNITDIR})
 endif()
+install(FILES dist/refgw-check-store.timer DESTINATION ${REFGW_SYSTEMD_UNITDIR})
 install(FILES dist/refgw.sysusers RENAME refgw.conf DESTINATION ${REFGW_SYSUSERSDIR})
 
 file(GLOB refgw_docs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/*.md)

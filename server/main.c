@@ -59,10 +59,12 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: refgwd --config FILE\n"
             "       refgwd --check-config FILE\n"
+            "       refgwd --check-store FILE\n"
             "       refgwd --version\n"
             "\n"
             "Runs the referral gateway with the configuration in FILE (see\n"
-            "refgwd.json(5)), or checks FILE and its certificates and exits.\n"
+            "refgwd.json(5)), or checks FILE and its certificates and exits,\n"
+            "or checks the integrity of the store FILE names and exits.\n"
             "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the configuration,\n"
             "certificates and CRL.\n");
 }
@@ -269,6 +271,43 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* The store the configuration names. */
+static struct store_options store_options_of(const struct config *c)
+{
+    return (struct store_options){
+        .backend = c->store_backend == STORE_POSTGRESQL ? "postgresql" : "sqlite",
+        .data_dir = c->data_dir,
+        .conninfo = c->store_conninfo};
+}
+
+/* The full check of the store, beside a gateway that may be serving from it:
+ * exit 0 if sound, 1 if corrupt or it cannot be checked. What is wrong goes
+ * to stdout (pages and b-trees, never content), for the operator. */
+static int check_store(const char *path)
+{
+    char err[RG_ERR_MAX];
+    struct config *c = config_load(path, err);
+    if (c == NULL) {
+        fprintf(stderr, "refgwd: %s: %s\n", path, err);
+        return 1;
+    }
+    struct store_options options = store_options_of(c);
+    struct store_check r;
+    int rc = store_check(&options, &r, err);
+    config_unref(c);
+    if (rc < 0) {
+        fprintf(stderr, "refgwd: %s: store: %s\n", path, err);
+        return 1;
+    }
+    if (!r.sound) {
+        printf("refgwd: %s: store: database corrupt: %ld problems, the first: %s\n",
+               path, r.problems, r.first);
+        return 1;
+    }
+    printf("refgwd: %s: store OK (%.1f s)\n", path, r.seconds);
+    return 0;
+}
+
 /* Enough descriptors for max_connections, the listening socket and the store. */
 static void raise_descriptor_limit(int max_connections)
 {
@@ -329,10 +368,7 @@ static int start(struct daemon *d, const char *path)
         config_unref(config);
         return -1;
     }
-    struct store_options options = {
-        .backend = config->store_backend == STORE_POSTGRESQL ? "postgresql" : "sqlite",
-        .data_dir = config->data_dir,
-        .conninfo = config->store_conninfo};
+    struct store_options options = store_options_of(config);
     struct store_hooks store_hooks = gateway_store_hooks(d->gateway);
     d->store = store_open(&options, &store_hooks, err);
     if (d->store == NULL) {
@@ -400,11 +436,12 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"check-config", required_argument, NULL, 'k'},
+        {"check-store", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *config = NULL, *check = NULL;
+    const char *config = NULL, *check = NULL, *check_store_config = NULL;
     int opt;
     while ((opt = getopt_long(argc, argv, "c:k:h", options, NULL)) != -1) {
         switch (opt) {
@@ -413,6 +450,9 @@ int main(int argc, char **argv)
             break;
         case 'k':
             check = optarg;
+            break;
+        case 's':
+            check_store_config = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -425,12 +465,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc || (config == NULL) == (check == NULL)) {
+    if (optind != argc ||
+        (config != NULL) + (check != NULL) + (check_store_config != NULL) != 1) {
         usage(stderr);
         return 2;
     }
     if (check != NULL)
         return check_config(check);
+    if (check_store_config != NULL)
+        return check_store(check_store_config);
 
     /* Each SQLite connection has one owner thread: no global memory
      * statistics (a mutex on every allocation) are needed. */
@@ -450,6 +493,7 @@ int main(int argc, char **argv)
     int rc = start(&d, config) < 0 ? 1 : 0;
     if (rc == 0) {
         notify_ready(); /* the port is bound and the start line printed */
+        store_check_background(d.store); /* start checked its structure only */
         net_run(d.net);
     }
     stop(&d);

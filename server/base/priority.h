@@ -14,6 +14,7 @@
 
 #define PRIORITY_COMMITTER (-5)
 #define PRIORITY_CHECKPOINTER 10
+#define PRIORITY_CHECK 19 /* the store's background integrity check */
 
 /* Names the calling thread ("refgwd-" + role, cut to the kernel's 15
  * characters; shown by top -H and ps -L) and sets its nice value to the

@@ -28,10 +28,16 @@ void handle_directory(struct call *call, const char *unused)
     call_reply_json(call, 200, doc);
 }
 
+/* 200 "ok", or "degraded" while sends are refused for room (SPEC §7);
+ * 503 when the store cannot serve, or its background check found it
+ * corrupt. */
 static void reply_health(struct call *call, bool ok)
 {
+    const char *status = !ok                               ? "unavailable"
+                         : store_degraded(call->gw->store) ? "degraded"
+                                                           : "ok";
     cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "status", ok ? "ok" : "unavailable");
+    cJSON_AddStringToObject(doc, "status", status);
     call_reply_json(call, ok ? 200 : 503, doc);
 }
 
@@ -45,6 +51,11 @@ static void health_done(struct op *op)
 
 void handle_health(struct call *call, const char *unused)
 {
+    /* A store found corrupt is unusable for what matters: new sends. */
+    if (store_corrupt(call->gw->store)) {
+        reply_health(call, false);
+        return;
+    }
     /* Cheap while the store works; after a failure, ask the store again. */
     if (store_healthy(call->gw->store)) {
         reply_health(call, true);

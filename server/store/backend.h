@@ -34,13 +34,34 @@ struct store_backend {
     /* One per op kind (OP_COUNT included): runs op inside the transaction. */
     int (*run[OP_KINDS])(void *db, struct op *op);
 
-    /* Sends waiting to be counted as accepted (OP_COUNT counts them). */
+    /* Sends waiting to be counted as accepted (OP_COUNT counts them);
+     * LONG_MAX when they should be counted in this batch whatever their
+     * number. */
     long (*uncounted)(void *db);
 
     /* After a batch committed; checkpoint: the batch asked for one. */
     int (*after_commit)(void *db, bool checkpoint);
 
+    /* Disk space (optional: NULL for a backend whose disk is not ours).
+     * prepare runs before each batch, outside a transaction, and returns
+     * the bytes the batch may write, next being the op the batch will start
+     * with (NULL: none waits, the disk is only looked at); op_cost is an upper bound of
+     * what op writes, so that the writer takes into a batch only ops that fit (the
+     * first always). degraded: whether sends are being refused for room. */
+    long long (*prepare)(void *db, const struct op *next);
+    long long (*op_cost)(void *db, const struct op *op);
+    bool (*degraded)(void *db);
+
     struct digester *(*digester_new)(void *db);
+
+    /* Integrity (optional). check: the full check of the store opt names,
+     * without opening it for writing (no writer runs). check_start: the
+     * same in the background on the open store, after start; corrupt:
+     * whether it found the store corrupt (any thread). */
+    int (*check)(const struct store_options *opt, struct store_check *out,
+                 char err[RG_ERR_MAX]);
+    void (*check_start)(void *db);
+    bool (*corrupt)(void *db);
 
     /* ---- optional: NULL when the backend has no use for them ---- */
 

@@ -1,5 +1,7 @@
 #include "store.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,9 +10,12 @@
 #include <time.h>
 
 #include "backend.h"
+#include "log.h"
 #include "priority.h"
 
 #define MAX_BATCH 1024
+/* While sends are refused for room, the disk is looked at this often. */
+#define DEGRADED_RECHECK_SECONDS 1
 
 /* Sends are counted as accepted in bulk once this many wait or a second has
  * passed since the last counting. More per counting writes fewer counter
@@ -45,6 +50,7 @@ struct store {
     struct arrival *arrivals;       /* guarded by lock */
     int arrival_count;              /* guarded by lock */
     bool healthy;                   /* the last batch committed; atomic */
+    bool degraded;                  /* sends refused for room; atomic */
     long long counted_at;           /* CLOCK_MONOTONIC ns; the thread's own */
     unsigned long long commits;     /* atomic */
     unsigned long long commit_ns;   /* atomic */
@@ -63,7 +69,9 @@ static void run_op(struct store *s, struct op *op, const char **error)
     const struct store_backend *b = s->backend;
     if (b->savepoint(s->db) < 0 || b->run[op->kind](s->db, op) < 0 ||
         b->release(s->db) < 0) {
-        *error = b->error_class(s->db);
+        const char *e = b->error_class(s->db);
+        if (e != NULL) /* NULL: a send refused for room, not a failure */
+            *error = e;
         op->failed = true;
         b->rollback_to(s->db);
     }
@@ -206,20 +214,77 @@ static void hand_up(struct store *s, struct arrival *a, bool deliver)
     }
 }
 
-/* Takes up to MAX_BATCH ops off the queue (lock held): everything that
- * arrived while the last batch committed. NULL when none wait. */
-static struct op *take_batch(struct store *s)
+/* Whether sends are refused for room now; says so in the log when that
+ * changes (once each way). */
+static void note_degraded(struct store *s)
 {
+    if (s->backend->degraded == NULL)
+        return;
+    bool now = s->backend->degraded(s->db);
+    if (now == __atomic_load_n(&s->degraded, __ATOMIC_RELAXED))
+        return;
+    __atomic_store_n(&s->degraded, now, __ATOMIC_RELAXED);
+    if (now)
+        log_line("store: disk nearly full: sends are refused, deliveries and "
+                 "acknowledgements go on");
+    else
+        log_line("store: room again: sends are accepted");
+}
+
+/* What the next batch, starting with next, may write (backend.h). */
+static long long prepare(struct store *s, const struct op *next)
+{
+    if (s->backend->prepare == NULL)
+        return LLONG_MAX;
+    long long budget = s->backend->prepare(s->db, next);
+    note_degraded(s);
+    return budget;
+}
+
+/* Takes the next batch off the queue (lock held): up to MAX_BATCH ops,
+ * everything that arrived while we committed, as long as what they may
+ * write fits in budget. The first is always taken: an op that cannot fit
+ * alone runs alone, and the disk decides. */
+static struct op *take_batch(struct store *s, long long budget)
+{
+    long long (*cost)(void *, const struct op *) = s->backend->op_cost;
     struct op *batch = s->queue, *last = batch;
     if (batch == NULL)
         return NULL;
-    for (int n = 1; n < MAX_BATCH && last->next != NULL; n++)
+    long long used = cost != NULL ? cost(s->db, batch) : 0;
+    for (int n = 1; n < MAX_BATCH && last->next != NULL; n++) {
+        long long c = cost != NULL ? cost(s->db, last->next) : 0;
+        if (c > budget - used)
+            break;
+        used += c;
         last = last->next;
+    }
     s->queue = last->next;
     if (s->queue == NULL)
         s->queue_tail = &s->queue;
     last->next = NULL;
     return batch;
+}
+
+/* Waits for ops or arrivals (lock held). While sends are refused for room, looks at the
+ * disk again every second, so that they are accepted again by themselves. */
+static void wait_for_ops(struct store *s)
+{
+    while (s->queue == NULL && s->arrivals == NULL && !s->stopping) {
+        if (!__atomic_load_n(&s->degraded, __ATOMIC_RELAXED)) {
+            pthread_cond_wait(&s->wake_thread, &s->lock);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += DEGRADED_RECHECK_SECONDS;
+        if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) == ETIMEDOUT &&
+            s->queue == NULL && s->arrivals == NULL && !s->stopping) {
+            pthread_mutex_unlock(&s->lock);
+            prepare(s, NULL);
+            pthread_mutex_lock(&s->lock);
+        }
+    }
 }
 
 static void *thread_main(void *arg)
@@ -228,17 +293,25 @@ static void *thread_main(void *arg)
     thread_role("commit", PRIORITY_COMMITTER); /* without the right, as it was */
     pthread_mutex_lock(&s->lock);
     for (;;) {
-        while (s->queue == NULL && s->arrivals == NULL && !s->stopping)
-            pthread_cond_wait(&s->wake_thread, &s->lock);
+        wait_for_ops(s);
         if (s->queue == NULL && s->stopping)
             break;
-        struct op *batch = take_batch(s);
+        struct op *batch = NULL;
+        const char *error = NULL;
+        if (s->queue != NULL) {
+            /* Only this thread takes ops off the queue: the first stays first. */
+            struct op *next = s->queue;
+            pthread_mutex_unlock(&s->lock);
+            long long budget = prepare(s, next);
+            pthread_mutex_lock(&s->lock);
+            batch = take_batch(s, budget);
+        }
         pthread_mutex_unlock(&s->lock);
 
-        const char *error = NULL;
         if (batch != NULL) {
             run_batch(s, batch, &error);
             hand_back(s, batch); /* committed, or failed */
+            note_degraded(s);    /* a send refused in this batch says so now */
         }
 
         /* Arrivals seen while the batch ran go up only now: an inbox read
@@ -290,6 +363,7 @@ struct store *store_open(const struct store_options *opt,
     }
     s->healthy = true; /* open just checked it */
     s->queue_tail = &s->queue;
+    prepare(s, NULL); /* a disk already full refuses sends from the start */
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->wake_thread, NULL);
     if (pthread_create(&s->thread, NULL, thread_main, s) != 0) {
@@ -326,6 +400,11 @@ bool store_healthy(struct store *s)
     return __atomic_load_n(&s->healthy, __ATOMIC_RELAXED);
 }
 
+bool store_degraded(struct store *s)
+{
+    return __atomic_load_n(&s->degraded, __ATOMIC_RELAXED);
+}
+
 void store_latency(struct store *s, unsigned long long *commits, double *seconds)
 {
     *commits = __atomic_load_n(&s->commits, __ATOMIC_RELAXED);
@@ -339,6 +418,30 @@ const char *store_take_error(struct store *s)
     s->error = NULL;
     pthread_mutex_unlock(&s->lock);
     return e;
+}
+
+int store_check(const struct store_options *opt, struct store_check *out,
+                char err[RG_ERR_MAX])
+{
+    const struct store_backend *b = find_backend(opt->backend, err);
+    if (b == NULL)
+        return -1;
+    if (b->check == NULL) {
+        snprintf(err, RG_ERR_MAX, "the %s store has no check", b->name);
+        return -1;
+    }
+    return b->check(opt, out, err);
+}
+
+void store_check_background(struct store *s)
+{
+    if (s->backend->check_start != NULL)
+        s->backend->check_start(s->db);
+}
+
+bool store_corrupt(struct store *s)
+{
+    return s->backend->corrupt != NULL && s->backend->corrupt(s->db);
 }
 
 struct digester *store_digester_new(struct store *s)

@@ -58,12 +58,40 @@ void store_submit(struct store *s, struct op *op);
 /* Whether the last batch (or the opening, before any) committed. */
 bool store_healthy(struct store *s);
 
+/* Whether sends are refused because the disk is nearly full (SPEC §7):
+ * deliveries and acknowledgements go on, and sends come back by themselves
+ * once there is room. */
+bool store_degraded(struct store *s);
+
 /* Batches committed since the store opened, and the time their commits took
  * (fsync included), for /metrics. */
 void store_latency(struct store *s, unsigned long long *commits, double *seconds);
 
 /* The class of the last failure, for the log ("disk full"); NULL if none new. */
 const char *store_take_error(struct store *s);
+
+/* The outcome of a full check of a store (store_check). */
+struct store_check {
+    bool sound;      /* nothing wrong found */
+    long problems;   /* lines of the check's report, when not sound */
+    char first[256]; /* its first line: pages and b-trees, never content */
+    double seconds;
+};
+
+/* refgwd --check-store: the full check (every page, and every index against
+ * its table) of the store opt names, read-only, while a gateway may be
+ * serving from it. 0 with *out filled, or -1 with err if it could not check
+ * (no store there, or it cannot be read at all). */
+int store_check(const struct store_options *opt, struct store_check *out,
+                char err[RG_ERR_MAX]);
+
+/* Starts the full check of the open store in the background, at the lowest
+ * priority: the start only checked its structure. Once the gateway listens. */
+void store_check_background(struct store *s);
+
+/* Whether that check found the store corrupt: sends are then refused (503)
+ * and nothing else changes; the log said what to do. */
+bool store_corrupt(struct store *s);
 
 /* A digester keyed with the store's secret (digests.h), for a thread that
  * makes the digests of the sends it parses; the caller frees it. NULL if

@@ -170,6 +170,11 @@ void tally_clear(struct tally *t)
     t->used = 0;
 }
 
+size_t tally_size(const struct tally *t)
+{
+    return t->used;
+}
+
 int tally_each(const struct tally *t,
                int (*fn)(void *arg, const struct count_key *key, long n, uint32_t k),
                void *arg)

@@ -13,6 +13,7 @@
 #include "taxonomy.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* A flow key (attr "", the routing set) or a subject key (attr and value
@@ -45,6 +46,9 @@ int tally_add_event(struct tally *t, const struct count_key *base,
 int tally_merge(struct tally *into, struct tally *from);
 
 void tally_clear(struct tally *t);
+
+/* How many distinct keys hold a count. */
+size_t tally_size(const struct tally *t);
 
 /* Calls fn for every key with a count; stops at the first non-zero return. */
 int tally_each(const struct tally *t,

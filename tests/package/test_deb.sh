@@ -68,6 +68,8 @@ expect_file() {
 x=-rwxr-xr-x r=-rw-r--r-- d=drwxr-xr-x
 expect_file "$T/server.list" $x ./usr/sbin/refgwd
 expect_file "$T/server.list" $r ./lib/systemd/system/refgwd.service
+expect_file "$T/server.list" $r ./lib/systemd/system/refgw-check-store.service
+expect_file "$T/server.list" $r ./lib/systemd/system/refgw-check-store.timer
 expect_file "$T/server.list" $r ./usr/lib/sysusers.d/refgw.conf
 expect_file "$T/server.list" $d ./etc/refgw/
 expect_file "$T/server.list" $r ./usr/share/man/man8/refgwd.8.gz
@@ -171,12 +173,16 @@ else
     fail "ExecStart ($exec_start) printed no start line: $(cat "$T/refgwd.err")"
 fi
 
+# The check unit's command, as systemd would run it, on the store just made.
+check=$(sed -n 's/^ExecStart=//p' "$root/lib/systemd/system/refgw-check-store.service" | as_installed)
+if out=$($check 2>&1); then pass; else fail "refgw-check-store ExecStart ($check): $out"; fi
+
 # ---- the unit ------------------------------------------------------------------
 # systemd-analyze looks every unit up below --root: give it this machine's
 # targets beside the package's units, and the package's man pages for
 # Documentation=.
 cp -rn /lib/systemd/system/. "$root/lib/systemd/system/" 2>/dev/null || true
-units=(refgwd.service)
+units=(refgwd.service refgw-check-store.service refgw-check-store.timer)
 for u in "$REFGW_SOURCE"/certs/systemd/*.service "$REFGW_SOURCE"/certs/systemd/*.timer; do
     [ -f "$u" ] && units+=("$(basename "$u")")
 done

@@ -24,6 +24,8 @@ x=-rwxr-xr-x r=-rw-r--r--
 expect_entry "$prefix" $x ./sbin/refgwd
 expect_entry "$prefix" $x ./bin/refgw
 expect_entry "$prefix" $r ./lib/systemd/system/refgwd.service
+expect_entry "$prefix" $r ./lib/systemd/system/refgw-check-store.service
+expect_entry "$prefix" $r ./lib/systemd/system/refgw-check-store.timer
 expect_entry "$prefix" $r ./lib/sysusers.d/refgw.conf
 expect_entry "$prefix" drwxr-x--- ./etc/refgw
 expect_entry "$prefix" $r ./share/man/man8/refgwd.8
@@ -39,6 +41,10 @@ expect_eq "$(grep '^Exec' "$prefix/lib/systemd/system/refgwd.service")" \
 ExecStart=$prefix/sbin/refgwd --config $prefix/etc/refgw/refgwd.json
 ExecReload=$prefix/sbin/refgwd --check-config $prefix/etc/refgw/refgwd.json
 ExecReload=/bin/kill -HUP \$MAINPID" "the unit's commands below $prefix"
+expect_eq "$(grep '^Exec\|^Condition' "$prefix/lib/systemd/system/refgw-check-store.service")" \
+    "ConditionPathExists=$prefix/etc/refgw/refgwd.json
+ExecStart=$prefix/sbin/refgwd --check-store $prefix/etc/refgw/refgwd.json" \
+    "the check unit's command below $prefix"
 expect_eq "$("$prefix/sbin/refgwd" --version)" "$("$REFGWD" --version)" "the installed refgwd"
 
 # The prefix /usr, into DESTDIR: the configuration in /etc, as GNUInstallDirs has it.

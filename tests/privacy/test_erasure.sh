@@ -52,8 +52,8 @@ for what in "$canary_body" "$canary_ref" "$canary_muni" homeless 16_17 sexual_ex
 done
 for pair in $ORGS; do scan "organisation id in the log" "${pair%%:*}" "$T/refgwd.err"; done
 for id in "${ids[@]}"; do scan "referral id in the log" "$id" "$T/refgwd.err"; done
-# The log holds the start line, count lines and the shutdown's, each after
-# its UTC time.
-bad=$(grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z refgwd: (listening on 127\.0\.0\.1:[0-9]+|counts( [a-z_]+=[0-9]+)+|stopping \(SIGTERM\)|stopped)$' "$T/refgwd.err" || true)
-expect_eq "$bad" "" "log lines other than the start line, counts and the shutdown"
+# The log holds the start line, count lines, the background integrity
+# check's outcome and the shutdown's, each after its UTC time.
+bad=$(grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z refgwd: (listening on 127\.0\.0\.1:[0-9]+|counts( [a-z_]+=[0-9]+)+|store: background check: sound \([0-9]+\.[0-9] s\)|stopping \(SIGTERM\)|stopped)$' "$T/refgwd.err" || true)
+expect_eq "$bad" "" "log lines other than the start line, counts, the check and the shutdown"
 finish

@@ -9,17 +9,27 @@
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
+#include "check.h"
 #include "db_internal.h"
 #include "walbuf.h"
 
 int db_failed(struct db *s, int rc)
 {
     s->last_error = rc;
+    s->refused = false;
+    return -1;
+}
+
+int db_refuse(struct db *s)
+{
+    s->refused = true;
     return -1;
 }
 
 const char *db_error_class(const struct db *s)
 {
+    if (s->refused)
+        return NULL; /* the store works; the writer reports the reserve */
     switch (s->last_error & 0xff) {
     case SQLITE_FULL:
         return "disk full";
@@ -77,27 +87,22 @@ static int load_secret(struct db *s)
     return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
 }
 
-static int check_integrity(struct db *s, char err[RG_ERR_MAX])
+static long long page_size(struct db *s)
 {
     sqlite3_stmt *st;
-    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(st);
-    bool ok =
-        rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-    sqlite3_finalize(st);
-    if (!ok) {
-        snprintf(err, RG_ERR_MAX, "the database failed its integrity check (%s)",
-                 rc == SQLITE_ROW ? "corrupt" : sqlite3_errstr(rc));
-        return -1;
+    long long size = 4096;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            size = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
     }
-    return 0;
+    return size;
 }
 
 static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
 {
     struct db *s = arg;
-    s->wal_frames = frames;
+    __atomic_store_n(&s->wal_frames, frames, __ATOMIC_RELAXED);
     return SQLITE_OK;
 }
 
@@ -129,6 +134,10 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
     snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
     /* The WAL's writes are gathered into few large calls (walbuf.h; it relies
      * on synchronous=FULL, set below). */
+    if (check_file(path, err) < 0) {
+        db_close(s);
+        return NULL;
+    }
     int rc = walbuf_register() < 0
                  ? SQLITE_ERROR
                  : sqlite3_open_v2(path, &s->db,
@@ -141,7 +150,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         return NULL;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, DB_BUSY_MS);
     /* Durable across power loss; deleted content zeroed; no temp files outside;
      * 8 MiB of cache (SQLite's default is 2), which keeps more of the random
      * client_ref index in memory and fills within the first minute of load. */
@@ -152,7 +161,8 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
                                   "PRAGMA cell_size_check=ON;"
                                   "PRAGMA cache_size=-8192;";
     bool migrated = false;
-    if (exec(s, pragmas) < 0 || check_integrity(s, err) < 0 ||
+    /* The structure only: the full check runs after start (check.h). */
+    if (exec(s, pragmas) < 0 || check_structure(s->db, path, err) < 0 ||
         db_migrate(s, err, &migrated) < 0 || load_secret(s) < 0 ||
         (migrated && db_checkpoint(s) < 0)) {
         if (err[0] == '\0' || s->last_error != 0)
@@ -174,6 +184,12 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
             return NULL;
         }
     }
+    s->page_size = page_size(s);
+    s->room = room_open(data_dir, (long)s->page_size, err);
+    if (s->room == NULL) {
+        db_close(s);
+        return NULL;
+    }
     sqlite3_stmt *st = s->stmt[S_COUNT_UNCOUNTED];
     rc = sqlite3_step(st);
     s->uncounted = sqlite3_column_int64(st, 0);
@@ -189,7 +205,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
 
 int db_wal_frames(const struct db *s)
 {
-    return s->wal_frames;
+    return __atomic_load_n(&s->wal_frames, __ATOMIC_RELAXED);
 }
 
 const char *db_data_dir(const struct db *s)
@@ -197,24 +213,31 @@ const char *db_data_dir(const struct db *s)
     return s->data_dir;
 }
 
+/* A checkpoint that starts the WAL again must wait for readers of the old
+ * one (a backup, an integrity check) to end. The writer waits for them only
+ * this long: the next batch, or the next minute, tries again. */
+#define CHECKPOINT_BUSY_MS 10
+
+static int checkpoint(struct db *s, int mode, int busy_ms)
+{
+    sqlite3_busy_timeout(s->db, busy_ms);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, mode, NULL, NULL);
+    sqlite3_busy_timeout(s->db, DB_BUSY_MS);
+    if (rc == SQLITE_OK)
+        /* All copied: the next commit starts the WAL again. */
+        __atomic_store_n(&s->wal_frames, 0, __ATOMIC_RELAXED);
+    /* Busy: the checkpointer thread holds the lock, or a reader the WAL. */
+    return rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY ? 0 : db_failed(s, rc);
+}
+
 int db_checkpoint_restart(struct db *s)
 {
-    int rc =
-        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
-    if (rc == SQLITE_OK)
-        s->wal_frames = 0; /* all copied: the next commit starts the WAL again */
-    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_failed(s, rc);
+    return checkpoint(s, SQLITE_CHECKPOINT_RESTART, CHECKPOINT_BUSY_MS);
 }
 
 int db_checkpoint(struct db *s)
 {
-    int rc =
-        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    if (rc == SQLITE_OK)
-        s->wal_frames = 0;
-    /* Busy: the checkpointer thread holds the lock; the next minute retries.
-     * At shutdown the checkpointer has stopped before the store closes. */
-    return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : db_failed(s, rc);
+    return checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, CHECKPOINT_BUSY_MS);
 }
 
 void db_close(struct db *s)
@@ -224,10 +247,13 @@ void db_close(struct db *s)
     for (int i = 0; i < S_COUNT_STMTS; i++)
         sqlite3_finalize(s->stmt[i]);
     if (s->db != NULL) {
-        db_checkpoint(s);
+        /* The last checkpoint erases old page images: it waits for readers.
+         * The checkpointer and the background check have stopped by now. */
+        checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, DB_BUSY_MS);
         sqlite3_close(s->db);
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    room_close(s->room);
     free(s->data_dir);
     tally_free(s->op_counts);
     tally_free(s->batch_counts);
@@ -243,7 +269,8 @@ struct digester *db_digester_new(const struct db *s)
 
 int db_begin(struct db *s)
 {
-    s->room_checked = false;
+    room_begin(s->room);
+    room_charge(s->room, room_cost_tx(s->room));
     return db_run(s, S_BEGIN);
 }
 
@@ -264,6 +291,7 @@ void db_rollback(struct db *s)
 
 int db_savepoint(struct db *s)
 {
+    s->refused = false;
     db_counts_op_begin(s);
     return db_run(s, S_SAVEPOINT);
 }

@@ -65,7 +65,7 @@ int db_checkpoint(struct db *s);
 int db_checkpoint_restart(struct db *s);
 
 /* Frames in the WAL after the last commit (the writer does not checkpoint by
- * itself: see checkpointer.h). */
+ * itself: see checkpointer.h). Any thread may ask. */
 int db_wal_frames(const struct db *s);
 const char *db_data_dir(const struct db *s);
 
@@ -116,5 +116,33 @@ long db_uncounted(const struct db *s);
 
 /* A read whose cost does not grow with the store: can it answer at all? */
 int db_ping(struct db *s);
+
+/* Fails the op at hand on purpose (the store refuses it; the store works):
+ * db_error_class() has no class for it. Returns -1. */
+int db_refuse(struct db *s);
+
+/* ---- the disk reserve (space.c; room.h says how it works) ---- */
+
+/* Before a batch, outside a transaction: measures what the store may still
+ * write, truncating the WAL when less than `need` bytes are left (or sends
+ * are refused), then if `drains` (the batch's first op drains the store)
+ * releasing the reserve file when that was not enough; makes the file again
+ * once there is room. Returns the bytes the batch may write. */
+long long db_space_prepare(struct db *s, long long need, bool drains);
+
+/* Whether sends are refused now: as of the last db_space_prepare, or
+ * because one was refused since. */
+bool db_space_degraded(const struct db *s);
+
+/* Whether the disk is short enough that sends should be counted in the
+ * batch that stores them (their counting's cost then leaves no debt). */
+bool db_space_short(const struct db *s);
+
+/* The reserve's accounts, for the writer's costs of ops. */
+struct room *db_room(struct db *s);
+
+/* What releasing the ended subject periods may write (inside the
+ * transaction), or -1 if the store cannot say. */
+long long db_space_release_cost(struct db *s);
 
 #endif

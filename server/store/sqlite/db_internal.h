@@ -14,9 +14,12 @@
 #include <time.h>
 
 #include "digests.h"
+#include "room.h"
 #include "tally.h"
 
 #define SECRET_LEN 32
+/* How long the writer waits for a lock another connection holds. */
+#define DB_BUSY_MS 5000
 
 enum stmt_id {
     S_BEGIN,
@@ -49,6 +52,8 @@ enum stmt_id {
     S_ERASE_PERIOD,
     S_MARK_RELEASED,
     S_RELEASED_ROWS,
+    S_PAGE_COUNT,
+    S_FREELIST_COUNT,
     S_COUNT_STMTS
 };
 
@@ -67,14 +72,19 @@ struct db {
     sqlite3_stmt *stmt[S_COUNT_STMTS];
     unsigned char secret[SECRET_LEN]; /* keys the digests (store_digester_new) */
     int last_error;
-    char *data_dir;          /* for the free-space check */
-    bool room, room_checked; /* its answer, and whether this transaction has one */
-    size_t bytes_since_room_check;
+    char *data_dir;
+    long long page_size;
+    struct room *room; /* the disk reserve (room.h) */
+    /* The last op failed because a send was refused for room, not because
+     * the store failed; whether any was since the last survey; whether that
+     * survey found sends refused; whether the disk is short enough that
+     * every batch counts its sends (space.c). */
+    bool refused, refused_since_survey, degraded, short_of_room;
     /* Counter increments of the current op (inside a savepoint) and of the
      * batch; written by db_commit(). */
     struct tally *op_counts, *batch_counts;
     bool in_savepoint;
-    int wal_frames; /* after the last commit */
+    int wal_frames; /* after the last commit; atomic (the check reads it) */
     /* Sends stored since sends were last counted; never fewer than wait: a
      * put undone by a rollback stays in it, and a rollback that may have
      * undone a counting makes it at least 1. */
@@ -103,6 +113,10 @@ struct ending {
 
 /* Records a failed SQLite call's code for db_error_class(); returns -1. */
 int db_failed(struct db *s, int rc);
+
+/* A send refused for room (space.c): not a failure of the store, so
+ * db_error_class() has no class for it; returns -1. */
+int db_space_refuse(struct db *s);
 
 /* Resets a statement for reuse; bindings are cleared so no content lingers. */
 static inline sqlite3_stmt *db_prepared(struct db *s, enum stmt_id id)

@@ -2,48 +2,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 
 #include "db_internal.h"
-
-/*
- * New referrals are refused while the filesystem is nearly full, so that the
- * space left serves deliveries and acknowledgements, which free space: SQLite
- * needs to write (WAL frames) even to delete. The reserve is 5% of the
- * filesystem, at least 1 MiB and at most 256 MiB.
- */
-static bool free_space_above_reserve(const struct db *s)
-{
-    struct statvfs v;
-    if (s->data_dir == NULL || statvfs(s->data_dir, &v) < 0)
-        return true; /* cannot tell: let SQLite find out */
-    double total = (double)v.f_blocks * v.f_frsize;
-    double free_bytes = (double)v.f_bavail * v.f_frsize;
-    double reserve = total * 0.05;
-    if (reserve < 1024.0 * 1024)
-        reserve = 1024.0 * 1024;
-    if (reserve > 256.0 * 1024 * 1024)
-        reserve = 256.0 * 1024 * 1024;
-    return free_bytes >= reserve;
-}
-
-/* The filesystem is asked once per transaction, and again after every MiB of
- * bodies: until SQLite spills or commits, the puts of a transaction do not
- * change what it would answer. */
-#define ROOM_RECHECK_BYTES (1024 * 1024)
-static bool has_room(struct db *s, size_t body_len)
-{
-    if (!s->room_checked || s->bytes_since_room_check >= ROOM_RECHECK_BYTES) {
-        s->room = free_space_above_reserve(s);
-        s->room_checked = true;
-        s->bytes_since_room_check = 0;
-    }
-    s->bytes_since_room_check += body_len;
-    return s->room;
-}
 
 /* Whether the sender already used this client_ref (key): then *outcome says
  * whether with the same content (digest), and id and *state are the earlier
@@ -76,11 +39,13 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
 {
     const unsigned char *key = d->ref_key, *digest = d->content;
     bool has_ref = r->client_ref[0] != '\0', found = false;
-    if (!has_room(s, r->body_len)) {
+    /* Sends leave the disk's reserve to what drains the store (room.h). */
+    struct room_cost cost = room_cost_put(s->room, r->body_len);
+    if (!room_admits(s->room, cost)) {
         /* A repeated send is still answered: it stores nothing. */
         if (has_ref && find_ref(s, key, digest, id, outcome, state, &found) < 0)
             return -1;
-        return found ? 0 : db_failed(s, SQLITE_FULL);
+        return found ? 0 : db_space_refuse(s);
     }
     /* The record key (SPEC §6): every counter this referral's events add to
      * sums it; kept with the routing until the referral ends. */
@@ -130,8 +95,17 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     /* Counted as accepted later (db_count_accepted), from a tally. */
     struct ending e = {.seq = seq, .route = *p, .rkey = rkey};
     memcpy(e.subject, r->subject, sizeof(e.subject));
+    size_t keys = tally_size(s->batch_accepted);
     if (db_count_put(s, now, &e) < 0)
         return -1;
+    /* Counting it will write its new keys' rows (three periods each). */
+    struct room_cost rows =
+        room_cost_rows(s->room, 3 * (long long)(tally_size(s->batch_accepted) - keys));
+    cost.wal += rows.wal;
+    cost.fresh += rows.fresh;
+    if (!room_admits(s->room, cost))
+        return db_space_refuse(s); /* the savepoint's rollback undoes it */
+    room_charge(s->room, cost);
     *outcome = PUT_CREATED;
     return 0;
 }
@@ -205,6 +179,10 @@ int db_inbox(struct db *s, const char *recipient, int limit, size_t max_bytes,
         }
     }
     free(seqs);
+    struct room_cost each = room_cost_delivery(s->room);
+    struct room_cost all = {each.wal * (long long)*count,
+                            each.fresh * (long long)*count};
+    room_charge(s->room, all);
     return 0;
 }
 
@@ -262,6 +240,7 @@ static int end_referral(struct db *s, const struct ending *e, enum stmt_id mark,
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
+    room_charge(s->room, room_cost_end(s->room));
     return db_count_event(s, now, event, e);
 }
 

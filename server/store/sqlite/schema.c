@@ -151,4 +151,6 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
                         " VALUES(?1, ?2, ?3)",
     [S_RELEASED_ROWS] = "SELECT value, v FROM released WHERE period = ?1 AND event = ?2"
                         " AND attr = ?3 ORDER BY value",
+    [S_PAGE_COUNT] = "PRAGMA page_count",
+    [S_FREELIST_COUNT] = "PRAGMA freelist_count",
 };
