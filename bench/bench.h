@@ -12,6 +12,7 @@
 #define BENCH_BENCH_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -40,7 +41,8 @@ extern const char *const mode_names[MODE_COUNT];
 #define MAX_IDENTS 64
 #define MAX_TO 64
 #define MAX_PIDS 16
-#define ID_MAX 64 /* referral ids are opaque; anything longer is not ours */
+#define MAX_TARGETS 8 /* servers (gateway nodes) one run addresses */
+#define ID_MAX 64     /* referral ids are opaque; anything longer is not ours */
 
 /* A client certificate and key, loaded once into a TLS context. */
 struct ident {
@@ -50,12 +52,27 @@ struct ident {
     SSL_CTX *ctx;
 };
 
-struct bench_opts {
-    enum bench_mode mode;
+/* One server: where to connect, and what its certificate and Host name. */
+struct target {
     const char *url;
-    const char *path; /* get: what to GET */
     char host[256];
     char port[8];
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    bool host_is_ip;
+    char host_header[300];
+};
+
+struct bench_opts {
+    enum bench_mode mode;
+    /* --url, repeated for several nodes: sending connections go to each in
+     * turn; e2e recipients poll and acknowledge at --recipient-url (default
+     * the first). */
+    struct target targets[MAX_TARGETS];
+    size_t ntargets;
+    struct target recv;
+    bool recv_set;
+    const char *path; /* get: what to GET */
     const char *ca;
     struct ident senders[MAX_IDENTS];
     size_t nsenders;
@@ -75,18 +92,16 @@ struct bench_opts {
     pid_t pids[MAX_PIDS];
     size_t npids;
     bool json;
+    const char *ids_out; /* send: every id answered 202, one a line */
 };
 
 /* Everything the workers share, read-only while they run. */
 struct bench {
     struct bench_opts o;
-    struct sockaddr_storage addr;
-    socklen_t addrlen;
-    bool host_is_ip;
     char run_id[17]; /* random, so client_refs never repeat across runs */
-    char host_header[300];
     char *body_text; /* the referral's free text, body_size bytes (or body_cms) */
     bool sealed;     /* body_text is a body_cms */
+    FILE *ids_out;   /* --ids-out, or NULL */
     uint64_t t_start, t_measure, t_end; /* monotonic ns: the measured window */
 };
 
@@ -151,6 +166,7 @@ struct conn_ops {
 
 struct conn {
     struct worker *w;
+    const struct target *t; /* the server it connects to */
     const struct ident *id;
     struct recipient *rcpt; /* pollers and ackers */
     const struct conn_ops *ops;

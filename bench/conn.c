@@ -230,14 +230,14 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 /* Checks the server's name or address against its certificate, and names
  * the host for SNI unless it is an address. */
-static int set_peer_name(SSL *ssl, const struct bench *b)
+static int set_peer_name(SSL *ssl, const struct target *t)
 {
-    if (b->host_is_ip)
-        return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), b->o.host) == 1 ? 0
-                                                                                  : -1;
-    if (SSL_set_tlsext_host_name(ssl, b->o.host) != 1)
+    if (t->host_is_ip)
+        return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), t->host) == 1 ? 0
+                                                                                : -1;
+    if (SSL_set_tlsext_host_name(ssl, t->host) != 1)
         return -1;
-    return SSL_set1_host(ssl, b->o.host) == 1 ? 0 : -1;
+    return SSL_set1_host(ssl, t->host) == 1 ? 0 : -1;
 }
 
 int conn_open(struct conn *c)
@@ -247,7 +247,7 @@ int conn_open(struct conn *c)
     char text[ERR_SAMPLE_LEN];
     ERR_clear_error();
     SSL *ssl = SSL_new(c->id->ctx);
-    if (!ssl || set_peer_name(ssl, b) < 0) {
+    if (!ssl || set_peer_name(ssl, c->t) < 0) {
         drain_ssl_errors(text, sizeof text);
         SSL_free(ssl);
         stats_error(w, ERR_TLS, text[0] ? text : "SSL_new failed");
@@ -268,8 +268,8 @@ int conn_open(struct conn *c)
     c->state = CS_CONNECTING;
     c->t_connect = now_ns();
     set_timeout(c, (unsigned)(b->o.timeout + 0.5));
-    if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&b->addr,
-                                   (int)b->addrlen) < 0) {
+    if (bufferevent_socket_connect(c->bev, (const struct sockaddr *)&c->t->addr,
+                                   (int)c->t->addrlen) < 0) {
         snprintf(text, sizeof text, "connect: %s",
                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         conn_close(c, false);

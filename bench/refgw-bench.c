@@ -71,6 +71,7 @@ static const struct num_opt {
 
 enum {
     O_URL = 1,
+    O_RECV_URL,
     O_GET_PATH,
     O_CA,
     O_IDENTITY,
@@ -80,12 +81,14 @@ enum {
     O_BODY_CMS,
     O_MODE,
     O_JSON,
+    O_IDS_OUT,
     O_HELP,
     O_NUM = 100
 };
 
 static const struct option string_opts[] = {
     {"url", required_argument, NULL, O_URL},
+    {"recipient-url", required_argument, NULL, O_RECV_URL},
     {"path", required_argument, NULL, O_GET_PATH},
     {"ca", required_argument, NULL, O_CA},
     {"identity", required_argument, NULL, O_IDENTITY},
@@ -95,6 +98,7 @@ static const struct option string_opts[] = {
     {"body-cms", required_argument, NULL, O_BODY_CMS},
     {"mode", required_argument, NULL, O_MODE},
     {"json", no_argument, NULL, O_JSON},
+    {"ids-out", required_argument, NULL, O_IDS_OUT},
     {"help", no_argument, NULL, O_HELP},
 };
 #define STRING_OPTS (sizeof string_opts / sizeof string_opts[0])
@@ -145,7 +149,7 @@ static int set_mode(struct bench_opts *o, const char *name, char *err, size_t er
 }
 
 /* "https://HOST[:PORT][/]", HOST possibly a bracketed IPv6 address. */
-static int parse_url(struct bench_opts *o, char *err, size_t errlen)
+static int parse_url(struct target *o, char *err, size_t errlen)
 {
     const char *p = o->url;
     if (strncmp(p, "https://", 8) != 0)
@@ -188,7 +192,13 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
 {
     switch (opt) {
     case O_URL:
-        o->url = arg;
+        if (o->ntargets == MAX_TARGETS)
+            break;
+        o->targets[o->ntargets++].url = arg;
+        return 0;
+    case O_RECV_URL:
+        o->recv.url = arg;
+        o->recv_set = true;
         return 0;
     case O_GET_PATH:
         if (arg[0] != '/' || strlen(arg) > 200 || strpbrk(arg, " \r\n"))
@@ -200,6 +210,9 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
         return 0;
     case O_MODE:
         return set_mode(o, arg, err, errlen);
+    case O_IDS_OUT:
+        o->ids_out = arg;
+        return 0;
     case O_JSON:
         o->json = true;
         return 0;
@@ -245,7 +258,7 @@ static int add_option(struct bench_opts *o, int opt, char *arg, char *err,
 /* What each mode needs, checked once all options are in. */
 static int check_options(struct bench_opts *o, char *err, size_t errlen)
 {
-    if (!o->url || !o->ca) {
+    if (o->ntargets == 0 || !o->ca) {
         snprintf(err, errlen, "--url and --ca are required");
         return -1;
     }
@@ -274,7 +287,12 @@ static int check_options(struct bench_opts *o, char *err, size_t errlen)
     }
     if (o->threads > o->connections)
         o->threads = o->connections;
-    return parse_url(o, err, errlen);
+    for (size_t i = 0; i < o->ntargets; i++)
+        if (parse_url(&o->targets[i], err, errlen) < 0)
+            return -1;
+    if (!o->recv_set)
+        o->recv = o->targets[0];
+    return parse_url(&o->recv, err, errlen);
 }
 
 static int parse_options(int argc, char **argv, struct bench_opts *o, char *err,
@@ -330,6 +348,10 @@ static void usage(FILE *f)
         "             measures the time from a send's 202 to its receipt\n"
         "  handshake  a new connection per request: handshake, GET /v1/health, close\n"
         "  idle       open --connections connections, report, hold them --hold s\n\n"
+        "  --url URL                 the server; repeated (gateway nodes sharing a\n"
+        "                            store), sending connections go to each in turn\n"
+        "  --recipient-url URL       e2e: where recipients poll and acknowledge\n"
+        "                            (default the first --url)\n"
         "  --identity CERT:KEY       a sender's certificate (repeat for several)\n"
         "  --recipient ORG=CERT:KEY  an e2e recipient (repeat); default --to\n"
         "  --to ORG                  recipients of sends, in turn (repeat)\n"
@@ -337,7 +359,9 @@ static void usage(FILE *f)
         "                            in place of --body-size bytes of text\n"
         "  --server-pid PID          report the server's CPU and memory (with its\n"
         "                            child processes) from /proc\n"
-        "  --json                    one JSON object instead of text\n");
+        "  --json                    one JSON object instead of text\n"
+        "  --ids-out FILE            send: write the id of every 202 to FILE, one a\n"
+        "                            line (to check later that none was lost)\n");
     for (size_t i = 0; i < NUM_OPTS; i++)
         fprintf(f, "  --%-15s %s (default %g)\n", num_opts[i].name, num_opts[i].help,
                 num_opts[i].def);
@@ -359,25 +383,33 @@ static void raise_nofile(const struct bench_opts *o)
                 (unsigned long long)rl.rlim_cur, (unsigned long long)need);
 }
 
-static int resolve(struct bench *b, char *err, size_t errlen)
+static int resolve_target(struct target *t, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res;
-    int rc = getaddrinfo(b->o.host, b->o.port, &hints, &res);
+    int rc = getaddrinfo(t->host, t->port, &hints, &res);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", b->o.host, gai_strerror(rc));
+        snprintf(err, errlen, "%s: %s", t->host, gai_strerror(rc));
         return -1;
     }
-    memcpy(&b->addr, res->ai_addr, res->ai_addrlen);
-    b->addrlen = res->ai_addrlen;
+    memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+    t->addrlen = res->ai_addrlen;
     freeaddrinfo(res);
     unsigned char buf[sizeof(struct in6_addr)];
-    b->host_is_ip = inet_pton(AF_INET, b->o.host, buf) == 1 ||
-                    inet_pton(AF_INET6, b->o.host, buf) == 1;
-    snprintf(b->host_header, sizeof b->host_header, "%s%s%s:%s",
-             strchr(b->o.host, ':') ? "[" : "", b->o.host,
-             strchr(b->o.host, ':') ? "]" : "", b->o.port);
+    t->host_is_ip =
+        inet_pton(AF_INET, t->host, buf) == 1 || inet_pton(AF_INET6, t->host, buf) == 1;
+    snprintf(t->host_header, sizeof t->host_header, "%s%s%s:%s",
+             strchr(t->host, ':') ? "[" : "", t->host, strchr(t->host, ':') ? "]" : "",
+             t->port);
     return 0;
+}
+
+static int resolve(struct bench *b, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < b->o.ntargets; i++)
+        if (resolve_target(&b->o.targets[i], err, errlen) < 0)
+            return -1;
+    return resolve_target(&b->o.recv, err, errlen);
 }
 
 /* Free text of the wanted size, plain ASCII so it needs no JSON escaping. */
@@ -436,6 +468,10 @@ static int prepare(struct bench *b, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (b->o.ids_out && !(b->ids_out = fopen(b->o.ids_out, "w"))) {
+        snprintf(err, errlen, "%s: %s", b->o.ids_out, strerror(errno));
+        return -1;
+    }
     /* Idle connections release OpenSSL's buffers, so that 5,000 of them do not
      * cost the load generator 170 MB. */
     bool lean = b->o.mode == MODE_IDLE;
@@ -455,6 +491,8 @@ static void cleanup(struct bench *b)
     for (size_t i = 0; i < b->o.nrecipients; i++)
         tls_ctx_free(&b->o.recipients[i]);
     free(b->body_text);
+    if (b->ids_out)
+        fclose(b->ids_out);
 }
 
 /* ---- the run ---------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -73,8 +74,12 @@ void report_text(FILE *f, const struct bench *b, const struct stats *s,
                  const struct run_result *r)
 {
     const struct bench_opts *o = &b->o;
-    fprintf(f, "refgw-bench %s %s: %u connections, ", mode_names[o->mode], o->url,
-            o->connections);
+    fprintf(f, "refgw-bench %s %s", mode_names[o->mode], o->targets[0].url);
+    for (size_t i = 1; i < o->ntargets; i++)
+        fprintf(f, " %s", o->targets[i].url);
+    if (o->mode == MODE_E2E && strcmp(o->recv.url, o->targets[0].url) != 0)
+        fprintf(f, " (recipients at %s)", o->recv.url);
+    fprintf(f, ": %u connections, ", o->connections);
     if (o->rate > 0)
         fprintf(f, "%.0f requests/s, ", o->rate);
     else
@@ -227,7 +232,11 @@ int report_json(FILE *f, const struct bench *b, const struct stats *s,
     const struct bench_opts *o = &b->o;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "mode", mode_names[o->mode]);
-    cJSON_AddStringToObject(root, "url", o->url);
+    cJSON_AddStringToObject(root, "url", o->targets[0].url);
+    cJSON *urls = cJSON_AddArrayToObject(root, "urls");
+    for (size_t i = 0; i < o->ntargets; i++)
+        cJSON_AddItemToArray(urls, cJSON_CreateString(o->targets[i].url));
+    cJSON_AddStringToObject(root, "recipient_url", o->recv.url);
     cJSON_AddNumberToObject(root, "connections", o->connections);
     cJSON_AddNumberToObject(root, "rate", o->rate);
     cJSON_AddNumberToObject(root, "threads", o->threads);

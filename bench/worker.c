@@ -106,14 +106,16 @@ static unsigned request_timeout(const struct worker *w)
 }
 
 /* Puts the request line and headers in front of the body already written at
- * w->scratch + HEADER_ROOM, so the request goes out as one write. */
-static const char *frame(struct worker *w, const char *method, const char *path,
+ * w->scratch + HEADER_ROOM, so the request goes out as one write; for c's
+ * server. */
+static const char *frame(struct conn *c, const char *method, const char *path,
                          const char *extra, size_t body_len, size_t *len)
 {
+    struct worker *w = c->w;
     char head[HEADER_ROOM];
     int n = snprintf(head, sizeof head,
                      "%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %zu\r\n\r\n",
-                     method, path, w->b->host_header, extra, body_len);
+                     method, path, c->t->host_header, extra, body_len);
     if (n < 0 || (size_t)n >= sizeof head)
         n = 0; /* cannot happen with our paths; send the body alone and fail */
     char *start = w->scratch + HEADER_ROOM - n;
@@ -123,12 +125,13 @@ static const char *frame(struct worker *w, const char *method, const char *path,
 }
 
 /* A bodiless GET; close asks the server to end the connection after it. */
-static const char *get_request(struct worker *w, const char *path, bool close,
+static const char *get_request(struct conn *c, const char *path, bool close,
                                size_t *len)
 {
+    struct worker *w = c->w;
     char head[HEADER_ROOM];
     int n = snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path,
-                     w->b->host_header, close ? "Connection: close\r\n" : "");
+                     c->t->host_header, close ? "Connection: close\r\n" : "");
     if (n < 0 || (size_t)n >= sizeof head)
         n = 0; /* cannot happen (see HEADER_ROOM); an empty request fails visibly */
     memcpy(w->scratch, head, (size_t)n);
@@ -313,7 +316,7 @@ static void sender_start(struct conn *c, uint64_t due)
     size_t body_len =
         referral_json(w, w->scratch + HEADER_ROOM, w->scratch_len - HEADER_ROOM);
     size_t len;
-    const char *req = frame(w, "POST", "/v1/referrals",
+    const char *req = frame(c, "POST", "/v1/referrals",
                             "Content-Type: application/json\r\n", body_len, &len);
     conn_send(c, req, len, due, request_timeout(w));
 }
@@ -324,10 +327,25 @@ static void sender_up(struct conn *c)
     dispatch(c->w);
 }
 
+/* --ids-out: the id of a 202, warm-up and drain included (every 202 counts
+ * when checking that none was lost). stdio locks the file per call. */
+static void write_id(struct worker *w, const char *body, size_t len)
+{
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "id");
+    if (cJSON_IsString(id) && id_url_safe(id->valuestring, strlen(id->valuestring)))
+        fprintf(w->b->ids_out, "%s\n", id->valuestring);
+    else
+        stats_error(w, ERR_PROTOCOL, "202 without a usable id");
+    cJSON_Delete(doc);
+}
+
 static void sender_response(struct conn *c, int status, const char *body, size_t len)
 {
     struct worker *w = c->w;
     uint64_t now = now_ns();
+    if (status == 202 && w->b->ids_out)
+        write_id(w, body, len);
     if (count_answer(w, status, 202, body, len, now)) {
         record_latency(w, c, now);
         if (w->b->o.mode == MODE_E2E)
@@ -351,7 +369,7 @@ static const struct conn_ops sender_ops = {
 static void getter_start(struct conn *c, uint64_t due)
 {
     size_t len;
-    const char *req = get_request(c->w, c->w->b->o.path, false, &len);
+    const char *req = get_request(c, c->w->b->o.path, false, &len);
     conn_send(c, req, len, due, request_timeout(c->w));
 }
 
@@ -382,7 +400,7 @@ static void rcpt_poll(struct recipient *r)
     snprintf(path, sizeof path, "/v1/inbox?wait=%u&limit=%u", w->b->o.inbox_wait,
              w->b->o.inbox_limit);
     size_t len;
-    const char *req = get_request(w, path, false, &len);
+    const char *req = get_request(c, path, false, &len);
     conn_send(c, req, len, now_ns(), w->b->o.inbox_wait + request_timeout(w));
 }
 
@@ -398,7 +416,7 @@ static void rcpt_kick(struct recipient *r)
         r->qhead = (r->qhead + 1) % r->qcap;
         r->qlen--;
         size_t len;
-        const char *req = frame(w, "POST", path, "", 0, &len);
+        const char *req = frame(c, "POST", path, "", 0, &len);
         conn_send(c, req, len, now_ns(), request_timeout(w));
         r->acks_in_flight++;
     }
@@ -505,7 +523,7 @@ static void hs_start(struct conn *c, uint64_t due)
 static void hs_up(struct conn *c)
 {
     size_t len;
-    const char *req = get_request(c->w, "/v1/health", true, &len);
+    const char *req = get_request(c, "/v1/health", true, &len);
     conn_send(c, req, len, c->t_intended, request_timeout(c->w));
 }
 
@@ -559,7 +577,7 @@ static void idle_up(struct conn *c)
     /* An answer proves the server accepted the certificate (TLS 1.3 only
      * says so after the handshake). */
     size_t len;
-    const char *req = get_request(c->w, "/v1/health", false, &len);
+    const char *req = get_request(c, "/v1/health", false, &len);
     conn_send(c, req, len, now_ns(), request_timeout(c->w));
 }
 
@@ -619,10 +637,12 @@ static unsigned share(unsigned total, unsigned index, unsigned n)
     return total / n + (index < total % n ? 1 : 0);
 }
 
-static int conn_init(struct worker *w, struct conn *c, enum conn_role role,
-                     const struct conn_ops *ops, const struct ident *id)
+static int conn_init(struct worker *w, struct conn *c, const struct target *t,
+                     enum conn_role role, const struct conn_ops *ops,
+                     const struct ident *id)
 {
     c->w = w;
+    c->t = t;
     c->role = role;
     c->ops = ops;
     c->id = id;
@@ -645,11 +665,12 @@ static int recipients_init(struct worker *w)
         r->poller = calloc(1, sizeof *r->poller);
         r->ackers = calloc(r->nackers, sizeof *r->ackers);
         if (!r->poller || !r->ackers ||
-            conn_init(w, r->poller, ROLE_POLLER, &poller_ops, r->id) < 0)
+            conn_init(w, r->poller, &o->recv, ROLE_POLLER, &poller_ops, r->id) < 0)
             return -1;
         r->poller->rcpt = r;
         for (size_t k = 0; k < r->nackers; k++) {
-            if (conn_init(w, &r->ackers[k], ROLE_ACKER, &acker_ops, r->id) < 0)
+            if (conn_init(w, &r->ackers[k], &o->recv, ROLE_ACKER, &acker_ops, r->id) <
+                0)
                 return -1;
             r->ackers[k].rcpt = r;
         }
@@ -703,10 +724,11 @@ int worker_init(struct worker *w, const struct bench *b, unsigned index,
     if (!w->tick || !w->phase_ev)
         goto fail;
     for (size_t i = 0; i < w->nconns; i++) {
-        /* Spread the identities over all workers' connections. */
+        /* Spread the identities and the servers over all workers' connections. */
         size_t global = index + i * nworkers;
-        if (conn_init(w, &w->conns[i], mode_setup[o->mode].role,
-                      mode_setup[o->mode].ops, &o->senders[global % o->nsenders]) < 0)
+        if (conn_init(w, &w->conns[i], &o->targets[global % o->ntargets],
+                      mode_setup[o->mode].role, mode_setup[o->mode].ops,
+                      &o->senders[global % o->nsenders]) < 0)
             goto fail;
     }
     if (o->mode == MODE_E2E &&

@@ -271,6 +271,15 @@ static int check_config(const char *path)
     return 0;
 }
 
+/* The store the configuration names. */
+static struct store_options store_options_of(const struct config *c)
+{
+    return (struct store_options){
+        .backend = c->store_backend == STORE_POSTGRESQL ? "postgresql" : "sqlite",
+        .data_dir = c->data_dir,
+        .conninfo = c->store_conninfo};
+}
+
 /* The full check of the store, beside a gateway that may be serving from it:
  * exit 0 if sound, 1 if corrupt or it cannot be checked. What is wrong goes
  * to stdout (pages and b-trees, never content), for the operator. */
@@ -282,7 +291,7 @@ static int check_store(const char *path)
         fprintf(stderr, "refgwd: %s: %s\n", path, err);
         return 1;
     }
-    struct store_options options = {.data_dir = c->data_dir};
+    struct store_options options = store_options_of(c);
     struct store_check r;
     int rc = store_check(&options, &r, err);
     config_unref(c);
@@ -351,14 +360,15 @@ static int start(struct daemon *d, const char *path)
         config_unref(config);
         return -1;
     }
-    /* As the user the store belongs to, before the store is opened. */
-    if (config->data_dir != NULL &&
+    /* As the user the store belongs to, before the store is opened. Nodes
+     * sharing PostgreSQL keep nothing in data_dir: no lock to hold. */
+    if (config->store_backend == STORE_SQLITE && config->data_dir != NULL &&
         (d->lock_fd = datadir_lock(config->data_dir, err)) < 0) {
         log_line("%s", err);
         config_unref(config);
         return -1;
     }
-    struct store_options options = {.data_dir = config->data_dir};
+    struct store_options options = store_options_of(config);
     struct store_hooks store_hooks = gateway_store_hooks(d->gateway);
     d->store = store_open(&options, &store_hooks, err);
     if (d->store == NULL) {

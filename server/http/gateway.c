@@ -74,9 +74,15 @@ static void on_complete(void *ctx, void *owner, struct op *ops)
     loop_post(w->loop, &ops->task);
 }
 
+/* A referral committed through another gateway sharing the store. */
+static void on_arrived(void *ctx, const char *org_id)
+{
+    gateway_referral_arrived(ctx, org_id);
+}
+
 struct store_hooks gateway_store_hooks(struct gateway *gw)
 {
-    return (struct store_hooks){gw, on_complete};
+    return (struct store_hooks){gw, on_complete, on_arrived};
 }
 
 /* ---- long-polls across loops ---- */
@@ -148,7 +154,8 @@ int gateway_attach(struct gateway *gw, struct net *net, struct store *store,
         }
         loop_set_data(w->loop, w);
     }
-    return 0;
+    /* Every loop has its state: arrivals through other gateways may come. */
+    return store_watch(store, err);
 }
 
 void gateway_submit(struct gateway *gw, struct op *op)

@@ -3,14 +3,15 @@
  * savepoints, and one function per op kind. The writer (store.c) runs each
  * batch through this table; nothing above the store sees it.
  *
- * Every function but open and close runs on the writer's thread inside the
- * transaction begin() opened, and returns 0, or -1 when the backend failed
- * (error_class then says how).
+ * Every function but open, close and watch runs on the writer's thread
+ * inside the transaction begin() opened, and returns 0, or -1 when the
+ * backend failed (error_class then says how).
  */
 #ifndef REFGW_BACKEND_H
 #define REFGW_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "errors.h"
 #include "ops.h"
@@ -61,8 +62,25 @@ struct store_backend {
                  char err[RG_ERR_MAX]);
     void (*check_start)(void *db);
     bool (*corrupt)(void *db);
+
+    /* ---- optional: NULL when the backend has no use for them ---- */
+
+    /* Runs all the ops of one kind in a batch at once, before the batch's
+     * other ops (kinds in their enum order), inside one savepoint the writer
+     * opened: for a backend that a round trip per statement costs more than
+     * the work, one statement for many sends, or many acknowledgements.
+     * Fills each op's outcome, or marks one it could not do failed; -1 when
+     * the statement failed (the writer then fails them all). */
+    int (*many[OP_KINDS])(void *db, struct op **ops, size_t n);
+
+    /* Starts watching for referrals other processes sharing the store
+     * commit: fn(arg, org_id) from any thread, for each recipient of one
+     * (a hint: a spurious call is harmless). 0, or -1 with err. */
+    int (*watch)(void *db, void (*fn)(void *arg, const char *org_id), void *arg,
+                 char err[RG_ERR_MAX]);
 };
 
 extern const struct store_backend sqlite_backend;
+extern const struct store_backend pg_backend;
 
 #endif

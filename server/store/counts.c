@@ -77,6 +77,73 @@ void counts_periods_of(int month, char names[COUNTS_PERIODS][RG_PERIOD_LEN])
         rg_period_format(&periods[i], names[i]);
 }
 
+/* A dimension's column, if it is one of the flow counters' columns. */
+static bool flow_column(const char *column)
+{
+    for (size_t i = 0; column != NULL && i < FLOW_DIMS; i++)
+        if (strcmp(flow_dims[i].column, column) == 0)
+            return true;
+    return false;
+}
+
+int counts_flow_sql(const struct stats_request *req, const char *body, char *sql,
+                    size_t cap)
+{
+    size_t n = 0;
+    if (req->by_count > STATS_DIMS_MAX)
+        return -1;
+    n += (size_t)snprintf(sql + n, cap - n, "SELECT ");
+    for (size_t i = 0; i < req->by_count && n < cap; i++) {
+        if (!flow_column(req->by[i].column))
+            return -1;
+        n += (size_t)snprintf(sql + n, cap - n, "%s, ", req->by[i].column);
+    }
+    if (n < cap)
+        n += (size_t)snprintf(sql + n, cap - n, "%s", body);
+    for (int clause = 0; clause < 2; clause++)
+        for (size_t i = 0; i < req->by_count && n < cap; i++)
+            n += (size_t)snprintf(sql + n, cap - n, "%s%zu",
+                                  i        ? ", "
+                                  : clause ? " ORDER BY "
+                                           : " GROUP BY ",
+                                  i + 1);
+    return n < cap ? 0 : -1;
+}
+
+int counts_flow_cell(struct stats_table *out, int m, const char *const *values,
+                     long long n, uint32_t k, struct counts_sum *sum)
+{
+    sum->n += n;
+    sum->k += k;
+    long long v = counts_publish(n, k, m);
+    /* Not published: no row, not even its labels. */
+    return v < 0 ? 0 : stats_table_add(out, values, v);
+}
+
+void counts_set_total(struct stats_table *out, const struct counts_sum *sum, int m)
+{
+    long long total = counts_publish(sum->n, sum->k, m);
+    out->total_published = total >= 0;
+    out->total = total >= 0 ? total : 0;
+}
+
+int counts_released_value(struct stats_table *out, int m, const char *value,
+                          long long v, bool total)
+{
+    if (v < m)
+        return 0;
+    if (!total)
+        return stats_table_add(out, &value, v);
+    out->total = v;
+    out->total_published = true;
+    return 0;
+}
+
+bool counts_in_total(const char *attr)
+{
+    return strcmp(attr, rg_subject[0].name) == 0;
+}
+
 struct stats_table *stats_table_new(size_t dims)
 {
     if (dims > STATS_DIMS_MAX)

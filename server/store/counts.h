@@ -90,6 +90,42 @@ int stats_table_add(struct stats_table *t, const char *const *values, long long 
  */
 long long counts_publish(long long n, uint32_t k, int m);
 
+/* ---- what every backend's queries share (no storage here) ---- */
+
+/* The n and k of cells added up: a table's own total cell. */
+struct counts_sum {
+    long long n;
+    uint32_t k;
+};
+
+/*
+ * The SQL of a flow table: "SELECT <by columns>, " then body (the backend's
+ * sums of n and k, FROM and WHERE), then GROUP BY and ORDER BY the columns.
+ * Column names come only from the flow dimensions' table, checked again
+ * here: no byte of a request reaches the SQL. 0, or -1 when a column is not
+ * one of them or sql is too small.
+ */
+int counts_flow_sql(const struct stats_request *req, const char *body, char *sql,
+                    size_t cap);
+
+/* One cell of a flow table, its values in `by` order: added to sum, and a
+ * row of out when published under m. 0, or -1 when out of memory. */
+int counts_flow_cell(struct stats_table *out, int m, const char *const *values,
+                     long long n, uint32_t k, struct counts_sum *sum);
+
+/* out's total: sum published under m, or not published. */
+void counts_set_total(struct stats_table *out, const struct counts_sum *sum, int m);
+
+/* One value a release stored (value "" and total: the table's total) into
+ * out, if it is at or above the threshold asked for now: one raised since
+ * the release hides more, never shows more. 0, or -1 when out of memory. */
+int counts_released_value(struct stats_table *out, int m, const char *value,
+                          long long v, bool total);
+
+/* Whether a subject cell of attribute attr adds to its table's total: the
+ * cells of any one attribute add up to it (each event has all eight). */
+bool counts_in_total(const char *attr);
+
 /* The names of the month, the quarter and the year that a month (a
  * number, periods.h) falls in: the subject periods an event counts in. */
 #define COUNTS_PERIODS 3

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "backend.h"
@@ -23,6 +24,19 @@
 #define COUNT_AFTER_SENDS 4096
 #define COUNT_AFTER_NS 1000000000LL
 
+/* Arrivals waiting for the writer to hand them up, at most (each organisation
+ * once): beyond, a parked long-poll still ends at its deadline. */
+#define ARRIVALS_MAX 4096
+
+/* The backends, by the name store_options gives. */
+static const struct store_backend *const backends[] = {&sqlite_backend, &pg_backend};
+
+/* A referral committed by another gateway for org, to hand up (store.h). */
+struct arrival {
+    struct arrival *next;
+    char org[RG_ORG_ID_MAX + 1];
+};
+
 struct store {
     const struct store_backend *backend;
     void *db;
@@ -33,6 +47,8 @@ struct store {
     struct op *queue, **queue_tail; /* guarded by lock */
     const char *error;              /* guarded by lock */
     bool stopping;                  /* guarded by lock */
+    struct arrival *arrivals;       /* guarded by lock */
+    int arrival_count;              /* guarded by lock */
     bool healthy;                   /* the last batch committed; atomic */
     bool degraded;                  /* sends refused for room; atomic */
     long long counted_at;           /* CLOCK_MONOTONIC ns; the thread's own */
@@ -83,6 +99,34 @@ static void fail_batch(struct store *s, struct op *batch, const char **error)
     __atomic_store_n(&s->healthy, false, __ATOMIC_RELAXED);
 }
 
+/* The batch's ops of one kind in one savepoint through the backend's
+ * many[kind]: all done, or all failed. Returns whether it ran them (else
+ * each runs as any op). */
+static bool run_many(struct store *s, struct op *batch, enum op_kind kind,
+                     const char **error)
+{
+    const struct store_backend *b = s->backend;
+    struct op *ops[MAX_BATCH];
+    size_t n = 0;
+    if (b->many[kind] == NULL)
+        return false;
+    for (struct op *op = batch; op != NULL && n < MAX_BATCH; op = op->next)
+        if (op->kind == kind)
+            ops[n++] = op;
+    if (n == 0)
+        return true;
+    if (b->savepoint(s->db) < 0 || b->many[kind](s->db, ops, n) < 0 ||
+        b->release(s->db) < 0) {
+        for (size_t i = 0; i < n; i++)
+            ops[i]->failed = true;
+        b->rollback_to(s->db);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ops[i]->failed)
+            *error = b->error_class(s->db);
+    return true;
+}
+
 /* Runs one batch in one transaction; marks ops failed as the backend dictates. */
 static void run_batch(struct store *s, struct op *batch, const char **error)
 {
@@ -92,9 +136,13 @@ static void run_batch(struct store *s, struct op *batch, const char **error)
         fail_batch(s, batch, error);
         return;
     }
+    bool done[OP_KINDS];
+    for (int kind = 0; kind < OP_KINDS; kind++)
+        done[kind] = run_many(s, batch, (enum op_kind)kind, error);
     for (struct op *op = batch; op != NULL; op = op->next) {
         checkpoint |= op->kind == OP_CHECKPOINT;
-        run_op(s, op, error);
+        if (!done[op->kind])
+            run_op(s, op, error);
     }
     count_sends_if_due(s, error);
     long long started = monotonic_ns();
@@ -135,6 +183,37 @@ static void hand_back(struct store *s, struct op *batch)
     }
 }
 
+/* Called by the backend from any thread (backend.h: watch). */
+static void on_arrival(void *arg, const char *org)
+{
+    struct store *s = arg;
+    pthread_mutex_lock(&s->lock);
+    bool known = false;
+    for (struct arrival *a = s->arrivals; a != NULL && !known; a = a->next)
+        known = strcmp(a->org, org) == 0;
+    struct arrival *a = NULL;
+    if (!known && s->arrival_count < ARRIVALS_MAX && (a = malloc(sizeof(*a))) != NULL) {
+        snprintf(a->org, sizeof(a->org), "%s", org);
+        a->next = s->arrivals;
+        s->arrivals = a;
+        s->arrival_count++;
+        pthread_cond_signal(&s->wake_thread);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Hands up (when deliver) and frees a list of arrivals taken from the store. */
+static void hand_up(struct store *s, struct arrival *a, bool deliver)
+{
+    while (a != NULL) {
+        struct arrival *next = a->next;
+        if (deliver && s->hooks.arrived != NULL)
+            s->hooks.arrived(s->hooks.ctx, a->org);
+        free(a);
+        a = next;
+    }
+}
+
 /* Whether sends are refused for room now; says so in the log when that
  * changes (once each way). */
 static void note_degraded(struct store *s)
@@ -170,6 +249,8 @@ static struct op *take_batch(struct store *s, long long budget)
 {
     long long (*cost)(void *, const struct op *) = s->backend->op_cost;
     struct op *batch = s->queue, *last = batch;
+    if (batch == NULL)
+        return NULL;
     long long used = cost != NULL ? cost(s->db, batch) : 0;
     for (int n = 1; n < MAX_BATCH && last->next != NULL; n++) {
         long long c = cost != NULL ? cost(s->db, last->next) : 0;
@@ -185,11 +266,11 @@ static struct op *take_batch(struct store *s, long long budget)
     return batch;
 }
 
-/* Waits for ops (lock held). While sends are refused for room, looks at the
+/* Waits for ops or arrivals (lock held). While sends are refused for room, looks at the
  * disk again every second, so that they are accepted again by themselves. */
 static void wait_for_ops(struct store *s)
 {
-    while (s->queue == NULL && !s->stopping) {
+    while (s->queue == NULL && s->arrivals == NULL && !s->stopping) {
         if (!__atomic_load_n(&s->degraded, __ATOMIC_RELAXED)) {
             pthread_cond_wait(&s->wake_thread, &s->lock);
             continue;
@@ -198,7 +279,7 @@ static void wait_for_ops(struct store *s)
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += DEGRADED_RECHECK_SECONDS;
         if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) == ETIMEDOUT &&
-            s->queue == NULL && !s->stopping) {
+            s->queue == NULL && s->arrivals == NULL && !s->stopping) {
             pthread_mutex_unlock(&s->lock);
             prepare(s, NULL);
             pthread_mutex_lock(&s->lock);
@@ -213,26 +294,51 @@ static void *thread_main(void *arg)
     pthread_mutex_lock(&s->lock);
     for (;;) {
         wait_for_ops(s);
-        if (s->queue == NULL)
+        if (s->queue == NULL && s->stopping)
             break;
-        /* Only this thread takes ops off the queue: the first stays first. */
-        struct op *next = s->queue;
-        pthread_mutex_unlock(&s->lock);
-        long long budget = prepare(s, next);
-        pthread_mutex_lock(&s->lock);
-        struct op *batch = take_batch(s, budget);
-        pthread_mutex_unlock(&s->lock);
-
+        struct op *batch = NULL;
         const char *error = NULL;
-        run_batch(s, batch, &error);
-        hand_back(s, batch); /* committed, or failed */
-        note_degraded(s);    /* a send refused in this batch says so now */
+        if (s->queue != NULL) {
+            /* Only this thread takes ops off the queue: the first stays first. */
+            struct op *next = s->queue;
+            pthread_mutex_unlock(&s->lock);
+            long long budget = prepare(s, next);
+            pthread_mutex_lock(&s->lock);
+            batch = take_batch(s, budget);
+        }
+        pthread_mutex_unlock(&s->lock);
 
+        if (batch != NULL) {
+            run_batch(s, batch, &error);
+            hand_back(s, batch); /* committed, or failed */
+            note_degraded(s);    /* a send refused in this batch says so now */
+        }
+
+        /* Arrivals seen while the batch ran go up only now: an inbox read
+         * of the batch that missed one has been handed back before it. */
         pthread_mutex_lock(&s->lock);
         if (error != NULL)
             s->error = error;
+        struct arrival *arrived = s->arrivals;
+        s->arrivals = NULL;
+        s->arrival_count = 0;
+        pthread_mutex_unlock(&s->lock);
+        hand_up(s, arrived, true);
+        pthread_mutex_lock(&s->lock);
     }
     pthread_mutex_unlock(&s->lock);
+    return NULL;
+}
+
+/* The backend store_options names; NULL (and err) when there is none. */
+static const struct store_backend *find_backend(const char *name, char err[RG_ERR_MAX])
+{
+    if (name == NULL)
+        name = sqlite_backend.name;
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+        if (strcmp(backends[i]->name, name) == 0)
+            return backends[i];
+    snprintf(err, RG_ERR_MAX, "no store backend called %.64s", name);
     return NULL;
 }
 
@@ -244,7 +350,11 @@ struct store *store_open(const struct store_options *opt,
         snprintf(err, RG_ERR_MAX, "out of memory");
         return NULL;
     }
-    s->backend = &sqlite_backend;
+    s->backend = find_backend(opt->backend, err);
+    if (s->backend == NULL) {
+        free(s);
+        return NULL;
+    }
     s->hooks = *hooks;
     s->db = s->backend->open(opt, err);
     if (s->db == NULL) {
@@ -265,6 +375,13 @@ struct store *store_open(const struct store_options *opt,
         return NULL;
     }
     return s;
+}
+
+int store_watch(struct store *s, char err[RG_ERR_MAX])
+{
+    if (s->backend->watch == NULL)
+        return 0;
+    return s->backend->watch(s->db, on_arrival, s, err);
 }
 
 void store_submit(struct store *s, struct op *op)
@@ -306,7 +423,9 @@ const char *store_take_error(struct store *s)
 int store_check(const struct store_options *opt, struct store_check *out,
                 char err[RG_ERR_MAX])
 {
-    const struct store_backend *b = &sqlite_backend;
+    const struct store_backend *b = find_backend(opt->backend, err);
+    if (b == NULL)
+        return -1;
     if (b->check == NULL) {
         snprintf(err, RG_ERR_MAX, "the %s store has no check", b->name);
         return -1;
@@ -339,7 +458,8 @@ void store_close(struct store *s)
     pthread_cond_signal(&s->wake_thread);
     pthread_mutex_unlock(&s->lock);
     pthread_join(s->thread, NULL);
-    s->backend->close(s->db);
+    s->backend->close(s->db); /* the watch has stopped: no arrival comes now */
+    hand_up(s, s->arrivals, false);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake_thread);
     free(s);

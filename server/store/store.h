@@ -28,15 +28,29 @@ struct store_hooks {
      * queued, done (or failed). Called on the writer's thread: hand them to
      * where done() belongs. */
     void (*complete)(void *ctx, void *owner, struct op *ops);
+    /* A referral for org_id was committed by another gateway sharing the
+     * store (SPEC §11): long-polls of org_id may look again. Called on the
+     * writer's thread once store_watch() was called, and only after every
+     * op that ran before the commit could be seen has been handed back
+     * (complete), so an inbox read that missed the referral is parked
+     * before the wake-up reaches its loop. NULL: not wanted. */
+    void (*arrived)(void *ctx, const char *org_id);
 };
 
 struct store_options {
+    const char *backend;  /* "sqlite" (also when NULL) or "postgresql" */
     const char *data_dir; /* SQLite: the folder of the store's files */
+    const char *conninfo; /* PostgreSQL: a libpq connection string; never logged */
 };
 
 /* Opens (creating if needed) the store and starts its writer. NULL with err. */
 struct store *store_open(const struct store_options *opt,
                          const struct store_hooks *hooks, char err[RG_ERR_MAX]);
+
+/* From now on referrals committed by other gateways sharing the store reach
+ * the arrived hook (the layer above is wired). A backend that no other
+ * process shares has nothing to watch. 0, or -1 with err. */
+int store_watch(struct store *s, char err[RG_ERR_MAX]);
 
 /* Queues op (from any thread); it comes back through the complete hook. */
 void store_submit(struct store *s, struct op *op);

@@ -2,6 +2,8 @@
 # the real refgwd on a free port, and a real HTTP client (curl).
 #
 # Environment (set by CMake for ctest): REFGWD, MAKE_CERTS, and REFGW (client).
+# RG_STORE=pg: the store is PostgreSQL (SPEC §11), a throwaway cluster of the
+# script's own (pg.sh), instead of SQLite in $T/var.
 #
 #   rg_setup              temp folder $T, certificates for $ORGS (+ stranger),
 #                         config $T/refgwd.json from rg_config_json
@@ -20,6 +22,9 @@
 #                         the API publishes perturbed values, SPEC §6)
 #   last_connections      the connections figure of the latest count line
 #   wait_file FILE SECS   until FILE is there and not empty; 1 if it never is
+#   store_sql SQL         a query of the store as a test may make it (sqlite3
+#                         on $T/var/refgw.db, or psql); rows on stdout
+#   store_holds PATTERN   whether any byte of the store holds PATTERN
 set -euo pipefail
 
 : "${REFGWD:?REFGWD must point at the refgwd binary}"
@@ -30,12 +35,15 @@ CERTS=$T/certs
 PID=""
 FAILS=0
 CHECKS=0
+RG_STORE=${RG_STORE:-sqlite}
+source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
 rg_cleanup() {
     if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
         kill -9 "$PID" 2>/dev/null || true
         wait "$PID" 2>/dev/null || true
     fi
+    pg_cluster_stop
     if [ "${KEEP_TEST_DIR:-}" = "" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
 }
 trap rg_cleanup EXIT
@@ -76,7 +84,14 @@ rg_setup() {
     "$MAKE_CERTS" "$CERTS" init localhost 127.0.0.1 >/dev/null
     # shellcheck disable=SC2086
     "$MAKE_CERTS" "$CERTS" org $ids stranger >/dev/null
-    rg_config_json >"$T/base.json"
+    if [ "$RG_STORE" = pg ]; then
+        pg_cluster_start
+        # No data_dir: PostgreSQL holds the store.
+        rg_config_json | jq --arg c "$PG_CONNINFO" \
+            'del(.data_dir) | .store = {backend: "postgresql", conninfo: $c}' >"$T/base.json"
+    else
+        rg_config_json >"$T/base.json"
+    fi
     cp "$T/base.json" "$T/refgwd.json"
 }
 
@@ -98,21 +113,26 @@ rg_start() {
 }
 
 rg_stop() {
-    kill -TERM "$PID"
-    local rc=0
-    wait "$PID" || rc=$?
+    stop_gateway "$PID" refgwd "$T/refgwd.err"
     PID=""
-    if [ "$rc" -eq 0 ]; then pass; else
-        # Under ASan a leak or an error report ends the log: show it.
-        fail "refgwd exited $rc after SIGTERM; the end of its stderr:"
-        tail -n 40 "$T/refgwd.err" >&2
-    fi
 }
 
 rg_kill9() {
     kill -9 "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     PID=""
+}
+
+# stop_gateway PID NAME STDERR: SIGTERM, and the exit status must be 0
+stop_gateway() {
+    kill -TERM "$1"
+    local rc=0
+    wait "$1" || rc=$?
+    if [ "$rc" -eq 0 ]; then pass; else
+        # Under ASan a leak or an error report ends the log: show it.
+        fail "$2 exited $rc after SIGTERM; the end of its stderr:"
+        tail -n 40 "$3" >&2
+    fi
 }
 
 BODY_FILE=$T/body
@@ -135,9 +155,28 @@ jqb() { jq -r "$1" "$BODY_FILE"; }
 # test may: GET /v1/stats first has the gateway count the sends still
 # waiting to be counted. Works with the gateway running (WAL) or stopped.
 exact_count() {
-    [ -n "$PID" ] && req audit GET "/v1/stats?event=$1"
-    sqlite3 -readonly "$T/var/refgw.db" \
-        "SELECT coalesce(sum(n), 0) FROM flow_counts WHERE event = '$1'"
+    if rg_running; then req audit GET "/v1/stats?event=$1"; fi
+    store_sql "SELECT coalesce(sum(n), 0) FROM flow_counts WHERE event = '$1'"
+}
+
+# Whether the gateway that req talks to runs (tests/pg/nodes.sh: the node).
+rg_running() { [ -n "$PID" ]; }
+
+store_sql() {
+    if [ "$RG_STORE" = pg ]; then pg_sql "$1"; else sqlite3 -readonly "$T/var/refgw.db" "$1"; fi
+}
+
+# Whether PATTERN is in any byte of the store: data_dir's files, or the
+# PostgreSQL cluster's data folder (tables, WAL) and a dump of the database.
+store_holds() {
+    if [ "$RG_STORE" = pg ]; then
+        # bytea as escaped text, not hex: printable bytes as they are
+        { PGOPTIONS="-c bytea_output=escape" "$PGBIN/pg_dump" -h "$PGDIR" -U postgres refgw
+          pg_as find "$PGDIR/data" -type f -exec cat -- {} +; } 2>/dev/null |
+            grep -a -- "$1" >/dev/null # not -q: an early exit fails the pipe
+    else
+        grep -rqa -- "$1" "$T/var"
+    fi
 }
 
 expect_status() {

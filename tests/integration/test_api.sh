@@ -204,6 +204,9 @@ curl -sS --http1.0 -H 'Connection: keep-alive' --cacert "$CERTS/ca.crt" --cert "
     "$URL/v1/health" "$URL/v1/health" >"$T/connects"
 expect_eq "$(paste -sd, "$T/connects")" "1,0" "HTTP/1.0 keep-alive"
 rg_stop
+# What follows writes an earlier SQLite gateway's row; PostgreSQL stores
+# never held ids of that shape.
+[ "$RG_STORE" = pg ] && { finish; exit; }
 
 # ---- a store written by an earlier gateway: ids of 22 random characters ----
 OLD_ID=ATQxe6Y75SdGgTDKu5zJpQ

@@ -101,7 +101,8 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem
             tail = data[-len(needle):]
 sys.exit(1 if found else 0)
 PY
-grep -rqa "E2E-CANARY" "$T/var" "$T/refgwd.err" && fail "the canary in data_dir or the log" || pass
+{ store_holds "E2E-CANARY" || grep -qa "E2E-CANARY" "$T/refgwd.err"; } &&
+    fail "the canary in the store or the log" || pass
 
 mkdir -p "$T/in"
 as ecmj receive --dir "$T/in" --once --decrypt-key "$CERTS/ecmj-enc.key"
