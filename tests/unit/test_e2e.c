@@ -206,6 +206,17 @@ static void add_byte(unsigned char *der, size_t *len)
     der[(*len)++] = 0;
 }
 
+/* The outer SEQUENCE's length in one byte more than it needs (BER allows
+ * it, DER does not): 30 82 hi lo becomes 30 83 00 hi lo. */
+static void long_length(unsigned char *der, size_t *len)
+{
+    assert_int_equal(der[1], 0x82);
+    memmove(der + 3, der + 2, *len - 2);
+    der[1] = 0x83;
+    der[2] = 0x00;
+    (*len)++;
+}
+
 static void truncated_and_garbled(void **state)
 {
     struct e2e_error err;
@@ -235,6 +246,9 @@ static void truncated_and_garbled(void **state)
         free(bad);
     }
     bad = edited(b64, add_byte);
+    refused(check(bad, "enc1", NULL, NULL, &err), &err, "not the DER of a CMS");
+    free(bad);
+    bad = edited(b64, long_length);
     refused(check(bad, "enc1", NULL, NULL, &err), &err, "not the DER of a CMS");
     free(bad);
     free(b64);
