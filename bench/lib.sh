@@ -92,6 +92,15 @@ need_nginx() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
 }
 
+# ApacheBench (Debian's apache2-utils), for a figure from a tool nobody here wrote.
+need_ab() {
+    command -v ab >/dev/null 2>&1 && return 0
+    [ "$(id -u)" = 0 ] || die "ab is missing; install Debian's apache2-utils package"
+    say "installing apache2-utils (ab)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apache2-utils >/dev/null
+}
+
 need_jq() {
     command -v jq >/dev/null 2>&1 && return 0
     [ "$(id -u)" = 0 ] || die "jq is missing; install Debian's jq package"
