@@ -4,7 +4,7 @@
  * server/store.c) opened by today's db_open (migrate.c): flow counts kept,
  * the joined subject rows gone, subject counters summed per month, quarter
  * and year, digests of ended referrals emptied, record keys for pending
- * ones, schema version 2; a store of a newer version refused. And what the
+ * ones, schema version 3; a store of a newer version refused. And what the
  * migration leaves for the first release: a small v1 cell of an ended year
  * is nowhere in the file once that release ran and the store closed.
  */
@@ -224,7 +224,7 @@ static void test_v1_store_is_migrated(void **state)
     f->store = open_store(f->dir);
     sqlite3 *db = f->store->db;
 
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 2);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 3);
     assert_int_equal(
         scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'counts'"), 0);
     assert_rows(db, V2_FLOW, keep.flow);
@@ -354,14 +354,14 @@ static void test_newer_store_is_refused(void **state)
     snprintf(path, sizeof(path), "%s/refgw.db", f->dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    exec_ok(db, "UPDATE meta SET value = 3 WHERE key = 'schema'");
+    exec_ok(db, "UPDATE meta SET value = 4 WHERE key = 'schema'");
     sqlite3_close(db);
 
     char err[RG_ERR_MAX] = "";
     assert_null(db_open(f->dir, err));
-    assert_non_null(strstr(err, "schema version 3, newer than this refgwd's 2"));
+    assert_non_null(strstr(err, "schema version 4, newer than this refgwd's 3"));
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 3);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
     sqlite3_close(db);
 
     /* The teardown closes a store: a fresh one in its place. */
@@ -370,12 +370,12 @@ static void test_newer_store_is_refused(void **state)
     f->store = open_store(f->dir);
 }
 
-/* A store made by this refgwd is at version 2 from the start. */
-static void test_new_store_is_version_2(void **state)
+/* A store made by this refgwd is at version 3 from the start. */
+static void test_new_store_is_version_3(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(
-        scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 2);
+        scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 3);
 }
 
 int main(void)
@@ -387,7 +387,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_conversion_without_random_keys,
                                         setup_v1, teardown),
         cmocka_unit_test_setup_teardown(test_newer_store_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_new_store_is_version_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_store_is_version_3, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

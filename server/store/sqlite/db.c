@@ -163,7 +163,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
     bool migrated = false;
     /* The structure only: the full check runs after start (check.h). */
     if (exec(s, pragmas) < 0 || check_structure(s->db, path, err) < 0 ||
-        db_migrate(s, err, &migrated) < 0 || load_secret(s) < 0 ||
+        db_migrate(s, err, &migrated) < 0 || load_secret(s) < 0 || db_ids_open(s) < 0 ||
         (migrated && db_checkpoint(s) < 0)) {
         if (err[0] == '\0' || s->last_error != 0)
             snprintf(err, RG_ERR_MAX, "cannot use %.180s: %s", path,
@@ -253,6 +253,7 @@ void db_close(struct db *s)
         sqlite3_close(s->db);
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
+    rg_idperm_free(s->ids);
     room_close(s->room);
     free(s->data_dir);
     tally_free(s->op_counts);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "digests.h"
+#include "idperm.h"
 #include "room.h"
 #include "tally.h"
 
@@ -54,6 +55,7 @@ enum stmt_id {
     S_RELEASED_ROWS,
     S_PAGE_COUNT,
     S_FREELIST_COUNT,
+    S_SEQ_OF_ID,
     S_COUNT_STMTS
 };
 
@@ -61,6 +63,7 @@ struct db;
 
 /* schema.c: the tables, and each statement's SQL. */
 extern const char db_schema[];
+extern const char db_referrals_rebuild[]; /* schema 2's referrals to 3's */
 extern const char *const db_stmt_sql[S_COUNT_STMTS];
 
 /* migrate.c: creates the schema, or brings an older store to it (*migrated),
@@ -71,6 +74,7 @@ struct db {
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT_STMTS];
     unsigned char secret[SECRET_LEN]; /* keys the digests (store_digester_new) */
+    struct rg_idperm *ids;            /* ids from seqs, keyed from the secret */
     int last_error;
     char *data_dir;
     long long page_size;
@@ -155,6 +159,10 @@ static inline void db_column_copy(sqlite3_stmt *st, int col, char *dst, size_t s
     const unsigned char *v = sqlite3_column_text(st, col);
     db_copy_str(dst, size, v ? (const char *)v : "");
 }
+
+/* The permutation of ids (idperm.h), its key derived from the store's
+ * secret; 0 or -1. referrals.c */
+int db_ids_open(struct db *s);
 
 /* Columns 0 and 2-16 of S_SELECT_FOR_END and S_SELECT_UNCOUNTED (column 1
  * differs: the state or the creation time). referrals.c */

@@ -1,5 +1,5 @@
 /*
- * migrate.c - brings a store to this binary's schema (version 2) in one
+ * migrate.c - brings a store to this binary's schema (version 3) in one
  * transaction at open, or refuses one from a newer binary.
  *
  * Version 1 kept its counters in one table whose subject rows joined an
@@ -17,6 +17,13 @@
  *   truncated at the end of the open);
  * - referrals that have ended lose their content digest; pending ones get a
  *   record key; content learns whether a body is sealed (SPEC §10: none were).
+ *
+ * Version 3 makes a referral's id its seq under a keyed permutation
+ * (idperm.h) instead of a random string in a UNIQUE column: the referrals
+ * table is built anew (SQLite cannot drop a column's NOT NULL otherwise),
+ * its rows keeping the ids they were given, so they keep working; new rows
+ * store none. This copies the table once, at the first start of this
+ * version.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +33,7 @@
 #include "counts.h"
 #include "periods.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* A fresh random cell key in *k. A key that cannot be drawn stands in for
  * none (0 for every cell would publish each one 2 below its count): the
@@ -193,7 +200,7 @@ static int read_version(struct db *s, long long *version)
 
 static int migrate_in_transaction(struct db *s, char err[RG_ERR_MAX], bool *migrated)
 {
-    bool has_meta, v1_referrals, v1_counts;
+    bool has_meta, v1_referrals, v1_counts, v2_ids;
     if (exists(s, "SELECT 1 FROM sqlite_master WHERE name = 'meta'", &has_meta) < 0)
         return -1;
     if (has_meta) {
@@ -215,13 +222,20 @@ static int migrate_in_transaction(struct db *s, char err[RG_ERR_MAX], bool *migr
         (v1_referrals && migrate_referrals(s, err) < 0) ||
         exists(s, "SELECT 1 FROM sqlite_master WHERE name = 'counts'", &v1_counts) <
             0 ||
-        exec(s, db_schema) < 0)
+        exists(s,
+               "SELECT 1 FROM pragma_table_info('referrals')"
+               " WHERE name = 'id' AND \"notnull\"",
+               &v2_ids) < 0 ||
+        (v2_ids && exec(s, db_referrals_rebuild) < 0) || exec(s, db_schema) < 0)
         return -1;
     if (v1_counts && (migrate_flow(s, err) < 0 || migrate_subject(s, err) < 0 ||
                       exec(s, "DROP TABLE counts") < 0))
         return -1;
-    *migrated = v1_referrals || v1_counts;
-    return exec(s, "UPDATE meta SET value = 2 WHERE key = 'schema'");
+    *migrated = v1_referrals || v1_counts || v2_ids;
+    char sql[64];
+    snprintf(sql, sizeof(sql), "UPDATE meta SET value = %d WHERE key = 'schema'",
+             SCHEMA_VERSION);
+    return exec(s, sql);
 }
 
 int db_migrate(struct db *s, char err[RG_ERR_MAX], bool *migrated)

@@ -4,9 +4,66 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sqlite3.h>
 
 #include "db_internal.h"
+
+/* The permutation's key: the store's secret through HMAC with a label of
+ * its own, so that it is independent of the digests' keys. */
+int db_ids_open(struct db *s)
+{
+    static const char label[] = "refgw referral ids: AES-128 permutation of seq";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (HMAC(EVP_sha256(), s->secret, SECRET_LEN, (const unsigned char *)label,
+             sizeof(label) - 1, mac, &len) == NULL) {
+        ERR_clear_error();
+        return db_failed(s, SQLITE_ERROR);
+    }
+    s->ids = rg_idperm_new(mac);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return s->ids != NULL ? 0 : db_failed(s, SQLITE_ERROR);
+}
+
+/* The id of the row (seq, stored id): the stored one if it has one. */
+static int row_id(struct db *s, long long seq, const unsigned char *stored, char *id,
+                  size_t size)
+{
+    if (stored != NULL) {
+        db_copy_str(id, size, (const char *)stored);
+        return 0;
+    }
+    return rg_idperm_encode(s->ids, (uint64_t)seq, id) < 0 ? db_failed(s, SQLITE_ERROR)
+                                                           : 0;
+}
+
+/* The row an id names: *seq, and in *stored what the row's id column must
+ * hold (NULL for an id made from its seq, the id itself for one drawn at
+ * random before schema 3), which every lookup compares, so that an id of
+ * one kind never reaches a row of the other. found=false: it names none. */
+static int resolve_id(struct db *s, const char *id, long long *seq, const char **stored,
+                      bool *found)
+{
+    uint64_t v;
+    if (rg_idperm_decode(s->ids, id, strlen(id), &v)) {
+        *found = v <= INT64_MAX;
+        *seq = (long long)v;
+        *stored = NULL;
+        return 0;
+    }
+    sqlite3_stmt *st = db_prepared(s, S_SEQ_OF_ID);
+    db_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found)
+        *seq = sqlite3_column_int64(st, 0);
+    *stored = id;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
 
 /* Whether the sender already used this client_ref (key): then *outcome says
  * whether with the same content (digest), and id and *state are the earlier
@@ -20,8 +77,12 @@ static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
     sqlite3_bind_blob(st, 1, key, DIGEST_LEN, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW && row_id(s, sqlite3_column_int64(st, 3),
+                                   sqlite3_column_text(st, 0), id, RG_ID_LEN + 1) < 0) {
+        sqlite3_reset(st);
+        return -1;
+    }
     if (rc == SQLITE_ROW) {
-        db_column_copy(st, 0, id, RG_ID_LEN + 1);
         int kept = sqlite3_column_bytes(st, 1);
         bool same = kept == 0 ||
                     (kept == DIGEST_LEN && CRYPTO_memcmp(sqlite3_column_blob(st, 1),
@@ -50,22 +111,22 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     /* The record key (SPEC §6): every counter this referral's events add to
      * sums it; kept with the routing until the referral ends. */
     uint32_t rkey;
-    if (rg_id_new(id) < 0 || rg_random_bytes(&rkey, sizeof(rkey)) < 0)
+    if (rg_random_bytes(&rkey, sizeof(rkey)) < 0)
         return db_failed(s, SQLITE_ERROR);
 
+    /* No id column: the id is the new seq under the permutation. */
     sqlite3_stmt *st = db_prepared(s, S_INSERT_REFERRAL);
-    db_bind_text(st, 1, id);
-    db_bind_text(st, 2, p->sender);
-    db_bind_text(st, 3, p->sender_type);
-    db_bind_text(st, 4, p->recipient);
-    db_bind_text(st, 5, p->recipient_type);
-    db_bind_text(st, 6, p->signal);
-    db_bind_text(st, 7, p->urgency);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+    db_bind_text(st, 1, p->sender);
+    db_bind_text(st, 2, p->sender_type);
+    db_bind_text(st, 3, p->recipient);
+    db_bind_text(st, 4, p->recipient_type);
+    db_bind_text(st, 5, p->signal);
+    db_bind_text(st, 6, p->urgency);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
     if (has_ref)
-        sqlite3_bind_blob(st, 9, key, DIGEST_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 10, digest, DIGEST_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 11, rkey);
+        sqlite3_bind_blob(st, 8, key, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 9, digest, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, rkey);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     /* A client_ref used before fails its UNIQUE index, which is then asked
@@ -79,6 +140,8 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
     sqlite3_int64 seq = sqlite3_last_insert_rowid(s->db);
+    if (row_id(s, seq, NULL, id, RG_ID_LEN + 1) < 0)
+        return -1;
 
     st = db_prepared(s, S_INSERT_CONTENT);
     sqlite3_bind_int64(st, 1, seq);
@@ -110,9 +173,11 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     return 0;
 }
 
-static int read_item(sqlite3_stmt *st, struct inbox_item *it)
+static int read_item(struct db *s, sqlite3_stmt *st, struct inbox_item *it)
 {
-    db_column_copy(st, 1, it->id, sizeof(it->id));
+    if (row_id(s, sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1), it->id,
+               sizeof(it->id)) < 0)
+        return -1;
     db_column_copy(st, 2, it->from, sizeof(it->from));
     db_column_copy(st, 3, it->from_type, sizeof(it->from_type));
     it->created_at = (time_t)sqlite3_column_int64(st, 4);
@@ -155,7 +220,7 @@ int db_inbox(struct db *s, const char *recipient, int limit, size_t max_bytes,
         if (*count > 0 && bytes + len > max_bytes)
             break;
         seqs[*count] = sqlite3_column_int64(st, 0);
-        if (read_item(st, &(*items)[*count]) < 0) {
+        if (read_item(s, st, &(*items)[*count]) < 0) {
             rc = SQLITE_NOMEM;
             break;
         }
@@ -203,13 +268,16 @@ void db_read_ending(sqlite3_stmt *st, struct ending *e)
     e->rkey = (uint32_t)sqlite3_column_int64(st, 16);
 }
 
-/* Reads what counting the end of a referral needs; found=false if not recipient's. */
-static int load_ending(struct db *s, const char *id, const char *recipient,
-                       struct ending *e, bool *found)
+/* Reads what counting the end of referral seq (whose id column holds stored)
+ * needs; found=false if not recipient's. */
+static int load_ending(struct db *s, long long seq, const char *stored,
+                       const char *recipient, struct ending *e, bool *found)
 {
     sqlite3_stmt *st = db_prepared(s, S_SELECT_FOR_END);
-    db_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 1, seq);
     db_bind_text(st, 2, recipient);
+    if (stored != NULL)
+        db_bind_text(st, 3, stored);
     int rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
@@ -247,7 +315,10 @@ static int end_referral(struct db *s, const struct ending *e, enum stmt_id mark,
 int db_ack(struct db *s, const char *recipient, const char *id, time_t now, bool *found)
 {
     struct ending e;
-    if (load_ending(s, id, recipient, &e, found) < 0)
+    long long seq;
+    const char *stored;
+    if (resolve_id(s, id, &seq, &stored, found) < 0 ||
+        (*found && load_ending(s, seq, stored, recipient, &e, found) < 0))
         return -1;
     /* An expired referral's content is gone; acknowledging it changes nothing. */
     if (!*found || e.state >= STATE_ACKNOWLEDGED) {
@@ -260,9 +331,17 @@ int db_ack(struct db *s, const char *recipient, const char *id, time_t now, bool
 int db_status(struct db *s, const char *sender, const char *id,
               struct referral_status *out, bool *found)
 {
+    long long seq;
+    const char *stored;
+    if (resolve_id(s, id, &seq, &stored, found) < 0)
+        return -1;
+    if (!*found)
+        return 0;
     sqlite3_stmt *st = db_prepared(s, S_STATUS);
-    db_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 1, seq);
     db_bind_text(st, 2, sender);
+    if (stored != NULL)
+        db_bind_text(st, 3, stored);
     int rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
@@ -280,7 +359,9 @@ int db_expire(struct db *s, time_t cutoff, time_t now, int max, int *expired)
 {
     *expired = 0;
     struct {
-        char id[RG_ID_LEN + 1];
+        long long seq;
+        bool has_id;
+        char id[RG_ID_LEN + 1]; /* stored before schema 3 */
         char recipient[RG_ORG_ID_MAX + 1];
     } *due = calloc((size_t)max, sizeof(*due));
     if (due == NULL)
@@ -290,8 +371,10 @@ int db_expire(struct db *s, time_t cutoff, time_t now, int max, int *expired)
     sqlite3_bind_int(st, 2, max);
     int n = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
-        db_column_copy(st, 0, due[n].id, sizeof(due[n].id));
-        db_column_copy(st, 1, due[n].recipient, sizeof(due[n].recipient));
+        due[n].seq = sqlite3_column_int64(st, 0);
+        due[n].has_id = sqlite3_column_type(st, 1) != SQLITE_NULL;
+        db_column_copy(st, 1, due[n].id, sizeof(due[n].id));
+        db_column_copy(st, 2, due[n].recipient, sizeof(due[n].recipient));
         n++;
     }
     sqlite3_reset(st);
@@ -302,7 +385,8 @@ int db_expire(struct db *s, time_t cutoff, time_t now, int max, int *expired)
     for (int i = 0; i < n; i++) {
         struct ending e;
         bool found;
-        if (load_ending(s, due[i].id, due[i].recipient, &e, &found) < 0 ||
+        if (load_ending(s, due[i].seq, due[i].has_id ? due[i].id : NULL,
+                        due[i].recipient, &e, &found) < 0 ||
             (found && end_referral(s, &e, S_MARK_EXPIRED, "expired", now) < 0)) {
             free(due);
             return -1;

@@ -1,27 +1,49 @@
 /*
- * schema.c - the SQLite store's tables (version 2: SPEC §6 v2 counts) and
+ * schema.c - the SQLite store's tables (version 3: SPEC §6 v2 counts, ids
+ * from a keyed permutation of the sequence) and
  * the statements the writer prepares once.
  */
 #include "db_internal.h"
 
-const char db_schema[] =
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-    /* Routing metadata and status; no content, no client_ref in clear. The
-     * content digest is emptied and the record key removed when the
-     * referral ends. */
-    "CREATE TABLE IF NOT EXISTS referrals("
-    "  seq INTEGER PRIMARY KEY,"
-    "  id TEXT NOT NULL UNIQUE,"
-    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"
-    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"
-    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"
-    "  state INTEGER NOT NULL,"
-    "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"
-    "  ended_at INTEGER,"
-    "  deliveries INTEGER NOT NULL DEFAULT 0,"
-    "  ref_key BLOB UNIQUE,"
-    "  digest BLOB NOT NULL,"
+/* Routing metadata and status; no content, no client_ref in clear. The
+ * content digest is emptied and the record key removed when the referral
+ * ends. id is NULL but for referrals stored before schema 3, whose ids were
+ * drawn at random: a referral's id is its seq under the store's keyed
+ * permutation (idperm.h). */
+#define REFERRALS_TABLE(name)                                                          \
+    "CREATE TABLE IF NOT EXISTS " name "("                                             \
+    "  seq INTEGER PRIMARY KEY,"                                                       \
+    "  id TEXT,"                                                                       \
+    "  sender TEXT NOT NULL, sender_type TEXT NOT NULL,"                               \
+    "  recipient TEXT NOT NULL, recipient_type TEXT NOT NULL,"                         \
+    "  signal TEXT NOT NULL, urgency TEXT NOT NULL,"                                   \
+    "  state INTEGER NOT NULL,"                                                        \
+    "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"    \
+    "  ended_at INTEGER,"                                                              \
+    "  deliveries INTEGER NOT NULL DEFAULT 0,"                                         \
+    "  ref_key BLOB UNIQUE,"                                                           \
+    "  digest BLOB NOT NULL,"                                                          \
     "  rkey INTEGER);"
+
+#define REFERRALS_COLUMNS                                                              \
+    "seq, id, sender, sender_type, recipient, recipient_type, signal, urgency,"        \
+    " state, created_at, delivered_at, acknowledged_at, ended_at, deliveries,"         \
+    " ref_key, digest, rkey"
+
+/* Schema 2's id column was NOT NULL UNIQUE: SQLite changes a column's
+ * constraints only by building the table anew. Its indexes go with the old
+ * table; db_schema, run again, makes them. */
+const char db_referrals_rebuild[] =
+    REFERRALS_TABLE("referrals_v3") "INSERT INTO referrals_v3(" REFERRALS_COLUMNS
+                                    ") SELECT " REFERRALS_COLUMNS " FROM referrals;"
+                                    "DROP TABLE referrals;"
+                                    "ALTER TABLE referrals_v3 RENAME TO referrals;";
+
+const char db_schema[] = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value "
+                         "BLOB NOT NULL);" REFERRALS_TABLE("referrals")
+    /* Only ids drawn at random before schema 3 are stored (idperm.h). */
+    "CREATE UNIQUE INDEX IF NOT EXISTS referrals_id ON referrals(id) WHERE id IS NOT "
+    "NULL;"
     "CREATE INDEX IF NOT EXISTS referrals_pending ON referrals(recipient, state, seq);"
     "CREATE INDEX IF NOT EXISTS referrals_age ON referrals(state, created_at);"
     /* Content, keyed by the referral's seq; deleted (and zeroed) on ack or expiry. */
@@ -63,7 +85,7 @@ const char db_schema[] =
      * written when sends were counted as they were stored: all are counted. */
     "INSERT OR IGNORE INTO meta(key, value)"
     "  SELECT 'counted_seq', coalesce(max(seq), 0) FROM referrals;"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 2);";
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 3);";
 
 /* The routing and subject columns every counting reads, and the record key:
  * read by db_read_ending (columns 0 and 2-16; column 1 is the state or the
@@ -85,11 +107,11 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
     [S_SAVEPOINT] = "SAVEPOINT op",
     [S_RELEASE] = "RELEASE op",
     [S_ROLLBACK_TO] = "ROLLBACK TO op",
-    [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE ref_key = ?1",
+    [S_FIND_REF] = "SELECT id, digest, state, seq FROM referrals WHERE ref_key = ?1",
     [S_INSERT_REFERRAL] =
-        "INSERT INTO referrals(id, sender, sender_type, recipient, recipient_type,"
+        "INSERT INTO referrals(sender, sender_type, recipient, recipient_type,"
         " signal, urgency, state, created_at, ref_key, digest, rkey)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?9, ?10, ?11)",
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)",
     [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
                          "origin, socioeconomic,"
                          " education, housing, addiction, body, sealed)"
@@ -104,8 +126,8 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
         " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
     [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
                          " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
-    [S_SELECT_FOR_END] =
-        "SELECT r.seq, r.state," ENDING_COLUMNS " WHERE r.id = ?1 AND r.recipient = ?2",
+    [S_SELECT_FOR_END] = "SELECT r.seq, r.state," ENDING_COLUMNS
+                         " WHERE r.seq = ?1 AND r.id IS ?3 AND r.recipient = ?2",
     [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
     [S_MARK_ACKED] =
         "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2," ENDED
@@ -113,10 +135,10 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
     [S_MARK_EXPIRED] =
         "UPDATE referrals SET state = 3, ended_at = ?2," ENDED " WHERE seq = ?1",
     [S_SELECT_EXPIRED] =
-        "SELECT r.id, r.recipient FROM referrals r"
+        "SELECT r.seq, r.id, r.recipient FROM referrals r"
         " WHERE r.state IN (0, 1) AND r.created_at < ?1 ORDER BY r.created_at LIMIT ?2",
     [S_STATUS] = "SELECT recipient, state, created_at, delivered_at, acknowledged_at"
-                 " FROM referrals WHERE id = ?1 AND sender = ?2",
+                 " FROM referrals WHERE seq = ?1 AND id IS ?3 AND sender = ?2",
     [S_FLOW_COUNT] =
         "INSERT INTO flow_counts(month, event, sender, sender_type, recipient,"
         " recipient_type, signal, urgency, n, k)"
@@ -153,4 +175,5 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
                         " AND attr = ?3 ORDER BY value",
     [S_PAGE_COUNT] = "PRAGMA page_count",
     [S_FREELIST_COUNT] = "PRAGMA freelist_count",
+    [S_SEQ_OF_ID] = "SELECT seq FROM referrals WHERE id = ?1",
 };
