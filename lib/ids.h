@@ -1,10 +1,13 @@
 /*
  * ids.h - random identifiers and the time formats of the API.
  *
- * Referral ids are 24 characters of the base64url alphabet (URL-safe): 143
- * random bits from OpenSSL's generator (drawn a pool at a time per thread),
- * the first character a letter. They carry no order and no time, so they
- * reveal neither volumes nor moments (SPEC §5), and no one can guess one.
+ * Referral ids are 24 characters of the base64url alphabet (URL-safe), the
+ * first character a letter. rg_id_new draws them at random: 143 bits from
+ * OpenSSL's generator (a pool at a time per thread); a store that numbers
+ * its referrals may instead make them from the number under a key
+ * (idperm.h), in the same shape. Either way they carry no order and no
+ * time, so they reveal neither volumes nor moments (SPEC §5), and no one can
+ * guess one.
  */
 #ifndef REFGW_IDS_H
 #define REFGW_IDS_H
