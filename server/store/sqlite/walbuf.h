@@ -27,11 +27,20 @@
 #define REFGW_WALBUF_H
 
 #define WALBUF_VFS "refgw-walbuf"
+/* The same, and database files written through it are paced: after every
+ * WALBUF_PACE_BYTES written, the writeback of the last such amount is waited
+ * for and that of the new one started (sync_file_range), so that a large
+ * checkpoint trickles to the disk as it goes instead of queueing all of it
+ * at its final fsync, ahead of the writer's syncs of the WAL. For the
+ * checkpointer's connection. */
+#define WALBUF_PACED_VFS "refgw-walbuf-paced"
+#define WALBUF_PACE_BYTES (2 * 1024 * 1024)
 /* SQLite's unix VFS writes less than 128 KiB per call (larger writes fail as
  * a full disk): 64 KiB holds 15 frames of 4 KiB pages. */
 #define WALBUF_BYTES (64 * 1024)
 
-/* Registers the VFS under WALBUF_VFS (not as the default); once is enough,
+/* Registers the VFSs under WALBUF_VFS and WALBUF_PACED_VFS (not as the
+ * default); once is enough,
  * later calls do nothing. Not thread-safe: call it before opening stores in
  * threads. 0 or -1. */
 int walbuf_register(void);
