@@ -7,12 +7,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-/* The id's alphabet, as in ids.c: base64url, and for the first character
- * the 32 letters A-Z a-f (an id never starts with '-', which would read as
- * an option on a command line). */
-static const char b64url[] =
-    "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
-static const char first_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
 
 /* The block's first half: a forged id must decrypt to it. */
 static const unsigned char check_value[8] = {'r', 'e', 'f', 'g', 'w', 'i', 'd', '1'};
@@ -100,7 +94,7 @@ int rg_idperm_encode(struct rg_idperm *p, uint64_t seq, char out[RG_ID_LEN + 1])
         unsigned v = 0;
         for (int k = 0; k < width; k++)
             v = (v << 1) | bit(bits, at++);
-        out[c] = c == 0 ? first_chars[v] : b64url[v];
+        out[c] = c == 0 ? rg_id_first_chars[v] : rg_id_chars[v];
     }
     out[RG_ID_LEN] = '\0';
     return 0;
@@ -113,7 +107,7 @@ bool rg_idperm_decode(struct rg_idperm *p, const char *id, size_t len, uint64_t 
     unsigned char bits[18] = {0};
     int at = 0;
     for (int c = 0; c < RG_ID_LEN; c++) {
-        const char *alphabet = c == 0 ? first_chars : b64url;
+        const char *alphabet = c == 0 ? rg_id_first_chars : rg_id_chars;
         const char *hit = id[c] == '\0' ? NULL : strchr(alphabet, id[c]);
         if (hit == NULL)
             return false;

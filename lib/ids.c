@@ -8,12 +8,9 @@
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
-/* base64url's 64 characters. */
-static const char b64url[] =
+const char rg_id_chars[] =
     "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
-/* An id's first character: 32 letters, so no id starts with '-' and reads
- * as an option on a command line. */
-static const char first_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
+const char rg_id_first_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef";
 
 /* OpenSSL's generator, not a system call per id: it is seeded from the
  * kernel, reseeds itself (and after a fork), and keeps a state per thread, so
@@ -62,9 +59,9 @@ int rg_id_new(char out[RG_ID_LEN + 1])
     unsigned char raw[RG_ID_LEN];
     if (id_random(raw, sizeof(raw)) < 0)
         return -1;
-    out[0] = first_chars[raw[0] & 31];
+    out[0] = rg_id_first_chars[raw[0] & 31];
     for (size_t i = 1; i < sizeof(raw); i++)
-        out[i] = b64url[raw[i] & 63];
+        out[i] = rg_id_chars[raw[i] & 63];
     OPENSSL_cleanse(raw, sizeof(raw));
     out[RG_ID_LEN] = '\0';
     return 0;
@@ -75,7 +72,7 @@ bool rg_id_valid(const char *s, size_t len)
     if (len != RG_ID_LEN && len != RG_ID_LEN_OLD)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (s[i] == '\0' || strchr(b64url, s[i]) == NULL)
+        if (s[i] == '\0' || strchr(rg_id_chars, s[i]) == NULL)
             return false;
     return true;
 }

@@ -21,6 +21,12 @@
  * such referrals, so their ids stay valid. */
 #define RG_ID_LEN_OLD 22
 
+/* The id's alphabet: base64url's 64 characters, and the 32 letters an id
+ * begins with (so that none starts with '-' and reads as an option on a
+ * command line). Each character stands for 6 bits, the first for 5. */
+extern const char rg_id_chars[65];
+extern const char rg_id_first_chars[33];
+
 /* Fills out (RG_ID_LEN + 1 bytes) with a fresh id made now. Returns 0, or -1
  * if the random generator fails. */
 int rg_id_new(char out[RG_ID_LEN + 1]);
