@@ -52,9 +52,12 @@ static void *open_sqlite(const struct store_options *opt, char err[RG_ERR_MAX])
 static void close_sqlite(void *impl)
 {
     struct sqlite_backend *b = impl;
+    /* The check first: its reads would hold the last checkpoint up, and a
+     * read transaction locks the database file, which closing the
+     * checkpointer's descriptor for pacing would unlock (walbuf.c). */
+    checker_stop(b->checker);
     checkpointer_stop(b->checkpointer);
-    checker_stop(b->checker); /* its reads would hold the last checkpoint up */
-    db_close(b->db);          /* checkpoints and truncates the WAL */
+    db_close(b->db); /* checkpoints and truncates the WAL */
     checker_free(b->checker);
     free(b);
 }

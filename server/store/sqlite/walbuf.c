@@ -201,7 +201,12 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
         return rc;
     }
     f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
-    /* Without a descriptor of its own the file is simply not paced. */
+    /* Without a descriptor of its own the file is simply not paced. Closing
+     * it (w_close) drops every POSIX lock this process holds on the file,
+     * whoever took it (a transaction's SHARED lock, in WAL mode too): the
+     * checkpointer's connection is closed only once the writer's thread and
+     * the background check have ended, with no transaction open
+     * (backend.c, close_sqlite). */
     if (strcmp(vfs->zName, WALBUF_PACED_VFS) == 0 && (flags & SQLITE_OPEN_MAIN_DB) &&
         name != NULL)
         f->pace_fd = open(name, O_RDONLY | O_CLOEXEC);
