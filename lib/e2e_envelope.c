@@ -230,14 +230,16 @@ static int check_recipient_info(CMS_RecipientInfo *ri, struct e2e_error *err)
 #define DER_DEPTH_MAX 24
 
 /*
- * DER's encoding rules where BER leaves a choice, over every element from p
- * to end: definite lengths, each in the fewest bytes (OpenSSL's
- * ASN1_object_size says how long the shortest header is), and strings
- * (OCTET STRING, BIT STRING) in one piece, never constructed. What is left
- * of DER (the order of a SET, the canonical form of a value) d2i checks as
- * it parses, or does not matter for bytes the gateway only stores. This is
- * what re-encoding the parsed value and comparing would prove about the
- * encoding, at a tenth of its cost (bench/notes.md).
+ * DER's length rules, over every element from p to end: definite lengths,
+ * each in the fewest bytes (OpenSSL's ASN1_object_size says how long the
+ * shortest header is), and universal strings (OCTET STRING, BIT STRING) in
+ * one piece, never constructed. Less than re-encoding the parsed value and
+ * comparing proved, at a tenth of its cost (bench/notes.md): a string under
+ * an implicit context tag in pieces, a SET out of order or a value in a
+ * longer form than DER's still pass, when OpenSSL parses them. That is
+ * enough here: the gateway only stores the bytes, bounded in size, and the
+ * recipient's client parses them with the same library; what is refused is
+ * the streaming BER (indefinite lengths) that an encoder would emit.
  */
 static bool der_lengths(const unsigned char *p, const unsigned char *end, int depth)
 {
