@@ -160,7 +160,7 @@ struct conn_ops {
     /* The connection is gone (CS_DOWN); was: its state before. failed: an
      * error already counted; otherwise an orderly close by the server. */
     void (*down)(struct conn *c, enum conn_state was, bool failed);
-    /* The role's own timer (worker.c: later()) fired. */
+    /* The role's own timer (worker.c: wk_later()) fired. */
     void (*retry)(struct conn *c);
 };
 
