@@ -203,6 +203,10 @@ static int compare_keys(const void *a, const void *b)
                   (*(const cJSON *const *)b)->string);
 }
 
+/* Objects up to this many members sort their keys on the stack: a referral's
+ * two objects have 7 and 8, and a malloc each was most of the check's cost. */
+#define KEYS_ON_STACK 16
+
 /* Whether an object has the same key twice; sorting keeps large objects cheap. */
 static int has_duplicate_key(const cJSON *object, struct rg_error *err)
 {
@@ -211,7 +215,8 @@ static int has_duplicate_key(const cJSON *object, struct rg_error *err)
         n++;
     if (n < 2)
         return 0;
-    const cJSON **keys = malloc(n * sizeof(*keys));
+    const cJSON *stack[KEYS_ON_STACK];
+    const cJSON **keys = n <= KEYS_ON_STACK ? stack : malloc(n * sizeof(*keys));
     if (keys == NULL)
         return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
     n = 0;
@@ -221,18 +226,24 @@ static int has_duplicate_key(const cJSON *object, struct rg_error *err)
     int dup = 0;
     for (size_t i = 1; i < n && !dup; i++)
         dup = strcmp(keys[i - 1]->string, keys[i]->string) == 0;
-    free(keys);
+    if (keys != stack)
+        free(keys);
     return dup ? rg_fail(err, RG_INVALID_JSON, NULL, "an object has the same key twice")
                : 0;
 }
 
-/* Every object in the tree has distinct keys, and every string is valid UTF-8. */
+/*
+ * Every object in the tree has distinct keys. Its strings need no UTF-8
+ * check of their own: the document was valid UTF-8 as a whole, a string's
+ * raw bytes are a piece of it cut at ASCII quotes, and cJSON decodes a \u
+ * escape only to the shortest UTF-8 of a scalar value (a lone or reversed
+ * surrogate, or a non-hex digit after a high one, fails the parse: cJSON.c,
+ * utf16_literal_to_utf8). \u0000 is prescan's; test_json_utf8 holds cJSON
+ * to the rest.
+ */
 static int check_tree(const cJSON *item, struct rg_error *err)
 {
     for (; item != NULL; item = item->next) {
-        if (cJSON_IsString(item) &&
-            !rg_utf8_valid(item->valuestring, strlen(item->valuestring)))
-            return rg_fail(err, RG_INVALID_JSON, NULL, "a string is not valid UTF-8");
         if (cJSON_IsObject(item) && has_duplicate_key(item, err) < 0)
             return -1;
         if ((cJSON_IsObject(item) || cJSON_IsArray(item)) &&
@@ -258,7 +269,33 @@ static void mark_nul_strings(cJSON *item, const struct nul_strings *nuls,
     }
 }
 
-static cJSON *parse(const char *buf, size_t len, int max_depth,
+/*
+ * cJSON wants a terminated string to check that nothing follows the value.
+ * When buf[len] is the NUL, buf itself is one: prescan has refused a NUL
+ * before len. Otherwise a terminated copy, wiped after (it is the whole
+ * referral, body and subject). The length given, len + 1 with the NUL, is
+ * what cJSON_ParseWithOpts would count with strlen.
+ */
+static int cjson_parse(const char *buf, size_t len, bool terminated, cJSON **root,
+                       struct rg_error *err)
+{
+    const char *end = NULL;
+    if (terminated) {
+        *root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
+        return 0;
+    }
+    char *copy = malloc(len + 1);
+    if (copy == NULL)
+        return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+    memcpy(copy, buf, len);
+    copy[len] = '\0';
+    *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
+    rg_wipe(copy, len);
+    free(copy);
+    return 0;
+}
+
+static cJSON *parse(const char *buf, size_t len, bool terminated, int max_depth,
                     struct nul_strings *nuls, struct rg_error *err)
 {
     if (!rg_utf8_valid(buf, len)) {
@@ -267,19 +304,9 @@ static cJSON *parse(const char *buf, size_t len, int max_depth,
     }
     if (prescan(buf, len, max_depth, nuls, err) < 0)
         return NULL;
-
-    /* cJSON wants a terminated string to check that nothing follows the value. */
-    char *copy = malloc(len + 1);
-    if (copy == NULL) {
-        rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+    cJSON *root = NULL;
+    if (cjson_parse(buf, len, terminated, &root, err) < 0)
         return NULL;
-    }
-    memcpy(copy, buf, len);
-    copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(copy, &end, 1);
-    rg_wipe(copy, len); /* the whole referral, body and subject */
-    free(copy);
     if (root == NULL) {
         rg_fail(err, RG_INVALID_JSON, NULL, "the body is not a valid JSON document");
         return NULL;
@@ -297,16 +324,28 @@ static cJSON *parse(const char *buf, size_t len, int max_depth,
 
 cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error *err)
 {
-    return parse(buf, len, max_depth, NULL, err);
+    return parse(buf, len, false, max_depth, NULL, err);
+}
+
+static cJSON *parse_nul(const char *buf, size_t len, bool terminated, int max_depth,
+                        struct rg_error *err)
+{
+    struct nul_strings nuls = {0};
+    cJSON *root = parse(buf, len, terminated, max_depth, &nuls, err);
+    free(nuls.ordinal);
+    return root;
 }
 
 cJSON *rg_json_parse_nul(const char *buf, size_t len, int max_depth,
                          struct rg_error *err)
 {
-    struct nul_strings nuls = {0};
-    cJSON *root = parse(buf, len, max_depth, &nuls, err);
-    free(nuls.ordinal);
-    return root;
+    return parse_nul(buf, len, false, max_depth, err);
+}
+
+cJSON *rg_json_parse_nul_terminated(const char *buf, size_t len, int max_depth,
+                                    struct rg_error *err)
+{
+    return parse_nul(buf, len, buf[len] == '\0', max_depth, err);
 }
 
 bool rg_json_has_nul(const cJSON *item)

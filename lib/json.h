@@ -6,6 +6,11 @@
  * where the input ends, and has no object with the same key twice. cJSON
  * alone accepts all of those; see docs/api.md for why each is refused.
  * rg_json_parse_nul() lets the caller refuse a \u0000 in a value itself.
+ *
+ * Every string of a tree they return, key or value, is valid UTF-8 (up to
+ * the NUL of a marked value): the document was checked whole, and cJSON
+ * decodes a \u escape only to a scalar value's shortest form, refusing lone
+ * surrogates (test_json_utf8). A caller need not check such strings again.
  */
 #ifndef REFGW_JSON_H
 #define REFGW_JSON_H
@@ -30,6 +35,16 @@ cJSON *rg_json_parse(const char *buf, size_t len, int max_depth, struct rg_error
  */
 cJSON *rg_json_parse_nul(const char *buf, size_t len, int max_depth,
                          struct rg_error *err);
+
+/*
+ * rg_json_parse_nul for text the caller has terminated, as the server's
+ * request bodies are (net/http1.c): buf holds len + 1 readable bytes, and
+ * buf[len] is '\0'. cJSON then reads buf in place, where the others parse a
+ * terminated copy of it. Should buf[len] not be '\0' after all, it parses a
+ * copy too; a buf shorter than len + 1 is the caller's overread.
+ */
+cJSON *rg_json_parse_nul_terminated(const char *buf, size_t len, int max_depth,
+                                    struct rg_error *err);
 
 /* Whether item is a string that held a NUL (only rg_json_parse_nul's). */
 bool rg_json_has_nul(const cJSON *item);

@@ -134,8 +134,12 @@ static int parse_subject(const cJSON *subject, struct rg_referral *out,
     return 0;
 }
 
-int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
-                          struct rg_error *err)
+/*
+ * Every check but the body's UTF-8, in SPEC §4's order; *taken is the body
+ * or body_cms member, out->body_len its length. out->body stays NULL.
+ */
+static int check_doc(const cJSON *doc, struct rg_referral *out, const cJSON **taken,
+                     struct rg_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!cJSON_IsObject(doc))
@@ -214,38 +218,85 @@ int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
                        max);
     if (out->sealed && body_len == 0)
         return rg_fail(err, RG_INVALID_FIELD, field, "body_cms is empty");
-    /* The gateway's JSON layer checks this already; a client-built tree needs it. */
-    if (!rg_utf8_valid(body->valuestring, body_len))
-        return rg_fail(err, RG_INVALID_FIELD, field, "%s must be valid UTF-8", field);
-    out->body = malloc(body_len + 1);
-    if (out->body == NULL)
-        return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
-    memcpy(out->body, body->valuestring, body_len + 1);
     out->body_len = body_len;
+    *taken = body;
     return 0;
 }
 
-int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
-                      struct rg_error *err)
+int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,
+                          struct rg_error *err)
+{
+    const cJSON *body;
+    if (check_doc(doc, out, &body, err) < 0)
+        return -1;
+    /* A tree from rg_json_parse is valid UTF-8 already; a client-built one
+     * needs the check. */
+    if (!rg_utf8_valid(body->valuestring, out->body_len)) {
+        const char *field = out->sealed ? "body_cms" : "body";
+        return rg_fail(err, RG_INVALID_FIELD, field, "%s must be valid UTF-8", field);
+    }
+    out->body = malloc(out->body_len + 1);
+    if (out->body == NULL)
+        return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+    memcpy(out->body, body->valuestring, out->body_len + 1);
+    return 0;
+}
+
+/*
+ * A referral from the tree of rg_json_parse_nul: no UTF-8 check (json.h: its
+ * strings are valid), and the body's string taken from the tree, not copied
+ * (the tree is ours; cJSON_Delete skips a NULL valuestring).
+ */
+static int from_parsed(cJSON *doc, struct rg_referral *out, struct rg_error *err)
+{
+    const cJSON *checked;
+    if (check_doc(doc, out, &checked, err) < 0)
+        return -1;
+    cJSON *body = (cJSON *)checked;
+    out->body = body->valuestring;
+    out->body_cjson = true;
+    body->valuestring = NULL;
+    return 0;
+}
+
+static int parse(const char *buf, size_t len, bool terminated, struct rg_referral *out,
+                 struct rg_error *err)
 {
     memset(out, 0, sizeof(*out));
     /* A NUL in a value is that field's invalid value (SPEC §4), found in the
      * order of the checks below. */
-    cJSON *doc = rg_json_parse_nul(buf, len, RG_JSON_DEPTH_MAX, err);
+    cJSON *doc = terminated
+                     ? rg_json_parse_nul_terminated(buf, len, RG_JSON_DEPTH_MAX, err)
+                     : rg_json_parse_nul(buf, len, RG_JSON_DEPTH_MAX, err);
     if (doc == NULL)
         return -1;
-    int rc = rg_referral_from_json(doc, out, err);
+    int rc = from_parsed(doc, out, err);
     cJSON_Delete(doc);
     if (rc < 0)
         rg_referral_clear(out);
     return rc;
 }
 
+int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
+                      struct rg_error *err)
+{
+    return parse(buf, len, false, out, err);
+}
+
+int rg_referral_parse_terminated(const char *buf, size_t len, struct rg_referral *out,
+                                 struct rg_error *err)
+{
+    return parse(buf, len, true, out, err);
+}
+
 void rg_referral_clear(struct rg_referral *r)
 {
     if (r->body != NULL) {
         rg_wipe(r->body, r->body_len);
-        free(r->body);
+        if (r->body_cjson)
+            cJSON_free(r->body);
+        else
+            free(r->body);
     }
     rg_wipe(r, sizeof(*r));
 }

@@ -32,6 +32,10 @@ struct rg_referral {
     char subject[RG_SUBJECT_ATTRS][RG_VALUE_MAX]; /* in rg_subject order */
     char *body; /* owned; NUL-terminated: the body, or body_cms when sealed */
     size_t body_len;
+    /* body is the string cJSON parsed (rg_referral_parse takes it rather
+     * than copy it): freed with cJSON_free, by the hooks it was made with.
+     * false, as in a zeroed struct: body is malloc's. */
+    bool body_cjson;
     bool sealed; /* SPEC §10: body holds body_cms, base64 the gateway cannot read */
 };
 
@@ -54,6 +58,14 @@ void rg_routing_set(struct rg_routing *r, const char *sender, const char *sender
 /* Decodes and validates raw bytes; on failure err says which field and why. */
 int rg_referral_parse(const char *buf, size_t len, struct rg_referral *out,
                       struct rg_error *err);
+
+/*
+ * The same for text the caller has terminated (buf[len] == '\0', as the
+ * server's request bodies are): rg_json_parse_nul_terminated reads it in
+ * place, without the copy rg_referral_parse makes.
+ */
+int rg_referral_parse_terminated(const char *buf, size_t len, struct rg_referral *out,
+                                 struct rg_error *err);
 
 /* Validates an already parsed document (the client builds one from flags). */
 int rg_referral_from_json(const cJSON *doc, struct rg_referral *out,

@@ -108,7 +108,9 @@ void handle_send(struct call *call, const char *unused)
     struct rg_error err;
     struct rg_referral *r = &op->u.put.referral;
     const struct request *req = call->req;
-    if (rg_referral_parse(req->body ? req->body : "", req->body_len, r, &err) < 0) {
+    /* net/http1.c ends a body with a NUL: it is parsed in place. */
+    if (rg_referral_parse_terminated(req->body ? req->body : "", req->body_len, r,
+                                     &err) < 0) {
         op_free(op);
         call_error(call, &err, NULL);
         return;

@@ -41,7 +41,7 @@ struct request {
     char *path;                     /* raw, without the query */
     char *query;                    /* raw, NULL without '?' */
     char *content_type;             /* NULL when absent */
-    char *body;                     /* wiped when the request ends */
+    char *body;                     /* wiped when the request ends; NUL at body_len */
     size_t body_len;
     enum rg_code refused; /* RG_OK, or why the net refuses it */
     const char *refusal;  /* then: the message for the client */

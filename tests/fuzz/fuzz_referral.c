@@ -8,9 +8,12 @@
  * gives the same referral; a refusal names a 4xx code and a message and a
  * field that are valid UTF-8 (they are echoed in the error answer). The raw
  * document is also decoded at a generous depth and the printed tree must be
- * accepted again.
+ * accepted again. The server's entry, which reads a terminated buffer in
+ * place, must come to the same referral or refusal as the copying one.
  */
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
@@ -89,12 +92,42 @@ static void check_json(const char *data, size_t size)
     cJSON_Delete(again);
 }
 
+/*
+ * The server's entry, rg_referral_parse_terminated, on the same bytes with a
+ * NUL after them: the same referral as r (rc 0), or the same refusal as err.
+ */
+static void check_terminated(const char *data, size_t size, int rc,
+                             const struct rg_referral *r, const struct rg_error *err)
+{
+    char *text = malloc(size + 1);
+    FUZZ_CHECK(text != NULL);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    struct rg_referral t;
+    struct rg_error terr;
+    int trc = rg_referral_parse_terminated(text, size, &t, &terr);
+    free(text);
+    FUZZ_CHECK(trc == rc);
+    if (rc == 0) {
+        FUZZ_CHECK(memcmp(&t, r, offsetof(struct rg_referral, body)) == 0);
+        FUZZ_CHECK(t.body_len == r->body_len && t.sealed == r->sealed);
+        FUZZ_CHECK(memcmp(t.body, r->body, r->body_len + 1) == 0);
+        rg_referral_clear(&t);
+    } else {
+        FUZZ_CHECK(terr.code == err->code);
+        FUZZ_CHECK(strcmp(terr.field, err->field) == 0);
+        FUZZ_CHECK(t.body == NULL);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *doc = (const char *)data;
     struct rg_referral r;
     struct rg_error err;
-    if (rg_referral_parse(doc, size, &r, &err) == 0) {
+    int rc = rg_referral_parse(doc, size, &r, &err);
+    check_terminated(doc, size, rc, &r, &err);
+    if (rc == 0) {
         check_referral(&r);
         check_round_trip(&r);
         rg_referral_clear(&r);

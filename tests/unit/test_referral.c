@@ -37,7 +37,40 @@ static const char spec_example[] =
     "  \"body\": \"Free text for the recipient: names, contact, what was observed.\"\n"
     "}\n";
 
-/* Parses from a heap buffer of exactly len bytes (no terminator after it). */
+static void assert_same_referral(const struct rg_referral *a,
+                                 const struct rg_referral *b)
+{
+    assert_string_equal(a->to, b->to);
+    assert_string_equal(a->client_ref, b->client_ref);
+    assert_string_equal(a->signal, b->signal);
+    assert_string_equal(a->urgency, b->urgency);
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        assert_string_equal(a->subject[i], b->subject[i]);
+    assert_int_equal(a->body_len, b->body_len);
+    assert_memory_equal(a->body, b->body, a->body_len + 1);
+    assert_int_equal(a->sealed, b->sealed);
+}
+
+/* Two outcomes of the same text: the same referral, or the same refusal. */
+static void expect_same(int rc, const struct rg_referral *a, const struct rg_error *ea,
+                        int rc2, const struct rg_referral *b, const struct rg_error *eb)
+{
+    assert_int_equal(rc, rc2);
+    if (rc != 0) {
+        assert_int_equal(ea->code, eb->code);
+        assert_string_equal(ea->field, eb->field);
+        assert_string_equal(ea->message, eb->message);
+        assert_null(b->body);
+        return;
+    }
+    assert_same_referral(a, b);
+}
+
+/*
+ * Parses from a heap buffer of exactly len bytes (no terminator after it),
+ * and again as the server does, from one with a NUL at len
+ * (rg_referral_parse_terminated): both must come to the same.
+ */
 static int parse_exact(const char *text, size_t len, struct rg_referral *r,
                        struct rg_error *err)
 {
@@ -48,6 +81,19 @@ static int parse_exact(const char *text, size_t len, struct rg_referral *r,
     int rc = rg_referral_parse(buf, len, r, err);
     memset(buf, 'X', len); /* the referral must own its copy */
     free(buf);
+
+    char *text0 = malloc(len + 1);
+    assert_non_null(text0);
+    memcpy(text0, text, len);
+    text0[len] = '\0';
+    struct rg_referral r2;
+    struct rg_error err2;
+    rg_error_clear(&err2);
+    int rc2 = rg_referral_parse_terminated(text0, len, &r2, &err2);
+    memset(text0, 'X', len); /* parsed in place, but not kept */
+    free(text0);
+    expect_same(rc, r, err, rc2, &r2, &err2);
+    rg_referral_clear(&r2);
     return rc;
 }
 
@@ -506,19 +552,6 @@ static void test_body_size(void **state)
     rg_referral_clear(&r);
 }
 
-static void assert_same_referral(const struct rg_referral *a,
-                                 const struct rg_referral *b)
-{
-    assert_string_equal(a->to, b->to);
-    assert_string_equal(a->client_ref, b->client_ref);
-    assert_string_equal(a->signal, b->signal);
-    assert_string_equal(a->urgency, b->urgency);
-    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        assert_string_equal(a->subject[i], b->subject[i]);
-    assert_int_equal(a->body_len, b->body_len);
-    assert_memory_equal(a->body, b->body, a->body_len + 1);
-}
-
 static void round_trip(const char *text, size_t len)
 {
     struct rg_referral a, b;
@@ -704,6 +737,27 @@ static void test_clear_wipes(void **state)
         assert_string_equal(r.subject[i], "");
 }
 
+/*
+ * rg_referral_parse_terminated reads the caller's buffer in place only when
+ * buf[len] is the NUL: here what follows len is more text, which cJSON
+ * would take for trailing garbage, so it parses a copy and accepts. Either
+ * way the body is the string cJSON made, not a copy of it.
+ */
+static void test_terminated_reads_only_len(void **state)
+{
+    static const char text[] = MIN_PREFIX "}, \"and\": \"more\"}";
+    size_t len = strlen(MIN_PREFIX "}");
+    struct rg_referral r;
+    struct rg_error err;
+    assert_int_equal(rg_referral_parse_terminated(text, len, &r, &err), 0);
+    assert_string_equal(r.body, "b");
+    assert_true(r.body_cjson);
+    rg_referral_clear(&r);
+    assert_int_equal(rg_referral_parse_terminated(text, sizeof(text) - 1, &r, &err),
+                     -1);
+    assert_int_equal(err.code, RG_INVALID_JSON);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -723,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_to_json_round_trips),
         cmocka_unit_test(test_from_json_validates),
         cmocka_unit_test(test_clear_wipes),
+        cmocka_unit_test(test_terminated_reads_only_len),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,6 +56,11 @@ static void parse_and_clear(void)
                      0);
     assert_non_null(strstr(r.body, CANARY));
     rg_referral_clear(&r);
+    /* The server's entry: the body is the string cJSON made, taken. */
+    assert_int_equal(
+        rg_referral_parse_terminated(referral_doc, strlen(referral_doc), &r, &err), 0);
+    assert_non_null(strstr(r.body, CANARY));
+    rg_referral_clear(&r);
     cJSON *doc = rg_json_parse(referral_doc, strlen(referral_doc), 8, &err);
     assert_non_null(doc);
     cJSON_Delete(doc);
