@@ -64,6 +64,36 @@ void call_reply_json(struct call *call, int status, cJSON *doc)
     cJSON_free(text);
 }
 
+/* Whether cJSON would print s as it is: no escape, nothing outside ASCII. */
+static bool prints_as_is(const char *s)
+{
+    for (const unsigned char *c = (const unsigned char *)s; *c != '\0'; c++)
+        if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\')
+            return false;
+    return true;
+}
+
+int call_format_send_answer(char *out, size_t size, const char *id, const char *state,
+                            bool duplicate)
+{
+    if (!prints_as_is(id) || !prints_as_is(state))
+        return -1;
+    int n = snprintf(out, size, "{\"id\":\"%s\",\"status\":\"%s\"%s}", id, state,
+                     duplicate ? ",\"duplicate\":true" : "");
+    return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+void call_reply_send_answer(struct call *call, int status, const char *id,
+                            const char *state, bool duplicate)
+{
+    char text[128];
+    int n = call_format_send_answer(text, sizeof(text), id, state, duplicate);
+    if (n < 0)
+        call_fail(call, RG_UNAVAILABLE, NULL);
+    else
+        call_reply(call, status, "application/json", text, (size_t)n, NULL);
+}
+
 void call_error(struct call *call, const struct rg_error *err,
                 const char *extra_headers)
 {

@@ -52,6 +52,20 @@ void call_reply(struct call *call, int status, const char *content_type,
 /* Answers with a JSON document (taken, freed, and wiped: it may hold content). */
 void call_reply_json(struct call *call, int status, cJSON *doc);
 
+/*
+ * The answer to a send, {"id":ID,"status":STATE} and "duplicate":true after
+ * them when duplicate: the bytes cJSON_PrintUnformatted gives of that tree,
+ * printed without one. Both strings must print as they are (printable ASCII
+ * without '"' or '\\', as ids and state names are); otherwise -1. Returns
+ * the length written to out, or -1 (also when it does not fit).
+ */
+int call_format_send_answer(char *out, size_t size, const char *id, const char *state,
+                            bool duplicate);
+
+/* Answers status with call_format_send_answer's document (503 if it fails). */
+void call_reply_send_answer(struct call *call, int status, const char *id,
+                            const char *state, bool duplicate);
+
 /* The one writer of SPEC §5's error answers; counts the rejection. */
 void call_error(struct call *call, const struct rg_error *err,
                 const char *extra_headers);

@@ -43,13 +43,10 @@ static void send_done(struct op *op)
     } else if (op->u.put.outcome == PUT_CONFLICT) {
         call_fail(call, RG_CONFLICT, "client_ref");
     } else {
-        cJSON *doc = cJSON_CreateObject();
-        cJSON_AddStringToObject(doc, "id", op->u.put.id);
-        cJSON_AddStringToObject(
-            doc, "status", created ? "queued" : referral_state_name(op->u.put.state));
-        if (!created)
-            cJSON_AddBoolToObject(doc, "duplicate", 1);
-        call_reply_json(call, created ? 202 : 200, doc);
+        /* No cJSON tree: an id and a state name print as they are. */
+        call_reply_send_answer(
+            call, created ? 202 : 200, op->u.put.id,
+            created ? "queued" : referral_state_name(op->u.put.state), !created);
     }
     op_free(op);
 }
