@@ -73,22 +73,6 @@ static void test_restart_due(void **state)
     assert_true(checkpointer_restart_due(NULL, CHECKPOINT_MAX_FRAMES + 1));
 }
 
-/* When the minutely TRUNCATE runs: not in the middle of a large WAL. */
-static void test_truncate_due(void **state)
-{
-    (void)state;
-    /* Little to copy: at once. */
-    assert_true(checkpointer_truncate_due(NULL, 0, 1));
-    assert_true(checkpointer_truncate_due(NULL, CHECKPOINT_SLACK_FRAMES, 1));
-    /* Mid-step, the thread not close behind: it waits... */
-    assert_false(checkpointer_truncate_due(NULL, CHECKPOINT_STEP_FRAMES / 2, 1));
-    /* ...but not through a second minute. */
-    assert_true(checkpointer_truncate_due(NULL, CHECKPOINT_STEP_FRAMES / 2, 2));
-    /* Where the writer would restart the WAL anyway. */
-    assert_true(checkpointer_truncate_due(NULL, CHECKPOINT_STEP_FRAMES, 1));
-    assert_true(checkpointer_truncate_due(NULL, CHECKPOINT_MAX_FRAMES + 1, 1));
-}
-
 /* Sends keep coming while the thread copies; the writer restarts the WAL
  * only once the thread is close behind, and so long before the bound. */
 static void test_steady_stream(void **state)
@@ -137,7 +121,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart_due),
-        cmocka_unit_test(test_truncate_due),
         cmocka_unit_test_setup_teardown(test_steady_stream, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

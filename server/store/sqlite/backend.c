@@ -26,9 +26,6 @@ struct sqlite_backend {
     /* How many referrals one inbox or expiry op may touch in this batch,
      * so that its cost fits what the batch may write (prepare). */
     int inbox_cap, expire_cap;
-    /* Times the TRUNCATE checkpoint was asked for since it last ran: it
-     * waits for a moment when little is left to copy (checkpointer.h). */
-    int truncate_asks;
 };
 
 #define DB(impl) (((struct sqlite_backend *)(impl))->db)
@@ -213,12 +210,11 @@ static long uncounted(void *impl)
 static int after_commit(void *impl, bool checkpoint)
 {
     struct sqlite_backend *b = impl;
-    int rc = 0;
+    int rc = checkpoint ? db_checkpoint(b->db) : 0;
     /* Under a steady stream the checkpointer's passes never quite catch up
      * with the writer, and the WAL restarts only once fully copied: the
      * writer completes the checkpoint between batches (checkpointer.h). */
     int frames = db_wal_frames(b->db);
-    b->truncate_asks += checkpoint;
     /* The background check's snapshot keeps the WAL from starting again: it
      * gives way once the WAL holds two of the checkpointer's steps, so that
      * a restart after a crash recovers no more than the WAL usually holds. */
@@ -226,16 +222,9 @@ static int after_commit(void *impl, bool checkpoint)
     if (frames > CHECK_YIELD_FRAMES)
         checker_yield(b->checker);
     checkpointer_nudge(b->checkpointer, frames);
-    if (b->truncate_asks > 0 &&
-        checkpointer_truncate_due(b->checkpointer, frames, b->truncate_asks)) {
-        /* It restarts the WAL too; busy, it is tried again next batch. */
-        rc = db_checkpoint(b->db);
-        if (db_wal_frames(b->db) == 0)
-            b->truncate_asks = 0;
-    } else if (checkpointer_restart_due(b->checkpointer, frames) &&
-               db_checkpoint_restart(b->db) < 0) {
+    if (checkpointer_restart_due(b->checkpointer, frames) &&
+        db_checkpoint_restart(b->db) < 0)
         rc = -1;
-    }
     return rc;
 }
 

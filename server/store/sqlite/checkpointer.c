@@ -117,12 +117,6 @@ bool checkpointer_restart_due(struct checkpointer *c, int frames)
     return close_behind;
 }
 
-bool checkpointer_truncate_due(struct checkpointer *c, int frames, int asks)
-{
-    return asks > 1 || frames <= CHECKPOINT_SLACK_FRAMES ||
-           checkpointer_restart_due(c, frames);
-}
-
 void checkpointer_stop(struct checkpointer *c)
 {
     if (c == NULL)

@@ -17,10 +17,7 @@
  * checkpoint itself between batches, copying at most those few frames. Past
  * CHECKPOINT_MAX_FRAMES (the thread cannot keep up, or never started) the
  * writer completes it whatever is left. The TRUNCATE checkpoints that erase
- * old page images (every minute and at shutdown) stay with the writer; the
- * minutely one waits for such a moment too, when it has little to copy,
- * instead of copying up to a step in the writer's thread (half a second at
- * saturation, bench/notes.md), but never past the next minute.
+ * old page images (every minute and at shutdown) stay with the writer.
  */
 #ifndef REFGW_CHECKPOINTER_H
 #define REFGW_CHECKPOINTER_H
@@ -43,13 +40,6 @@ void checkpointer_nudge(struct checkpointer *c, int frames);
  * holding frames: it is large and the thread has copied all but a few of
  * them (or there is no thread), or it has grown past the bound. */
 bool checkpointer_restart_due(struct checkpointer *c, int frames);
-
-/* Whether the writer should run the TRUNCATE checkpoint it was asked for
- * (asks times since it last ran) now, with the WAL holding frames: when
- * little is left to copy (a small WAL, or checkpointer_restart_due), or
- * once it has been asked again since (a minute later: old page images of
- * erased content stay in the WAL for two minutes at most). */
-bool checkpointer_truncate_due(struct checkpointer *c, int frames, int asks);
 
 /* Stops the thread and closes its connection. */
 void checkpointer_stop(struct checkpointer *c);
