@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ids.h"
 #include "wipe.h"
@@ -89,6 +92,34 @@ static bool plain_string_word(const char *p)
 }
 
 /*
+ * How many bytes from p on (n of them) a string's scan may skip: plain ones,
+ * neither quote nor backslash nor control character. It may stop short of
+ * the first special byte, never past it. Bodies are long strings: this was
+ * a tenth of an event loop's time under load at eight bytes a step.
+ */
+static size_t plain_run(const char *p, size_t n)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i top_control = _mm_set1_epi8(0x1f);
+    for (; n - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        /* min(v, 0x1f) == v: v <= 0x1f, unsigned */
+        __m128i special = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+            _mm_cmpeq_epi8(_mm_min_epu8(v, top_control), v));
+        int mask = _mm_movemask_epi8(special);
+        if (mask != 0)
+            return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    while (n - i >= 8 && plain_string_word(p + i))
+        i += 8;
+    return i;
+}
+
+/*
  * The string values that hold a \u0000, by their place among all string
  * values in document order (the order of a depth-first walk of the tree).
  */
@@ -150,9 +181,8 @@ static int prescan(const char *buf, size_t len, int max_depth, struct nul_string
     bool in_string = false, has_nul = false;
     size_t values = 0; /* string values so far */
     for (size_t i = 0; i < len; i++) {
-        /* A string's plain bytes eight at a time: bodies are long strings. */
-        while (in_string && len - i >= 8 && plain_string_word(buf + i))
-            i += 8;
+        if (in_string)
+            i += plain_run(buf + i, len - i);
         if (i == len)
             break;
         char c = buf[i];

@@ -270,8 +270,9 @@ static void test_utf8_valid_at_every_offset(void **state)
     }
 }
 
-/* The lexical pass skips a string's plain bytes eight at a time: what ends
- * or breaks a string is found at every offset from the string's start. */
+/* The lexical pass skips a string's plain bytes sixteen (or eight) at a
+ * time: what ends or breaks a string is found at every offset from the
+ * string's start, across two such steps. */
 static void test_string_checks_at_every_offset(void **state)
 {
     static const struct {
@@ -285,19 +286,20 @@ static void test_string_checks_at_every_offset(void **state)
         {"\n", false, NULL},           {"\\u0000", false, NULL},
         {"\\uZZZZ", false, NULL},
     };
-    char doc[128], want[64];
-    for (size_t pad = 0; pad < 17; pad++) {
+    char doc[160], want[96];
+    for (size_t pad = 0; pad < 34; pad++) {
         for (size_t i = 0; i < COUNT(cases); i++) {
             int n = snprintf(doc, sizeof(doc), "{\"k\":\"%.*s%s%.*s\"}", (int)pad,
-                             "aaaaaaaaaaaaaaaaa", cases[i].middle, (int)pad,
-                             "bbbbbbbbbbbbbbbbb");
+                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", cases[i].middle,
+                             (int)pad, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
             if (!cases[i].good) {
                 expect_refused(doc, (size_t)n, DEPTH);
                 continue;
             }
             cJSON *root = expect_accepted(doc, (size_t)n, DEPTH);
-            snprintf(want, sizeof(want), "%.*s%s%.*s", (int)pad, "aaaaaaaaaaaaaaaaa",
-                     cases[i].decoded, (int)pad, "bbbbbbbbbbbbbbbbb");
+            snprintf(want, sizeof(want), "%.*s%s%.*s", (int)pad,
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", cases[i].decoded, (int)pad,
+                     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
             assert_string_equal(
                 cJSON_GetObjectItemCaseSensitive(root, "k")->valuestring, want);
             cJSON_Delete(root);
