@@ -16,8 +16,14 @@ bool rg_utf8_valid(const char *s, size_t len)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        /* Runs of ASCII eight bytes at a time: bodies are mostly ASCII, and
-         * a byte-wise pass was a tenth of an event loop's time under load. */
+        /* Runs of ASCII sixteen or eight bytes at a time: bodies are mostly
+         * ASCII, and a byte-wise pass was a tenth of an event loop's time
+         * under load. */
+#ifdef __SSE2__
+        while (len - i >= 16 && _mm_movemask_epi8(_mm_loadu_si128(
+                                    (const __m128i *)(const void *)(p + i))) == 0)
+            i += 16;
+#endif
         for (uint64_t w; len - i >= 8; i += 8) {
             memcpy(&w, p + i, 8);
             if (w & 0x8080808080808080ull)
