@@ -26,13 +26,10 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Whether a WAL with frames lies beside the database: then the file may be
- * shorter than its header says (a checkpoint writes page 1 first, and a
- * crash may have stopped it there), and its page 1 may be a checkpoint's
- * write that a power loss left half done (faults_powerloss finds that once
- * in a few hundred rounds): SQLite takes both from the WAL, which a
- * checkpoint syncs before it writes the file, and the structure check after
- * opening judges the result. */
+/* Whether a WAL with frames lies beside the database: then a crash during
+ * a checkpoint may have left the file shorter than its header says, or its
+ * page 1 half written (power loss: faults_powerloss); SQLite takes both from
+ * the WAL, and the structure check after opening judges the result. */
 static bool has_wal(const char *path)
 {
     char wal[4096];
