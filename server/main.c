@@ -33,7 +33,8 @@
 #include "wipe.h"
 
 #define TICK_SECONDS 1
-#define CHECKPOINT_SECONDS 60
+/* The store erases the WAL's old frames this often: none stays a minute. */
+#define CHECKPOINT_SECONDS 30
 #define RELEASE_SECONDS 60
 #define SHUTDOWN_SECONDS 4
 #define STORE_LOG_SECONDS 10

@@ -12,6 +12,7 @@
 
 #include "digests.h"
 #include "db.h"
+#include "db_internal.h"
 
 struct fixture {
     char dir[64];
@@ -56,6 +57,19 @@ static inline int put_digested(struct db *s, const struct rg_referral *r,
     assert_int_equal(digester_put(d, p->sender, r, &digests), 0);
     digester_free(d);
     return db_put(s, r, p, &digests, now, id, outcome, state);
+}
+
+/* How many referrals the store holds, ended ones included. */
+static inline long long referrals_in(struct db *s)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(s->db, "SELECT count(*) FROM referrals", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
 }
 
 static inline int setup(void **state)

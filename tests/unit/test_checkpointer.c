@@ -48,18 +48,6 @@ static void put_batch(struct db *s)
     assert_int_equal(db_commit(s), 0);
 }
 
-static long long referrals_in(struct db *s)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(
-        sqlite3_prepare_v2(s->db, "SELECT count(*) FROM referrals", -1, &st, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
-}
-
 /* When the writer completes a checkpoint itself. */
 static void test_restart_due(void **state)
 {

@@ -22,7 +22,7 @@ static const char *const spec_signals[] = {
 static const char *const spec_urgencies[] = {"normal", "urgent"};
 static const char *const spec_org_types[] = {
     "school",     "police", "expertise_centre", "care_coordinator", "youth_care",
-    "prevention", "admin", "monitor"};
+    "prevention", "admin",  "monitor"};
 
 /* SPEC §4: each subject attribute with its closed list (municipality adds a pattern).
  */

@@ -26,16 +26,20 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Whether a WAL with frames lies beside the database: then a crash during
- * a checkpoint may have left the file shorter than its header says, or its
- * page 1 half written (power loss: faults_powerloss); SQLite takes both from
- * the WAL, and the structure check after opening judges the result. */
+/* Whether a WAL (its header: an erased one keeps its size) lies beside the
+ * database: a crash during a checkpoint may then have left the file short or
+ * its page 1 half written (faults_powerloss); SQLite takes both from the WAL
+ * and the structure check judges the result. */
 static bool has_wal(const char *path)
 {
     char wal[4096];
-    struct stat st;
+    unsigned char magic[4];
     snprintf(wal, sizeof(wal), "%s-wal", path);
-    return stat(wal, &st) == 0 && st.st_size > 0;
+    int fd = open(wal, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, magic, sizeof(magic)) : -1;
+    if (fd >= 0)
+        close(fd);
+    return n == (ssize_t)sizeof(magic) && (be32(magic) & ~1u) == 0x377f0682u;
 }
 
 /* The database file's 100-byte header (SQLite's file format, section 1.3),

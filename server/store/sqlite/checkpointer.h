@@ -16,8 +16,9 @@
  * CHECKPOINT_SLACK_FRAMES of the writer, and the writer then completes the
  * checkpoint itself between batches, copying at most those few frames. Past
  * CHECKPOINT_MAX_FRAMES (the thread cannot keep up, or never started) the
- * writer completes it whatever is left. The TRUNCATE checkpoints that erase
- * old page images (every minute and at shutdown) stay with the writer.
+ * writer completes it whatever is left. Erasing old page images (every half
+ * minute, db_checkpoint; at shutdown, a TRUNCATE checkpoint) stays with the
+ * writer.
  */
 #ifndef REFGW_CHECKPOINTER_H
 #define REFGW_CHECKPOINTER_H

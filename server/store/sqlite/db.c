@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "db_internal.h"
+#include "log.h"
 #include "walbuf.h"
 
 int db_failed(struct db *s, int rc)
@@ -237,7 +238,27 @@ int db_checkpoint_restart(struct db *s)
 
 int db_checkpoint(struct db *s)
 {
-    return checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, CHECKPOINT_BUSY_MS);
+    long long starts = walbuf_wal_starts(s->db);
+    bool whole = starts == s->wal_starts_seen;
+    s->wal_starts_seen = starts;
+    /* No new start since the last call: copy the rest now, so that the WAL
+     * starts again and all of it may go. */
+    if (whole) {
+        sqlite3_busy_timeout(s->db, CHECKPOINT_BUSY_MS);
+        int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL,
+                                           NULL);
+        sqlite3_busy_timeout(s->db, DB_BUSY_MS);
+        if ((rc & 0xff) == SQLITE_BUSY)
+            return 0; /* tried again at the next call */
+        if (rc != SQLITE_OK)
+            return db_failed(s, rc);
+        __atomic_store_n(&s->wal_frames, 0, __ATOMIC_RELAXED);
+    }
+    if (walbuf_wal_erase(s->db, whole) < 0) {
+        log_line("store: cannot erase the WAL's old frames: %s", strerror(errno));
+        return db_failed(s, SQLITE_IOERR);
+    }
+    return 0;
 }
 
 void db_close(struct db *s)

@@ -56,8 +56,12 @@ int db_savepoint(struct db *s);
 int db_release(struct db *s);
 void db_rollback_to(struct db *s);
 
-/* Truncates the WAL so old page images of erased content are gone (a busy
- * checkpoint is not a failure: it is tried again later). */
+/* Erases the WAL's old page images (those of erased content among them),
+ * called every half minute (refgwd's OP_CHECKPOINT): when the WAL has started again
+ * since the last call, what lies past its new frames is zeroed; otherwise it is copied
+ * back to its end (a RESTART checkpoint) and zeroed whole, and a busy checkpoint is
+ * tried again at the next call. No page image so stays in the WAL two calls long. The
+ * file is never truncated (walbuf.h). */
 int db_checkpoint(struct db *s);
 
 /* Copies the whole WAL into the database, waiting for a checkpoint running

@@ -88,7 +88,8 @@ struct db {
      * batch; written by db_commit(). */
     struct tally *op_counts, *batch_counts;
     bool in_savepoint;
-    int wal_frames; /* after the last commit; atomic (the check reads it) */
+    int wal_frames;            /* after the last commit; atomic (the check reads it) */
+    long long wal_starts_seen; /* walbuf_wal_starts at the last db_checkpoint */
     /* Sends stored since sends were last counted; never fewer than wait: a
      * put undone by a rollback stays in it, and a rollback that may have
      * undone a counting makes it at least 1. */

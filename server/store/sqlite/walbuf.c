@@ -1,6 +1,7 @@
-#define _GNU_SOURCE /* sync_file_range */
+#define _GNU_SOURCE /* sync_file_range, fallocate */
 #include "walbuf.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -21,6 +22,14 @@ struct wfile {
      * writeback was started. */
     int pace_fd;
     sqlite3_int64 unpaced;
+    /* WAL files: where SQLite's writes since its last write at offset 0 (a
+     * new header: the WAL started again) end, how many such starts, and the
+     * end of what may hold anything but zeros. The name, for a descriptor
+     * of our own (erase_fd, -1 until the first erasure). */
+    sqlite3_int64 frames_end, dirty_end;
+    long long starts;
+    const char *name;
+    int erase_fd;
 };
 
 /* The default VFS now, not at registration: a test may install its own. */
@@ -46,7 +55,9 @@ static int w_close(sqlite3_file *file)
     int close_rc = f->real->pMethods->xClose(f->real);
     if (f->pace_fd >= 0)
         close(f->pace_fd);
-    f->pace_fd = -1;
+    if (f->erase_fd >= 0)
+        close(f->erase_fd);
+    f->pace_fd = f->erase_fd = -1;
     free(f->real);
     free(f->buf);
     f->real = NULL;
@@ -69,6 +80,18 @@ static void pace(struct wfile *f, int amt)
     sync_file_range(f->pace_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
+static void note_write(struct wfile *f, int amt, sqlite3_int64 off)
+{
+    if (off == 0) {
+        f->starts++;
+        f->frames_end = 0;
+    }
+    if (off + amt > f->frames_end)
+        f->frames_end = off + amt;
+    if (off + amt > f->dirty_end)
+        f->dirty_end = off + amt;
+}
+
 static int w_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 off)
 {
     struct wfile *f = (struct wfile *)file;
@@ -78,6 +101,8 @@ static int w_write(sqlite3_file *file, const void *data, int amt, sqlite3_int64 
             pace(f, amt);
         return rc;
     }
+    if (f->is_wal)
+        note_write(f, amt, off);
     if (!f->is_wal || amt > WALBUF_BYTES)
         goto through;
     if (f->len > 0 && (off != f->off + (sqlite3_int64)f->len ||
@@ -109,7 +134,12 @@ static int w_truncate(sqlite3_file *file, sqlite3_int64 size)
 {
     struct wfile *f = (struct wfile *)file;
     int rc = flush(f);
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xTruncate(f->real, size);
+    if (rc == SQLITE_OK &&
+        (rc = f->real->pMethods->xTruncate(f->real, size)) == SQLITE_OK) {
+        f->frames_end = f->frames_end < size ? f->frames_end : size;
+        f->dirty_end = f->dirty_end < size ? f->dirty_end : size;
+    }
+    return rc;
 }
 
 static int w_sync(sqlite3_file *file, int flags)
@@ -159,6 +189,72 @@ static void w_shm_barrier(sqlite3_file *file)
     f->real->pMethods->xShmBarrier(f->real);
 }
 
+static const sqlite3_io_methods io_methods;
+
+/* db's WAL file, when it is open and one of ours. */
+static struct wfile *wal_of(sqlite3 *db)
+{
+    sqlite3_file *file = NULL;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) !=
+            SQLITE_OK ||
+        file == NULL || file->pMethods != &io_methods)
+        return NULL;
+    struct wfile *f = (struct wfile *)file;
+    return f->is_wal ? f : NULL;
+}
+
+long long walbuf_wal_starts(sqlite3 *db)
+{
+    struct wfile *f = wal_of(db);
+    return f != NULL ? f->starts : -1;
+}
+
+/* Zeroes [from, len) of fd: the filesystem marks the blocks unwritten where
+ * it can (ext4, XFS), or drops them (tmpfs), or else zeros are written. */
+static int zero_range(int fd, off_t from, off_t len)
+{
+    if (fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, from, len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from, len) == 0)
+        return 0;
+    if (errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    static const unsigned char zeros[64 * 1024];
+    for (off_t done = 0; done < len;) {
+        size_t n =
+            len - done < (off_t)sizeof(zeros) ? (size_t)(len - done) : sizeof(zeros);
+        ssize_t w = pwrite(fd, zeros, n, from + done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += w;
+    }
+    return 0;
+}
+
+int walbuf_wal_erase(sqlite3 *db, bool whole)
+{
+    struct wfile *f = wal_of(db);
+    if (f == NULL)
+        return 0;
+    if (flush(f) != SQLITE_OK)
+        return -1;
+    sqlite3_int64 from = whole ? 0 : f->frames_end;
+    if (f->dirty_end <= from)
+        return 0;
+    if (f->erase_fd < 0 && (f->erase_fd = open(f->name, O_WRONLY | O_CLOEXEC)) < 0)
+        return -1;
+    if (zero_range(f->erase_fd, from, f->dirty_end - from) < 0)
+        return -1;
+    f->dirty_end = from;
+    if (whole)
+        f->frames_end = 0;
+    return 0;
+}
+
 static const sqlite3_io_methods io_methods = {
     2, /* no xFetch: every read of the file's bytes goes through xRead */
     w_close,
@@ -187,7 +283,7 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
     sqlite3_vfs *p = parent();
     struct wfile *f = (struct wfile *)file;
     memset(f, 0, sizeof(*f));
-    f->pace_fd = -1;
+    f->pace_fd = f->erase_fd = -1;
     f->real = calloc(1, (size_t)p->szOsFile);
     if (f->real == NULL)
         return SQLITE_NOMEM;
@@ -201,6 +297,10 @@ static int w_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int fl
         return rc;
     }
     f->is_wal = (flags & SQLITE_OPEN_WAL) != 0;
+    /* What an earlier process left in the file is unknown. */
+    if (f->is_wal && f->real->pMethods->xFileSize(f->real, &f->dirty_end) != SQLITE_OK)
+        f->dirty_end = 0;
+    f->name = name; /* valid until xClose, SQLite promises */
     /* Without a descriptor of its own the file is simply not paced. Closing
      * it (w_close) drops every POSIX lock this process holds on the file,
      * whoever took it (a transaction's SHARED lock, in WAL mode too): the

@@ -26,6 +26,10 @@
 #ifndef REFGW_WALBUF_H
 #define REFGW_WALBUF_H
 
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
 #define WALBUF_VFS "refgw-walbuf"
 /* The same, and database files written through it are paced: after every
  * WALBUF_PACE_BYTES written, the writeback of the last such amount is waited
@@ -38,6 +42,23 @@
 /* SQLite's unix VFS writes less than 128 KiB per call (larger writes fail as
  * a full disk): 64 KiB holds 15 frames of 4 KiB pages. */
 #define WALBUF_BYTES (64 * 1024)
+
+/* How many times the WAL file of db's main database has started again from
+ * its beginning since this connection opened it (SQLite writes a new header
+ * at offset 0), or -1 when it is not open through these VFSs. */
+long long walbuf_wal_starts(sqlite3 *db);
+
+/* Erases old frames of db's WAL without truncating it: zeroes what the file
+ * holds past the frames written since it last started again, or with whole
+ * all of it, which only a WAL copied back in full and free of readers may
+ * be (a RESTART checkpoint just done: the next commit writes a new header).
+ * SQLite reads neither: frames past the last valid one, and a WAL whose
+ * header is zero, are no frames. The file keeps its size and its blocks
+ * (fallocate's ZERO_RANGE where the filesystem has it; else dropped, else
+ * zeros written): freeing 100 MiB held the writer for a tenth of a second,
+ * and a WAL that keeps its size never makes a commit's sync grow it. The
+ * writer's thread only, between transactions. 0, or -1 with errno. */
+int walbuf_wal_erase(sqlite3 *db, bool whole);
 
 /* Registers the VFSs under WALBUF_VFS and WALBUF_PACED_VFS (not as the
  * default); once is enough,
