@@ -8,7 +8,9 @@
  *   - the WAL keeps its size (a truncation held the writer for a tenth of a
  *     second; bench/notes.md);
  *   - the files as a crash would leave them then still open with every
- *     committed referral.
+ *     committed referral;
+ *   - a filesystem that refuses to zero (a full disk) gets the WAL
+ *     truncated instead (fallocate is wrapped: -Wl,--wrap=fallocate).
  */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
@@ -17,6 +19,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -31,6 +35,19 @@
 /* 2026-11-28T07:15:02Z */
 #define NOW ((time_t)1795850102)
 #define CANARY "CANARY-wal-erase-7f3a"
+
+static bool refuse_fallocate;
+
+int __real_fallocate(int fd, int mode, off_t offset, off_t len);
+int __wrap_fallocate(int fd, int mode, off_t offset, off_t len);
+int __wrap_fallocate(int fd, int mode, off_t offset, off_t len)
+{
+    if (refuse_fallocate) {
+        errno = ENOSPC;
+        return -1;
+    }
+    return __real_fallocate(fd, mode, offset, len);
+}
 
 static const struct rg_routing school_to_care = {
     "school-a", "school", "care-a", "care_coordination", "loverboy", "normal"};
@@ -181,11 +198,30 @@ static void test_erase_past_new_frames(void **state)
     assert_int_equal(referrals_after_crash(f->dir), N + 1);
 }
 
+/* Zeroing refused: the WAL is truncated, as it was before zeroing. */
+static void test_erase_falls_back_to_truncation(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 40 };
+    char ids[N][RG_ID_LEN + 1];
+    put_batch(f->store, N, false, ids);
+    ack_all(f->store, N, ids);
+    refuse_fallocate = true;
+    assert_int_equal(db_checkpoint(f->store), 0);
+    assert_int_equal(db_checkpoint(f->store), 0);
+    refuse_fallocate = false;
+    assert_false(holds_canary(f->dir, "refgw.db-wal"));
+    assert_int_equal(size_of(f->dir, "refgw.db-wal"), 0);
+    assert_int_equal(referrals_after_crash(f->dir), N);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_erase_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase_past_new_frames, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erase_falls_back_to_truncation, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -254,11 +254,12 @@ int db_checkpoint(struct db *s)
             return db_failed(s, rc);
         __atomic_store_n(&s->wal_frames, 0, __ATOMIC_RELAXED);
     }
-    if (walbuf_wal_erase(s->db, whole) < 0) {
-        log_line("store: cannot erase the WAL's old frames: %s", strerror(errno));
-        return db_failed(s, SQLITE_IOERR);
-    }
-    return 0;
+    if (walbuf_wal_erase(s->db, whole) == 0)
+        return 0;
+    /* A full disk may refuse even ZERO_RANGE: truncating needs no room. */
+    log_line("store: cannot zero the WAL's old frames (%s): truncating it",
+             strerror(errno));
+    return checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, CHECKPOINT_BUSY_MS);
 }
 
 void db_close(struct db *s)
