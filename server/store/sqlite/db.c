@@ -239,6 +239,8 @@ int db_checkpoint_restart(struct db *s)
 int db_checkpoint(struct db *s)
 {
     long long starts = walbuf_wal_starts(s->db);
+    if (starts < 0) /* no WAL of walbuf's open: nothing to zero it through */
+        return checkpoint(s, SQLITE_CHECKPOINT_TRUNCATE, CHECKPOINT_BUSY_MS);
     bool whole = starts == s->wal_starts_seen;
     s->wal_starts_seen = starts;
     /* No new start since the last call: copy the rest now, so that the WAL
