@@ -56,8 +56,8 @@ long long walbuf_wal_starts(sqlite3 *db);
  * header is zero, are no frames. The file keeps its size and its blocks
  * (fallocate's ZERO_RANGE where the filesystem has it; else dropped, else
  * zeros written): freeing 100 MiB held the writer for a tenth of a second,
- * and a WAL that keeps its size never makes a commit's sync grow it. The
- * writer's thread only, between transactions. 0, or -1 with errno. */
+ * and the WAL need not grow back after each erasure. The writer's thread
+ * only, between transactions. 0, or -1 with errno. */
 int walbuf_wal_erase(sqlite3 *db, bool whole);
 
 /* Registers the VFSs under WALBUF_VFS and WALBUF_PACED_VFS (not as the
