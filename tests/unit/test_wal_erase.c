@@ -86,6 +86,16 @@ static void ack_all(struct db *s, int n, char (*ids)[RG_ID_LEN + 1])
     assert_int_equal(db_commit(s), 0);
 }
 
+/* n sends with the canary, then acknowledged: their content erased. */
+static void plant_and_erase(struct db *s, int n)
+{
+    char(*ids)[RG_ID_LEN + 1] = calloc((size_t)n, sizeof(*ids));
+    assert_non_null(ids);
+    put_batch(s, n, false, ids);
+    ack_all(s, n, ids);
+    free(ids);
+}
+
 /* The whole of dir/name; *len its size. */
 static char *slurp(const char *dir, const char *name, size_t *len)
 {
@@ -152,9 +162,7 @@ static void test_erase_whole(void **state)
 {
     struct fixture *f = *state;
     enum { N = 40 };
-    char ids[N][RG_ID_LEN + 1];
-    put_batch(f->store, N, false, ids);
-    ack_all(f->store, N, ids);
+    plant_and_erase(f->store, N);
     long long wal = size_of(f->dir, "refgw.db-wal");
     assert_true(wal > N * 3 * 1024);
     assert_true(holds_canary(f->dir, "refgw.db-wal"));
@@ -178,11 +186,7 @@ static void test_erase_past_new_frames(void **state)
 {
     struct fixture *f = *state;
     enum { N = 200 };
-    char(*ids)[RG_ID_LEN + 1] = calloc(N, sizeof(*ids));
-    assert_non_null(ids);
-    put_batch(f->store, N, false, ids);
-    ack_all(f->store, N, ids);
-    free(ids);
+    plant_and_erase(f->store, N);
     long long wal = size_of(f->dir, "refgw.db-wal");
     assert_int_equal(db_checkpoint_restart(f->store), 0);
     assert_int_equal(db_wal_frames(f->store), 0);
@@ -203,9 +207,7 @@ static void test_erase_falls_back_to_truncation(void **state)
 {
     struct fixture *f = *state;
     enum { N = 40 };
-    char ids[N][RG_ID_LEN + 1];
-    put_batch(f->store, N, false, ids);
-    ack_all(f->store, N, ids);
+    plant_and_erase(f->store, N);
     refuse_fallocate = true;
     assert_int_equal(db_checkpoint(f->store), 0);
     assert_int_equal(db_checkpoint(f->store), 0);
