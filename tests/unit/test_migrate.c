@@ -224,9 +224,13 @@ static void test_v1_store_is_migrated(void **state)
     f->store = open_store(f->dir);
     sqlite3 *db = f->store->db;
 
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 3);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
     assert_int_equal(
         scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'counts'"), 0);
+    /* Every client_ref key is in refs (schema 4), naming its referral. */
+    assert_int_equal(scalar(db, "SELECT count(*) FROM referrals r JOIN refs f"
+                                " ON f.ref_key = r.ref_key AND f.seq = r.seq"),
+                     scalar(db, "SELECT count(*) FROM referrals"));
     assert_rows(db, V2_FLOW, keep.flow);
     assert_rows(db, V2_SUBJECT, keep.subject);
     /* Ended referrals: no digest, no record key. Pending ones: their digest
@@ -354,14 +358,14 @@ static void test_newer_store_is_refused(void **state)
     snprintf(path, sizeof(path), "%s/refgw.db", f->dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    exec_ok(db, "UPDATE meta SET value = 4 WHERE key = 'schema'");
+    exec_ok(db, "UPDATE meta SET value = 5 WHERE key = 'schema'");
     sqlite3_close(db);
 
     char err[RG_ERR_MAX] = "";
     assert_null(db_open(f->dir, err));
-    assert_non_null(strstr(err, "schema version 4, newer than this refgwd's 3"));
+    assert_non_null(strstr(err, "schema version 5, newer than this refgwd's 4"));
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 5);
     sqlite3_close(db);
 
     /* The teardown closes a store: a fresh one in its place. */
@@ -370,12 +374,12 @@ static void test_newer_store_is_refused(void **state)
     f->store = open_store(f->dir);
 }
 
-/* A store made by this refgwd is at version 3 from the start. */
-static void test_new_store_is_version_3(void **state)
+/* A store made by this refgwd is at version 4 from the start. */
+static void test_new_store_is_version_4(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(
-        scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 3);
+        scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
 }
 
 int main(void)
@@ -387,7 +391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_conversion_without_random_keys,
                                         setup_v1, teardown),
         cmocka_unit_test_setup_teardown(test_newer_store_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_new_store_is_version_3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_store_is_version_4, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,7 +129,8 @@ static const char *const old_ids[] = {
     "Kq3_x9-ZbT0aa8LmWcRv2sNe", "f-0Zz9y_Q1wErTyUiOpAsD", "Bxx7pQ2mN4rT6vW8yZ0cE1gH"};
 
 /* Turns f's store (three referrals, the first with client_ref "old-ref")
- * into a v2 store whose rows have old_ids. */
+ * into a v2 store whose rows have old_ids, and whose client_ref keys are
+ * in referrals.ref_key (schema 4 keeps them in refs and ref_log). */
 static void make_v2_store(struct fixture *f)
 {
     char id[RG_ID_LEN + 1];
@@ -151,8 +152,10 @@ static void make_v2_store(struct fixture *f)
              "INSERT INTO referrals SELECT seq, CASE seq WHEN 1 THEN '%s' WHEN 2 THEN"
              " '%s' ELSE '%s' END, sender, sender_type, recipient, recipient_type,"
              " signal, urgency, state, created_at, delivered_at, acknowledged_at,"
-             " ended_at, deliveries, ref_key, digest, rkey FROM v3;"
-             "DROP TABLE v3; UPDATE meta SET value = 2 WHERE key = 'schema'; COMMIT;",
+             " ended_at, deliveries, (SELECT l.ref_key FROM ref_log l WHERE l.seq ="
+             " v3.seq), digest, rkey FROM v3;"
+             "DROP TABLE v3; DROP TABLE ref_log; DROP TABLE refs;"
+             "UPDATE meta SET value = 2 WHERE key = 'schema'; COMMIT;",
              old_ids[0], old_ids[1], old_ids[2]);
     if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
         fail_msg("making a v2 store: %s", sqlite3_errmsg(db));
@@ -166,7 +169,8 @@ static void test_v2_store_keeps_its_ids(void **state)
     make_v2_store(f);
     f->store = open_store(f->dir);
     sqlite3 *db = f->store->db;
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 3);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+    assert_int_equal(scalar(db, "SELECT count(*) FROM refs"), 1);
     assert_int_equal(scalar(db, "SELECT \"notnull\" FROM pragma_table_info('referrals')"
                                 " WHERE name = 'id'"),
                      0);

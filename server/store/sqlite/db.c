@@ -191,6 +191,12 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         db_close(s);
         return NULL;
     }
+    if (db_refs_open(s) < 0) {
+        snprintf(err, RG_ERR_MAX, "cannot read %.180s: %s", path,
+                 sqlite3_errstr(s->last_error));
+        db_close(s);
+        return NULL;
+    }
     sqlite3_stmt *st = s->stmt[S_COUNT_UNCOUNTED];
     rc = sqlite3_step(st);
     s->uncounted = sqlite3_column_int64(st, 0);
@@ -278,6 +284,7 @@ void db_close(struct db *s)
     }
     OPENSSL_cleanse(s->secret, sizeof(s->secret));
     rg_idperm_free(s->ids);
+    db_refs_close(s);
     room_close(s->room);
     free(s->data_dir);
     tally_free(s->op_counts);
@@ -301,15 +308,18 @@ int db_begin(struct db *s)
 
 int db_commit(struct db *s)
 {
+    db_refs_merge(s);
     if (db_counts_write(s) < 0 || db_run(s, S_COMMIT) < 0)
         return -1; /* the caller rolls back: counts and events go together */
     db_counts_committed(s);
+    db_refs_committed(s);
     return 0;
 }
 
 void db_rollback(struct db *s)
 {
     db_counts_rolled_back(s);
+    db_refs_rolled_back(s);
     if (!sqlite3_get_autocommit(s->db))
         db_run(s, S_ROLLBACK);
 }
@@ -318,6 +328,7 @@ int db_savepoint(struct db *s)
 {
     s->refused = false;
     db_counts_op_begin(s);
+    db_refs_op_begin(s);
     return db_run(s, S_SAVEPOINT);
 }
 
@@ -331,6 +342,7 @@ int db_release(struct db *s)
 void db_rollback_to(struct db *s)
 {
     db_counts_op_undo(s);
+    db_refs_op_undo(s);
     db_run(s, S_ROLLBACK_TO);
     db_run(s, S_RELEASE);
 }

@@ -56,6 +56,11 @@ enum stmt_id {
     S_PAGE_COUNT,
     S_FREELIST_COUNT,
     S_SEQ_OF_ID,
+    S_REF_SEQ,
+    S_LOG_REF,
+    S_MERGE_REF,
+    S_DROP_REF_LOG,
+    S_READ_REF_LOG,
     S_COUNT_STMTS
 };
 
@@ -75,6 +80,7 @@ struct db {
     sqlite3_stmt *stmt[S_COUNT_STMTS];
     unsigned char secret[SECRET_LEN]; /* keys the digests (store_digester_new) */
     struct rg_idperm *ids;            /* ids from seqs, keyed from the secret */
+    struct refindex *refs;            /* the client_ref keys (refindex.c) */
     int last_error;
     char *data_dir;
     long long page_size;
@@ -193,5 +199,34 @@ void db_counts_rolled_back(struct db *s);
  * op's inside a savepoint, else the batch's) to the counts table, so that a
  * query of the counts that follows sees every event. */
 int db_counts_settle(struct db *s);
+
+/* ---- refindex.c: the client_ref keys, kept for ever ---- */
+
+/* Keys in memory that start a merge into the refs table, and keys merged
+ * per batch: a step adds a few hundred pages at most to its batch. */
+#define DB_REFS_MERGE_AT 8192
+#define DB_REFS_MERGE_STEP 256
+
+/* Reads the keys not yet merged back from ref_log; 0 or -1. */
+int db_refs_open(struct db *s);
+void db_refs_close(struct db *s);
+
+/* Whether a sender's client_ref key is known; then *seq is its referral's.
+ * 0 or -1. */
+int db_ref_find(struct db *s, const unsigned char key[DIGEST_LEN], long long *seq,
+                bool *found);
+/* Records the key of the referral seq (stored in this op); 0 or -1. */
+int db_ref_add(struct db *s, const unsigned char key[DIGEST_LEN], long long seq);
+
+/* Around an op's savepoint: opened; undone. */
+void db_refs_op_begin(struct db *s);
+void db_refs_op_undo(struct db *s);
+
+/* Before the commit: one step of merging the keys into the refs table when
+ * one is due, in a savepoint of its own (a step that fails waits for a
+ * later batch). After the commit; after a rollback. */
+void db_refs_merge(struct db *s);
+void db_refs_committed(struct db *s);
+void db_refs_rolled_back(struct db *s);
 
 #endif

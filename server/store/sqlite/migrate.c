@@ -1,5 +1,5 @@
 /*
- * migrate.c - brings a store to this binary's schema (version 3) in one
+ * migrate.c - brings a store to this binary's schema (version 4) in one
  * transaction at open, or refuses one from a newer binary.
  *
  * Version 1 kept its counters in one table whose subject rows joined an
@@ -24,6 +24,10 @@
  * its rows keeping the ids they were given, so they keep working; new rows
  * store none. This copies the table once, at the first start of this
  * version.
+ *
+ * Version 4 keeps the keyed digests of client_refs in tables of their own
+ * (refindex.c) instead of referrals.ref_key's UNIQUE index: the keys stored
+ * so far are copied into refs; new referrals leave ref_key empty.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +37,7 @@
 #include "counts.h"
 #include "periods.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* A fresh random cell key in *k. A key that cannot be drawn stands in for
  * none (0 for every cell would publish each one 2 below its count): the
@@ -201,10 +205,10 @@ static int read_version(struct db *s, long long *version)
 static int migrate_in_transaction(struct db *s, char err[RG_ERR_MAX], bool *migrated)
 {
     bool has_meta, v1_referrals, v1_counts, v2_ids;
+    long long version = 0;
     if (exists(s, "SELECT 1 FROM sqlite_master WHERE name = 'meta'", &has_meta) < 0)
         return -1;
     if (has_meta) {
-        long long version;
         if (read_version(s, &version) < 0)
             return -1;
         if (version > SCHEMA_VERSION) {
@@ -231,7 +235,13 @@ static int migrate_in_transaction(struct db *s, char err[RG_ERR_MAX], bool *migr
     if (v1_counts && (migrate_flow(s, err) < 0 || migrate_subject(s, err) < 0 ||
                       exec(s, "DROP TABLE counts") < 0))
         return -1;
-    *migrated = v1_referrals || v1_counts || v2_ids;
+    bool v3_refs = !has_meta || version < 4; /* a new store: nothing to copy */
+    if (v3_refs &&
+        exec(s, "INSERT OR IGNORE INTO refs(ref_key, seq) SELECT ref_key, seq"
+                " FROM referrals WHERE ref_key IS NOT NULL") < 0)
+        return -1;
+    *migrated =
+        v1_referrals || v1_counts || v2_ids || (v3_refs && sqlite3_changes(s->db) > 0);
     char sql[64];
     snprintf(sql, sizeof(sql), "UPDATE meta SET value = %d WHERE key = 'schema'",
              SCHEMA_VERSION);

@@ -73,25 +73,31 @@ static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
                     const unsigned char digest[DIGEST_LEN], char id[RG_ID_LEN + 1],
                     enum put_outcome *outcome, enum referral_state *state, bool *found)
 {
+    long long seq;
+    if (db_ref_find(s, key, &seq, found) < 0)
+        return -1;
+    if (!*found)
+        return 0;
     sqlite3_stmt *st = db_prepared(s, S_FIND_REF);
-    sqlite3_bind_blob(st, 1, key, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, seq);
     int rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW && row_id(s, sqlite3_column_int64(st, 3),
-                                   sqlite3_column_text(st, 0), id, RG_ID_LEN + 1) < 0) {
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        /* A key names a referral for ever: one without its row is damage. */
+        return db_failed(s, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+    }
+    if (row_id(s, seq, sqlite3_column_text(st, 0), id, RG_ID_LEN + 1) < 0) {
         sqlite3_reset(st);
         return -1;
     }
-    if (rc == SQLITE_ROW) {
-        int kept = sqlite3_column_bytes(st, 1);
-        bool same = kept == 0 ||
-                    (kept == DIGEST_LEN && CRYPTO_memcmp(sqlite3_column_blob(st, 1),
-                                                         digest, DIGEST_LEN) == 0);
-        *state = (enum referral_state)sqlite3_column_int(st, 2);
-        *outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
-    }
+    int kept = sqlite3_column_bytes(st, 1);
+    bool same = kept == 0 ||
+                (kept == DIGEST_LEN &&
+                 CRYPTO_memcmp(sqlite3_column_blob(st, 1), digest, DIGEST_LEN) == 0);
+    *state = (enum referral_state)sqlite3_column_int(st, 2);
+    *outcome = same ? PUT_DUPLICATE : PUT_CONFLICT;
     sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+    return 0;
 }
 
 int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p,
@@ -100,14 +106,15 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
 {
     const unsigned char *key = d->ref_key, *digest = d->content;
     bool has_ref = r->client_ref[0] != '\0', found = false;
+    /* A repeated send stores nothing: answered even when the disk is short. */
+    if (has_ref && find_ref(s, key, digest, id, outcome, state, &found) < 0)
+        return -1;
+    if (found)
+        return 0;
     /* Sends leave the disk's reserve to what drains the store (room.h). */
     struct room_cost cost = room_cost_put(s->room, r->body_len);
-    if (!room_admits(s->room, cost)) {
-        /* A repeated send is still answered: it stores nothing. */
-        if (has_ref && find_ref(s, key, digest, id, outcome, state, &found) < 0)
-            return -1;
-        return found ? 0 : db_space_refuse(s);
-    }
+    if (!room_admits(s->room, cost))
+        return db_space_refuse(s);
     /* The record key (SPEC §6): every counter this referral's events add to
      * sums it; kept with the routing until the referral ends. */
     uint32_t rkey;
@@ -123,24 +130,15 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     db_bind_text(st, 5, p->signal);
     db_bind_text(st, 6, p->urgency);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
-    if (has_ref)
-        sqlite3_bind_blob(st, 8, key, DIGEST_LEN, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 9, digest, DIGEST_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, rkey);
+    sqlite3_bind_blob(st, 8, digest, DIGEST_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, rkey);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    /* A client_ref used before fails its UNIQUE index, which is then asked
-     * for the earlier referral: one seek of that index per send, not two. */
-    if ((rc & 0xff) == SQLITE_CONSTRAINT && has_ref) {
-        if (find_ref(s, key, digest, id, outcome, state, &found) < 0)
-            return -1;
-        if (found)
-            return 0;
-    }
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
     sqlite3_int64 seq = sqlite3_last_insert_rowid(s->db);
-    if (row_id(s, seq, NULL, id, RG_ID_LEN + 1) < 0)
+    if (row_id(s, seq, NULL, id, RG_ID_LEN + 1) < 0 ||
+        (has_ref && db_ref_add(s, key, seq) < 0))
         return -1;
 
     st = db_prepared(s, S_INSERT_CONTENT);

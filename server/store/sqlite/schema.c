@@ -1,6 +1,7 @@
 /*
- * schema.c - the SQLite store's tables (version 3: SPEC §6 v2 counts, ids
- * from a keyed permutation of the sequence) and
+ * schema.c - the SQLite store's tables (version 4: SPEC §6 v2 counts, ids
+ * from a keyed permutation of the sequence, client_ref keys merged in
+ * steps) and
  * the statements the writer prepares once.
  */
 #include "db_internal.h"
@@ -46,6 +47,13 @@ const char db_schema[] = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, 
     "NULL;"
     "CREATE INDEX IF NOT EXISTS referrals_pending ON referrals(recipient, state, seq);"
     "CREATE INDEX IF NOT EXISTS referrals_age ON referrals(state, created_at);"
+    /* The keyed digests of client_refs (refindex.c): appended to ref_log
+     * by seq, merged into refs by key in steps. referrals.ref_key holds
+     * those of sends stored before schema 4, which are in refs too. */
+    "CREATE TABLE IF NOT EXISTS refs(ref_key BLOB PRIMARY KEY, seq INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS ref_log(seq INTEGER PRIMARY KEY, ref_key BLOB NOT "
+    "NULL);"
     /* Content, keyed by the referral's seq; deleted (and zeroed) on ack or expiry. */
     "CREATE TABLE IF NOT EXISTS content("
     "  seq INTEGER PRIMARY KEY,"
@@ -85,7 +93,7 @@ const char db_schema[] = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, 
      * written when sends were counted as they were stored: all are counted. */
     "INSERT OR IGNORE INTO meta(key, value)"
     "  SELECT 'counted_seq', coalesce(max(seq), 0) FROM referrals;"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 3);";
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', 4);";
 
 /* The routing and subject columns every counting reads, and the record key:
  * read by db_read_ending (columns 0 and 2-16; column 1 is the state or the
@@ -107,11 +115,11 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
     [S_SAVEPOINT] = "SAVEPOINT op",
     [S_RELEASE] = "RELEASE op",
     [S_ROLLBACK_TO] = "ROLLBACK TO op",
-    [S_FIND_REF] = "SELECT id, digest, state, seq FROM referrals WHERE ref_key = ?1",
+    [S_FIND_REF] = "SELECT id, digest, state FROM referrals WHERE seq = ?1",
     [S_INSERT_REFERRAL] =
         "INSERT INTO referrals(sender, sender_type, recipient, recipient_type,"
-        " signal, urgency, state, created_at, ref_key, digest, rkey)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)",
+        " signal, urgency, state, created_at, digest, rkey)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9)",
     [S_INSERT_CONTENT] = "INSERT INTO content(seq, age_band, gender, municipality, "
                          "origin, socioeconomic,"
                          " education, housing, addiction, body, sealed)"
@@ -176,4 +184,9 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
     [S_PAGE_COUNT] = "PRAGMA page_count",
     [S_FREELIST_COUNT] = "PRAGMA freelist_count",
     [S_SEQ_OF_ID] = "SELECT seq FROM referrals WHERE id = ?1",
+    [S_REF_SEQ] = "SELECT seq FROM refs WHERE ref_key = ?1",
+    [S_LOG_REF] = "INSERT INTO ref_log(seq, ref_key) VALUES(?1, ?2)",
+    [S_MERGE_REF] = "INSERT OR IGNORE INTO refs(ref_key, seq) VALUES(?1, ?2)",
+    [S_DROP_REF_LOG] = "DELETE FROM ref_log WHERE seq <= ?1",
+    [S_READ_REF_LOG] = "SELECT seq, ref_key FROM ref_log",
 };
