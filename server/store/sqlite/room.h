@@ -53,7 +53,8 @@
 /* Rows changed when one referral ends: content deleted, its routing row
  * updated, and its entry moved in two indexes (a delete and an insert). */
 #define ROOM_ROWS_PER_END 6
-/* Rows changed by a send: routing, content, and four index entries. */
+/* Rows changed by a send: routing, content, its client_ref key's ref_log
+ * row, and three index entries. A merge step is charged on its own. */
 #define ROOM_ROWS_PER_PUT 6
 /* Rows changed by a delivery: routing updated, two index entries moved. */
 #define ROOM_ROWS_PER_DELIVERY 5
