@@ -211,6 +211,40 @@ static void test_keys_found_through_a_merge(void **state)
     free(ids);
 }
 
+static void exec_ok(struct db *s, const char *sql)
+{
+    assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* A merge step that fails is undone alone: the batch's sends commit, the
+ * failure is said once, the keys stay findable, and a later batch merges. */
+static void test_failed_step_leaves_the_batch(void **state)
+{
+    struct fixture *f = *state;
+    char(*ids)[RG_ID_LEN + 1] = calloc(SENT, sizeof(*ids));
+    assert_non_null(ids);
+    exec_ok(f->store, "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.refs"
+                      " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    send_refs(f->store, 1, SENT, ids);
+    assert_true(db_refs_take_failure(f->store));
+    assert_false(db_refs_take_failure(f->store));
+    assert_int_equal(referrals_in(f->store), SENT);
+    assert_int_equal(scalar(f->store, "SELECT count(*) FROM refs"), 0);
+    assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT);
+    assert_repeats(f->store, 1, SENT, ids);
+
+    exec_ok(f->store, "DROP TRIGGER refuse");
+    (void)db_refs_take_failure(f->store); /* the repeats' batch tried too */
+    empty_batches(f->store, SENT / DB_REFS_MERGE_STEP + 2);
+    assert_false(db_refs_take_failure(f->store));
+    /* Merged: what was committed when the merge began (8,100 keys). */
+    long long merged = scalar(f->store, "SELECT count(*) FROM refs");
+    assert_true(merged > SENT - DB_REFS_MERGE_AT);
+    assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT - merged);
+    assert_repeats(f->store, 1, SENT, ids);
+    free(ids);
+}
+
 /* A send undone (its op, or its whole batch) leaves no key behind: the
  * same client_ref is then a new referral, not a repeat of nothing. */
 static void test_undone_send_leaves_no_key(void **state)
@@ -240,6 +274,8 @@ int main(void)
         cmocka_unit_test(test_map_finds_every_key_after_undo),
         cmocka_unit_test(test_map_sorts_and_drops),
         cmocka_unit_test_setup_teardown(test_keys_found_through_a_merge, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_failed_step_leaves_the_batch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_undone_send_leaves_no_key, setup,
                                         teardown),

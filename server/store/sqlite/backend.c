@@ -211,6 +211,8 @@ static int after_commit(void *impl, bool checkpoint)
 {
     struct sqlite_backend *b = impl;
     int rc = checkpoint ? db_checkpoint(b->db) : 0;
+    if (db_refs_take_failure(b->db))
+        rc = -1; /* said once; the sends of the batch are committed */
     /* Under a steady stream the checkpointer's passes never quite catch up
      * with the writer, and the WAL restarts only once fully copied: the
      * writer completes the checkpoint between batches (checkpointer.h). */

@@ -64,6 +64,11 @@ void db_rollback_to(struct db *s);
  * file is never truncated (walbuf.h). */
 int db_checkpoint(struct db *s);
 
+/* Whether a step of merging client_ref keys (refindex.c) failed since the
+ * last call; db_error_class() says how. The batch committed without it: the
+ * keys stay in memory and in ref_log, and later batches try again. */
+bool db_refs_take_failure(struct db *s);
+
 /* Copies the whole WAL into the database, waiting for a checkpoint running
  * elsewhere to end, so that the next commit starts the WAL from its beginning. */
 int db_checkpoint_restart(struct db *s);

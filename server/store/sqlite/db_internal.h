@@ -223,8 +223,8 @@ void db_refs_op_begin(struct db *s);
 void db_refs_op_undo(struct db *s);
 
 /* Before the commit: one step of merging the keys into the refs table when
- * one is due, in a savepoint of its own (a step that fails waits for a
- * later batch). After the commit; after a rollback. */
+ * one is due (a step that fails is done again by a later batch, and
+ * db_refs_take_failure says so). After the commit; after a rollback. */
 void db_refs_merge(struct db *s);
 void db_refs_committed(struct db *s);
 void db_refs_rolled_back(struct db *s);

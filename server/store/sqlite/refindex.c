@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "db.h"
 #include "db_internal.h"
 #include "refmap.h"
 
@@ -29,6 +30,7 @@ struct refindex {
     size_t merge_n, merge_done, merge_done_committed;
     long long merge_upto; /* the merge covers the keys with seq <= this */
     bool merge_ending;    /* this transaction deletes the merged keys */
+    bool step_failed;     /* since db_refs_take_failure */
 };
 
 static void merge_end(struct refindex *x)
@@ -175,18 +177,24 @@ void db_refs_merge(struct db *s)
     struct room_cost cost = step_cost(s, x);
     if (!room_admits(s->room, cost))
         return; /* the disk is short: sends are refused, and merges wait */
-    /* In a savepoint of its own: a step that fails leaves the batch alone. */
-    if (db_run(s, S_SAVEPOINT) < 0)
+    room_charge(s->room, cost);
+    if (merge_step(s, x) == 0)
         return;
-    if (merge_step(s, x) == 0) {
-        room_charge(s->room, cost);
-        db_run(s, S_RELEASE);
-        return;
-    }
+    /* A statement that fails is undone alone and the batch goes on (a
+     * disk error that ends the transaction fails the batch at its commit,
+     * as it would have anyway). The next step starts where the last
+     * committed one ended: what this one inserted is inserted again (OR
+     * IGNORE). */
     x->merge_done = x->merge_done_committed;
     x->merge_ending = false;
-    db_run(s, S_ROLLBACK_TO);
-    db_run(s, S_RELEASE);
+    x->step_failed = true;
+}
+
+bool db_refs_take_failure(struct db *s)
+{
+    bool failed = s->refs->step_failed;
+    s->refs->step_failed = false;
+    return failed;
 }
 
 void db_refs_committed(struct db *s)
