@@ -14,7 +14,6 @@
  * what is already in refs (OR IGNORE). At open the map is read back from
  * ref_log: at most a merge's worth of rows, so the start stays fast.
  */
-#include <limits.h>
 #include <stdlib.h>
 
 #include "db.h"
