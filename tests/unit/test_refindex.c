@@ -237,7 +237,7 @@ static void test_failed_step_leaves_the_batch(void **state)
     (void)db_refs_take_failure(f->store); /* the repeats' batch tried too */
     empty_batches(f->store, SENT / DB_REFS_MERGE_STEP + 2);
     assert_false(db_refs_take_failure(f->store));
-    /* Merged: what was committed when the merge began (8,100 keys). */
+    /* Merged: what was committed when the merge began (8,200 keys). */
     long long merged = scalar(f->store, "SELECT count(*) FROM refs");
     assert_true(merged > SENT - DB_REFS_MERGE_AT);
     assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT - merged);

@@ -14,6 +14,7 @@
  * what is already in refs (OR IGNORE). At open the map is read back from
  * ref_log: at most a merge's worth of rows, so the start stays fast.
  */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "db.h"
@@ -23,8 +24,6 @@
 struct refindex {
     struct refmap *map;
     size_t op_mark;             /* the map's mark at the op's savepoint */
-    long long committed_seq;    /* the highest seq in the map, committed */
-    long long tx_seq;           /* the highest added in this transaction */
     struct refmap_entry *merge; /* the merge's keys in key order; NULL: none */
     size_t merge_n, merge_done, merge_done_committed;
     long long merge_upto; /* the merge covers the keys with seq <= this */
@@ -71,8 +70,6 @@ int db_refs_open(struct db *s)
             rc = SQLITE_NOMEM;
             break;
         }
-        if (seq > x->committed_seq)
-            x->committed_seq = seq;
     }
     sqlite3_reset(st);
     refmap_commit(x->map);
@@ -106,8 +103,6 @@ int db_ref_add(struct db *s, const unsigned char key[DIGEST_LEN], long long seq)
         return db_failed(s, rc);
     if (refmap_add(s->refs->map, key, seq) < 0)
         return db_failed(s, SQLITE_NOMEM); /* the op's rollback takes the row back */
-    if (seq > s->refs->tx_seq)
-        s->refs->tx_seq = seq;
     return 0;
 }
 
@@ -163,16 +158,8 @@ static struct room_cost step_cost(const struct db *s, const struct refindex *x)
 void db_refs_merge(struct db *s)
 {
     struct refindex *x = s->refs;
-    if (x->merge == NULL) {
-        if (refmap_size(x->map) < DB_REFS_MERGE_AT)
-            return;
-        /* Only what is committed: this transaction's keys wait for the next. */
-        x->merge_upto = x->committed_seq;
-        if (refmap_sorted(x->map, x->merge_upto, &x->merge, &x->merge_n) < 0) {
-            x->merge = NULL;
-            return; /* out of memory: the keys stay where they are */
-        }
-    }
+    if (x->merge == NULL)
+        return;
     struct room_cost cost = step_cost(s, x);
     if (!room_admits(s->room, cost))
         return; /* the disk is short: sends are refused, and merges wait */
@@ -196,26 +183,38 @@ bool db_refs_take_failure(struct db *s)
     return failed;
 }
 
+/* Between transactions, so every key in the map is committed: all of
+ * them, in key order. Out of memory, the keys stay where they are. */
+static void merge_begin(struct refindex *x)
+{
+    if (refmap_sorted(x->map, LLONG_MAX, &x->merge, &x->merge_n) < 0) {
+        x->merge = NULL;
+        return;
+    }
+    x->merge_upto = 0;
+    for (size_t i = 0; i < x->merge_n; i++)
+        if (x->merge[i].seq > x->merge_upto)
+            x->merge_upto = x->merge[i].seq;
+}
+
 void db_refs_committed(struct db *s)
 {
     struct refindex *x = s->refs;
     refmap_commit(x->map);
-    if (x->tx_seq > x->committed_seq)
-        x->committed_seq = x->tx_seq;
-    x->tx_seq = 0;
     x->merge_done_committed = x->merge_done;
     if (x->merge_ending) {
         /* Out of memory, the merged keys stay in the map too: still right. */
         (void)refmap_drop_upto(x->map, x->merge_upto);
         merge_end(x);
     }
+    if (x->merge == NULL && refmap_size(x->map) >= DB_REFS_MERGE_AT)
+        merge_begin(x);
 }
 
 void db_refs_rolled_back(struct db *s)
 {
     struct refindex *x = s->refs;
     refmap_undo_to(x->map, 0);
-    x->tx_seq = 0;
     x->merge_done = x->merge_done_committed;
     x->merge_ending = false;
 }
