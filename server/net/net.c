@@ -1,6 +1,8 @@
+#define _GNU_SOURCE 1 /* sched_getaffinity */
 #include "net.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -24,11 +26,15 @@ struct net {
     bool stopping; /* atomic */
 };
 
-/* One loop per processor: TLS and HTTP scale with cores; the store has its
- * own thread. */
+/* One loop per processor refgwd may run on (taskset, systemd's CPUAffinity,
+ * a container's cpuset), not per processor online: TLS and HTTP scale with
+ * cores; the store has its own thread. */
 static int loops_wanted(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t allowed;
+    long n = sched_getaffinity(0, sizeof(allowed), &allowed) == 0
+                 ? CPU_COUNT(&allowed)
+                 : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > LOOPS_MAX ? LOOPS_MAX : (int)n;
 }
 
