@@ -5,16 +5,18 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/crypto.h>
 
 /* Each block is preceded by its size, in a header that keeps the block
  * aligned as malloc's own are. */
 #define HEADER 16
 
+/* glibc's explicit_bzero is its vectorised memset behind a barrier the
+ * compiler may not remove; OPENSSL_cleanse stores eight bytes at a time, and
+ * a send wipes every block cJSON allocated for it. */
 void rg_wipe(void *p, size_t n)
 {
     if (p != NULL && n > 0)
-        OPENSSL_cleanse(p, n);
+        explicit_bzero(p, n);
 }
 
 void *rg_wiping_malloc(size_t n)
@@ -33,7 +35,7 @@ void rg_wiping_free(void *p)
     if (p == NULL)
         return;
     unsigned char *block = (unsigned char *)p - HEADER;
-    OPENSSL_cleanse(block, *(size_t *)block + HEADER);
+    rg_wipe(block, *(size_t *)block + HEADER);
     free(block);
 }
 

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include <openssl/crypto.h>
+#include "wipe.h"
 
 struct op *op_new(enum op_kind kind, void (*done)(struct op *), void *ctx, void *owner)
 {
@@ -23,11 +23,11 @@ void inbox_items_free(struct inbox_item *items, size_t count)
         return;
     for (size_t i = 0; i < count; i++) {
         if (items[i].body != NULL) {
-            OPENSSL_cleanse(items[i].body, items[i].body_len);
+            rg_wipe(items[i].body, items[i].body_len);
             free(items[i].body);
         }
     }
-    OPENSSL_cleanse(items, count * sizeof(*items));
+    rg_wipe(items, count * sizeof(*items));
     free(items);
 }
 
@@ -59,6 +59,6 @@ void op_free(struct op *op)
     default:
         break;
     }
-    OPENSSL_cleanse(op, sizeof(*op)); /* a put's subject and routing */
+    rg_wipe(op, sizeof(*op)); /* a put's subject and routing */
     free(op);
 }
