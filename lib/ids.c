@@ -30,24 +30,28 @@ int rg_random_bytes(void *buf, size_t len)
     return 0;
 }
 
-/* The random part of ids is drawn a pool at a time, per thread (no lock; the
- * gateway does not fork): a call to the generator for each id cost the
- * store's writer about 6% of its time. */
-#define ID_POOL_LEN 1020 /* 60 ids */
-static _Thread_local unsigned char id_pool[ID_POOL_LEN];
-static _Thread_local size_t id_pool_left;
+/* Drawn a pool at a time, per thread (no lock; the gateway does not fork):
+ * each RAND_bytes call sets up OpenSSL's generator anew (its parameters are
+ * looked up by name), which cost the store's writer about 6% of its time
+ * when it was made for every referral's id, and as much again for its
+ * record key. */
+#define RANDOM_POOL_LEN 1020 /* 60 ids */
+static _Thread_local unsigned char random_pool[RANDOM_POOL_LEN];
+static _Thread_local size_t random_pool_left;
 
-static int id_random(unsigned char *out, size_t len)
+int rg_random_pooled(void *out, size_t len)
 {
-    if (id_pool_left < len) {
-        if (rg_random_bytes(id_pool, sizeof(id_pool)) < 0)
+    if (len > sizeof(random_pool))
+        return rg_random_bytes(out, len);
+    if (random_pool_left < len) {
+        if (rg_random_bytes(random_pool, sizeof(random_pool)) < 0)
             return -1;
-        id_pool_left = sizeof(id_pool);
+        random_pool_left = sizeof(random_pool);
     }
-    unsigned char *next = id_pool + sizeof(id_pool) - id_pool_left;
+    unsigned char *next = random_pool + sizeof(random_pool) - random_pool_left;
     memcpy(out, next, len);
-    OPENSSL_cleanse(next, len); /* no copy of an id's bits stays behind */
-    id_pool_left -= len;
+    OPENSSL_cleanse(next, len); /* no copy of what was handed out stays behind */
+    random_pool_left -= len;
     return 0;
 }
 
@@ -57,7 +61,7 @@ int rg_id_new(char out[RG_ID_LEN + 1])
      * uniform; 5 + 23 * 6 = 143 random bits, and nothing else (SPEC §5: no
      * order, no time, no volume). */
     unsigned char raw[RG_ID_LEN];
-    if (id_random(raw, sizeof(raw)) < 0)
+    if (rg_random_pooled(raw, sizeof(raw)) < 0)
         return -1;
     out[0] = rg_id_first_chars[raw[0] & 31];
     for (size_t i = 1; i < sizeof(raw); i++)

@@ -38,6 +38,11 @@ bool rg_id_valid(const char *s, size_t len);
  * kernel); 0 or -1. */
 int rg_random_bytes(void *buf, size_t len);
 
+/* The same, from a pool of the calling thread's, refilled a kilobyte at a
+ * time: for the small draws made per referral. Each byte is handed out once
+ * and wiped from the pool. */
+int rg_random_pooled(void *out, size_t len);
+
 /* RFC 3339 UTC to the second: "2026-11-28T09:15:02Z" (21 bytes with NUL). */
 #define RG_TIME_LEN 21
 void rg_time_format(time_t t, char out[RG_TIME_LEN]);

@@ -131,6 +131,34 @@ static void test_random_bytes(void **state)
     free(big);
 }
 
+/* Pooled draws: every byte handed out once, across the pool's refills (7
+ * does not divide its size), and draws larger than the pool filled whole. */
+static void test_random_pooled(void **state)
+{
+    enum { DRAW = 7, DRAWS = 600 }; /* 4,200 bytes: the pool refills 4 times */
+    unsigned char *all = calloc(DRAWS, DRAW);
+    assert_non_null(all);
+    for (int i = 0; i < DRAWS; i++)
+        assert_int_equal(rg_random_pooled(all + i * DRAW, DRAW), 0);
+    /* A repeated 7-byte draw means the pool handed its bytes out twice. */
+    for (int i = 0; i < DRAWS; i++)
+        for (int j = i + 1; j < DRAWS; j++)
+            assert_memory_not_equal(all + i * DRAW, all + j * DRAW, DRAW);
+    size_t zeros = 0;
+    for (size_t i = 0; i < DRAWS * DRAW; i++)
+        zeros += all[i] == 0;
+    assert_true(zeros < 60); /* ~16 expected */
+    free(all);
+
+    unsigned char big[4096] = {0};
+    assert_int_equal(rg_random_pooled(big, sizeof(big)), 0);
+    zeros = 0;
+    for (size_t i = 0; i < sizeof(big); i++)
+        zeros += big[i] == 0;
+    assert_true(zeros < 60);
+    assert_int_equal(rg_random_pooled(big, 0), 0);
+}
+
 static void test_id_valid(void **state)
 {
     static const char *const good[] = {
@@ -291,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_new_ids_are_distinct_and_random),
         cmocka_unit_test(test_ids_carry_no_time),
         cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_random_pooled),
         cmocka_unit_test(test_id_valid),
         cmocka_unit_test(test_time_formats),
         cmocka_unit_test(test_time_formats_ignore_local_zone),

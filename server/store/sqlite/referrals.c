@@ -118,7 +118,7 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
     /* The record key (SPEC §6): every counter this referral's events add to
      * sums it; kept with the routing until the referral ends. */
     uint32_t rkey;
-    if (rg_random_bytes(&rkey, sizeof(rkey)) < 0)
+    if (rg_random_pooled(&rkey, sizeof(rkey)) < 0)
         return db_failed(s, SQLITE_ERROR);
 
     /* No id column: the id is the new seq under the permutation. */
