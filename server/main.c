@@ -47,7 +47,8 @@ struct daemon {
     struct store *store;
     struct event *tick, *sigterm, *sigint, *sighup;
     struct counters last_logged;
-    time_t last_log, last_sweep, last_checkpoint, last_store_log, last_release;
+    time_t last_log, last_sweep, last_checkpoint, last_release;
+    time_t last_store_log[STORE_COMMIT + 1]; /* per enum store_stage */
     bool sweep_running;
     int lock_fd; /* holds data_dir's lock; -1 without */
     /* Per certificate: the date last seen and the warning stage last said. */
@@ -161,17 +162,33 @@ static void warn_expiry(struct daemon *d, long long now)
     }
 }
 
+/* The store's most serious failure since the last tick, at most once per
+ * STORE_LOG_SECONDS for each thing a failure can stop: operators must tell a
+ * refused batch from upkeep that failed after its referrals committed. */
+static void log_store_error(struct daemon *d, time_t now)
+{
+    enum store_stage stage;
+    const char *error = store_take_error(d->store, &stage);
+    if (error == NULL || now - d->last_store_log[stage] < STORE_LOG_SECONDS)
+        return;
+    d->last_store_log[stage] = now;
+    if (stage == STORE_COMMIT)
+        log_line("store: commit failed: %s", error);
+    else if (stage == STORE_REQUEST)
+        log_line("store: a request failed: %s", error);
+    else
+        log_line("store: upkeep failed after a commit: %s (what was accepted is "
+                 "committed)",
+                 error);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct daemon *d = arg;
     time_t now = time(NULL);
     struct config *c = net_config(d->net);
 
-    const char *error = store_take_error(d->store);
-    if (error != NULL && now - d->last_store_log >= STORE_LOG_SECONDS) {
-        log_line("store: commit failed: %s", error);
-        d->last_store_log = now;
-    }
+    log_store_error(d, now);
     gateway_flush_rejections(d->gateway);
     /* Expire often enough that a short retention (tests) is honoured closely. */
     double retention = c->retention_days * 86400.0;

@@ -37,6 +37,12 @@ struct arrival {
     char org[RG_ORG_ID_MAX + 1];
 };
 
+/* The most serious failure seen (store_take_error); class NULL: none. */
+struct failure {
+    const char *class;
+    enum store_stage stage;
+};
+
 struct store {
     const struct store_backend *backend;
     void *db;
@@ -45,7 +51,7 @@ struct store {
     pthread_mutex_t lock;
     pthread_cond_t wake_thread;
     struct op *queue, **queue_tail; /* guarded by lock */
-    const char *error;              /* guarded by lock */
+    struct failure error;           /* guarded by lock */
     bool stopping;                  /* guarded by lock */
     struct arrival *arrivals;       /* guarded by lock */
     int arrival_count;              /* guarded by lock */
@@ -56,6 +62,15 @@ struct store {
     unsigned long long commit_ns;   /* atomic */
 };
 
+/* Keeps the failure of class (NULL: none) at stage if it is the most serious yet. */
+static void note_failure(struct failure *f, enum store_stage stage, const char *class)
+{
+    if (class != NULL && (f->class == NULL || stage >= f->stage)) {
+        f->class = class;
+        f->stage = stage;
+    }
+}
+
 static long long monotonic_ns(void)
 {
     struct timespec t;
@@ -64,21 +79,21 @@ static long long monotonic_ns(void)
 }
 
 /* Runs op in its own savepoint: a failure undoes it alone. */
-static void run_op(struct store *s, struct op *op, const char **error)
+static void run_op(struct store *s, struct op *op, enum store_stage stage,
+                   struct failure *error)
 {
     const struct store_backend *b = s->backend;
     if (b->savepoint(s->db) < 0 || b->run[op->kind](s->db, op) < 0 ||
         b->release(s->db) < 0) {
-        const char *e = b->error_class(s->db);
-        if (e != NULL) /* NULL: a send refused for room, not a failure */
-            *error = e;
+        /* A class of NULL: a send refused for room, not a failure. */
+        note_failure(error, stage, b->error_class(s->db));
         op->failed = true;
         b->rollback_to(s->db);
     }
 }
 
 /* Counts the waiting sends when enough wait or enough time has passed. */
-static void count_sends_if_due(struct store *s, const char **error)
+static void count_sends_if_due(struct store *s, struct failure *error)
 {
     long waiting = s->backend->uncounted(s->db);
     if (waiting == 0)
@@ -88,12 +103,12 @@ static void count_sends_if_due(struct store *s, const char **error)
         return;
     s->counted_at = now;
     struct op count = {.kind = OP_COUNT};
-    run_op(s, &count, error);
+    run_op(s, &count, STORE_UPKEEP, error);
 }
 
-static void fail_batch(struct store *s, struct op *batch, const char **error)
+static void fail_batch(struct store *s, struct op *batch, struct failure *error)
 {
-    *error = s->backend->error_class(s->db);
+    note_failure(error, STORE_COMMIT, s->backend->error_class(s->db));
     for (struct op *op = batch; op != NULL; op = op->next)
         op->failed = true;
     __atomic_store_n(&s->healthy, false, __ATOMIC_RELAXED);
@@ -103,7 +118,7 @@ static void fail_batch(struct store *s, struct op *batch, const char **error)
  * many[kind]: all done, or all failed. Returns whether it ran them (else
  * each runs as any op). */
 static bool run_many(struct store *s, struct op *batch, enum op_kind kind,
-                     const char **error)
+                     struct failure *error)
 {
     const struct store_backend *b = s->backend;
     struct op *ops[MAX_BATCH];
@@ -123,12 +138,12 @@ static bool run_many(struct store *s, struct op *batch, enum op_kind kind,
     }
     for (size_t i = 0; i < n; i++)
         if (ops[i]->failed)
-            *error = b->error_class(s->db);
+            note_failure(error, STORE_REQUEST, b->error_class(s->db));
     return true;
 }
 
 /* Runs one batch in one transaction; marks ops failed as the backend dictates. */
-static void run_batch(struct store *s, struct op *batch, const char **error)
+static void run_batch(struct store *s, struct op *batch, struct failure *error)
 {
     const struct store_backend *b = s->backend;
     bool checkpoint = false;
@@ -142,7 +157,7 @@ static void run_batch(struct store *s, struct op *batch, const char **error)
     for (struct op *op = batch; op != NULL; op = op->next) {
         checkpoint |= op->kind == OP_CHECKPOINT;
         if (!done[op->kind])
-            run_op(s, op, error);
+            run_op(s, op, STORE_REQUEST, error);
     }
     count_sends_if_due(s, error);
     long long started = monotonic_ns();
@@ -156,7 +171,7 @@ static void run_batch(struct store *s, struct op *batch, const char **error)
                        __ATOMIC_RELAXED);
     __atomic_store_n(&s->healthy, true, __ATOMIC_RELAXED);
     if (b->after_commit(s->db, checkpoint) < 0)
-        *error = b->error_class(s->db);
+        note_failure(error, STORE_UPKEEP, b->error_class(s->db));
 }
 
 /* Hands each op of a batch back to its owner, in order: one call per owner
@@ -297,7 +312,7 @@ static void *thread_main(void *arg)
         if (s->queue == NULL && s->stopping)
             break;
         struct op *batch = NULL;
-        const char *error = NULL;
+        struct failure error = {0};
         if (s->queue != NULL) {
             /* Only this thread takes ops off the queue: the first stays first. */
             struct op *next = s->queue;
@@ -310,6 +325,11 @@ static void *thread_main(void *arg)
 
         if (batch != NULL) {
             run_batch(s, batch, &error);
+            if (error.class != NULL) { /* known before anyone hears of the batch */
+                pthread_mutex_lock(&s->lock);
+                note_failure(&s->error, error.stage, error.class);
+                pthread_mutex_unlock(&s->lock);
+            }
             hand_back(s, batch); /* committed, or failed */
             note_degraded(s);    /* a send refused in this batch says so now */
         }
@@ -317,8 +337,6 @@ static void *thread_main(void *arg)
         /* Arrivals seen while the batch ran go up only now: an inbox read
          * of the batch that missed one has been handed back before it. */
         pthread_mutex_lock(&s->lock);
-        if (error != NULL)
-            s->error = error;
         struct arrival *arrived = s->arrivals;
         s->arrivals = NULL;
         s->arrival_count = 0;
@@ -411,13 +429,14 @@ void store_latency(struct store *s, unsigned long long *commits, double *seconds
     *seconds = (double)__atomic_load_n(&s->commit_ns, __ATOMIC_RELAXED) / 1e9;
 }
 
-const char *store_take_error(struct store *s)
+const char *store_take_error(struct store *s, enum store_stage *stage)
 {
     pthread_mutex_lock(&s->lock);
-    const char *e = s->error;
-    s->error = NULL;
+    struct failure f = s->error;
+    s->error.class = NULL;
     pthread_mutex_unlock(&s->lock);
-    return e;
+    *stage = f.stage;
+    return f.class;
 }
 
 int store_check(const struct store_options *opt, struct store_check *out,

@@ -67,8 +67,17 @@ bool store_degraded(struct store *s);
  * (fsync included), for /metrics. */
 void store_latency(struct store *s, unsigned long long *commits, double *seconds);
 
-/* The class of the last failure, for the log ("disk full"); NULL if none new. */
-const char *store_take_error(struct store *s);
+/* What a failure stopped, least serious first. */
+enum store_stage {
+    STORE_UPKEEP = 1, /* work after a commit (a checkpoint, an index merge) or
+                       * the counting in it: every request stays committed */
+    STORE_REQUEST,    /* one request: it failed alone, its batch committed */
+    STORE_COMMIT,     /* a whole batch: none of its requests committed */
+};
+
+/* The class of the most serious failure since the last call, for the log
+ * ("disk full"), and in *stage what it stopped; NULL if none. */
+const char *store_take_error(struct store *s, enum store_stage *stage);
 
 /* The outcome of a full check of a store (store_check). */
 struct store_check {

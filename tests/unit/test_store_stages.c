@@ -1,0 +1,265 @@
+/*
+ * test_store_stages.c - the writer (store.c) says what a failure stopped:
+ * a whole batch (its commit), one request, or upkeep after a commit (a
+ * checkpoint, an index merge, the counting), so that the log never calls a
+ * committed batch's upkeep a failed commit. The writer runs on a backend of
+ * this file's own, which fails where a test tells it to: this program links
+ * store.c, not the real backends.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "backend.h"
+#include "store.h"
+
+/* Where the fake backend fails; set before the ops are submitted. */
+static struct {
+    bool begin, commit, after_commit;
+    bool run;       /* every op fails to run */
+    bool run_class; /* with a class (else: refused for room, no failure) */
+} fail;
+
+static const char *last_class;
+
+static void *fake_open(const struct store_options *opt, char err[RG_ERR_MAX])
+{
+    (void)opt;
+    (void)err;
+    static int db;
+    return &db;
+}
+
+static void fake_close(void *db)
+{
+    (void)db;
+}
+static const char *fake_error_class(void *db)
+{
+    (void)db;
+    return last_class;
+}
+
+/* A step that fails when told, leaving the class the store will ask for. */
+static int step(bool fails, const char *class)
+{
+    last_class = fails ? class : NULL;
+    return fails ? -1 : 0;
+}
+
+static int fake_begin(void *db)
+{
+    (void)db;
+    return step(fail.begin, "database busy");
+}
+
+static int fake_commit(void *db)
+{
+    (void)db;
+    return step(fail.commit, "disk full");
+}
+
+static int fake_ok(void *db)
+{
+    (void)db;
+    return 0;
+}
+
+static void fake_none(void *db)
+{
+    (void)db;
+}
+
+static int fake_run(void *db, struct op *op)
+{
+    (void)db;
+    (void)op;
+    int rc = step(fail.run, "constraint");
+    if (rc < 0 && !fail.run_class)
+        last_class = NULL;
+    return rc;
+}
+
+static long fake_uncounted(void *db)
+{
+    (void)db;
+    return 0;
+}
+
+static int fake_after_commit(void *db, bool checkpoint)
+{
+    (void)db;
+    (void)checkpoint;
+    return step(fail.after_commit, "input/output error");
+}
+
+static struct digester *fake_digester_new(void *db)
+{
+    (void)db;
+    return NULL;
+}
+
+#define FAKE_RUNS                                                                      \
+    {                                                                                  \
+        fake_run, fake_run, fake_run, fake_run, fake_run, fake_run, fake_run,          \
+            fake_run, fake_run, fake_run, fake_run, fake_run                           \
+    }
+
+_Static_assert(OP_KINDS == 12, "FAKE_RUNS has one function per op kind");
+
+/* store.c's table of backends names these two; both are the fake here. */
+const struct store_backend sqlite_backend = {
+    .name = "sqlite",
+    .open = fake_open,
+    .close = fake_close,
+    .error_class = fake_error_class,
+    .begin = fake_begin,
+    .commit = fake_commit,
+    .rollback = fake_none,
+    .savepoint = fake_ok,
+    .release = fake_ok,
+    .rollback_to = fake_none,
+    .run = FAKE_RUNS,
+    .uncounted = fake_uncounted,
+    .after_commit = fake_after_commit,
+    .digester_new = fake_digester_new,
+};
+const struct store_backend pg_backend = {.name = "postgresql"};
+
+/* The ops handed back, and whether each failed. */
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static int done_count, failed_count;
+
+static void on_complete(void *ctx, void *owner, struct op *ops)
+{
+    (void)ctx;
+    (void)owner;
+    pthread_mutex_lock(&done_lock);
+    for (struct op *op = ops, *next; op != NULL; op = next) {
+        next = op->next;
+        done_count++;
+        failed_count += op->failed;
+        free(op);
+    }
+    pthread_cond_broadcast(&done_cond);
+    pthread_mutex_unlock(&done_lock);
+}
+
+static struct store *open_fake(void)
+{
+    struct store_options opt = {0};
+    struct store_hooks hooks = {.complete = on_complete};
+    char err[RG_ERR_MAX];
+    struct store *s = store_open(&opt, &hooks, err);
+    assert_non_null(s);
+    return s;
+}
+
+/* Runs one op (a send) through s and waits for it; returns whether it failed. */
+static bool run_one(struct store *s)
+{
+    pthread_mutex_lock(&done_lock);
+    int before = done_count, failed_before = failed_count;
+    pthread_mutex_unlock(&done_lock);
+    struct op *op = calloc(1, sizeof(*op)); /* a send; the fake reads none of it */
+    assert_non_null(op);
+    op->kind = OP_PUT;
+    store_submit(s, op);
+    pthread_mutex_lock(&done_lock);
+    while (done_count == before)
+        pthread_cond_wait(&done_cond, &done_lock);
+    bool failed = failed_count > failed_before;
+    pthread_mutex_unlock(&done_lock);
+    return failed;
+}
+
+static void test_commit_failure_is_a_commit(void **state)
+{
+    (void)state;
+    struct store *s = open_fake();
+    memset(&fail, 0, sizeof(fail));
+    fail.commit = true;
+    assert_true(run_one(s));
+    enum store_stage stage;
+    const char *class = store_take_error(s, &stage);
+    assert_string_equal(class, "disk full");
+    assert_int_equal(stage, STORE_COMMIT);
+    assert_false(store_healthy(s));
+    assert_null(store_take_error(s, &stage)); /* said once */
+
+    fail.commit = false;
+    fail.begin = true;
+    assert_true(run_one(s));
+    assert_string_equal(store_take_error(s, &stage), "database busy");
+    assert_int_equal(stage, STORE_COMMIT);
+    store_close(s);
+}
+
+static void test_upkeep_failure_leaves_the_batch_committed(void **state)
+{
+    (void)state;
+    struct store *s = open_fake();
+    memset(&fail, 0, sizeof(fail));
+    fail.after_commit = true;
+    assert_false(run_one(s)); /* the send stands */
+    enum store_stage stage;
+    assert_string_equal(store_take_error(s, &stage), "input/output error");
+    assert_int_equal(stage, STORE_UPKEEP);
+    assert_true(store_healthy(s));
+    store_close(s);
+}
+
+static void test_request_failure_and_the_most_serious_kept(void **state)
+{
+    (void)state;
+    struct store *s = open_fake();
+    memset(&fail, 0, sizeof(fail));
+    fail.run = fail.run_class = true;
+    fail.after_commit = true;
+    assert_true(run_one(s));
+    enum store_stage stage;
+    /* The op's failure, not the upkeep's after it. */
+    assert_string_equal(store_take_error(s, &stage), "constraint");
+    assert_int_equal(stage, STORE_REQUEST);
+
+    /* Across batches too: upkeep, then a commit, then upkeep again. */
+    fail.run = false;
+    assert_false(run_one(s));
+    fail.commit = true;
+    assert_true(run_one(s));
+    fail.commit = false;
+    assert_false(run_one(s));
+    assert_string_equal(store_take_error(s, &stage), "disk full");
+    assert_int_equal(stage, STORE_COMMIT);
+    store_close(s);
+}
+
+static void test_refused_for_room_is_no_failure(void **state)
+{
+    (void)state;
+    struct store *s = open_fake();
+    memset(&fail, 0, sizeof(fail));
+    fail.run = true; /* no class: the backend refused the send for room */
+    assert_true(run_one(s));
+    enum store_stage stage;
+    assert_null(store_take_error(s, &stage));
+    store_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_commit_failure_is_a_commit),
+        cmocka_unit_test(test_upkeep_failure_leaves_the_batch_committed),
+        cmocka_unit_test(test_request_failure_and_the_most_serious_kept),
+        cmocka_unit_test(test_refused_for_room_is_no_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
