@@ -164,7 +164,7 @@ static void warn_expiry(struct daemon *d, long long now)
 
 /* The store's most serious failure since the last tick, at most once per
  * STORE_LOG_SECONDS for each thing a failure can stop: operators must tell a
- * refused batch from upkeep that failed after its referrals committed. */
+ * refused batch from upkeep that failed while its referrals committed. */
 static void log_store_error(struct daemon *d, time_t now)
 {
     enum store_stage stage;
@@ -177,9 +177,7 @@ static void log_store_error(struct daemon *d, time_t now)
     else if (stage == STORE_REQUEST)
         log_line("store: a request failed: %s", error);
     else
-        log_line("store: upkeep failed after a commit: %s (what was accepted is "
-                 "committed)",
-                 error);
+        log_line("store: upkeep failed: %s (what was accepted stays committed)", error);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

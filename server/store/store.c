@@ -78,15 +78,30 @@ static long long monotonic_ns(void)
     return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* What a failed op stopped: a client's request, or the daemon's own upkeep
+ * (its timers' ops and the writer's counting), which is tried again. */
+static enum store_stage stage_of(const struct op *op)
+{
+    switch (op->kind) {
+    case OP_EXPIRE:
+    case OP_REJECTIONS:
+    case OP_CHECKPOINT:
+    case OP_COUNT:
+    case OP_RELEASE:
+        return STORE_UPKEEP;
+    default:
+        return STORE_REQUEST;
+    }
+}
+
 /* Runs op in its own savepoint: a failure undoes it alone. */
-static void run_op(struct store *s, struct op *op, enum store_stage stage,
-                   struct failure *error)
+static void run_op(struct store *s, struct op *op, struct failure *error)
 {
     const struct store_backend *b = s->backend;
     if (b->savepoint(s->db) < 0 || b->run[op->kind](s->db, op) < 0 ||
         b->release(s->db) < 0) {
         /* A class of NULL: a send refused for room, not a failure. */
-        note_failure(error, stage, b->error_class(s->db));
+        note_failure(error, stage_of(op), b->error_class(s->db));
         op->failed = true;
         b->rollback_to(s->db);
     }
@@ -103,7 +118,7 @@ static void count_sends_if_due(struct store *s, struct failure *error)
         return;
     s->counted_at = now;
     struct op count = {.kind = OP_COUNT};
-    run_op(s, &count, STORE_UPKEEP, error);
+    run_op(s, &count, error);
 }
 
 static void fail_batch(struct store *s, struct op *batch, struct failure *error)
@@ -138,7 +153,7 @@ static bool run_many(struct store *s, struct op *batch, enum op_kind kind,
     }
     for (size_t i = 0; i < n; i++)
         if (ops[i]->failed)
-            note_failure(error, STORE_REQUEST, b->error_class(s->db));
+            note_failure(error, stage_of(ops[i]), b->error_class(s->db));
     return true;
 }
 
@@ -157,7 +172,7 @@ static void run_batch(struct store *s, struct op *batch, struct failure *error)
     for (struct op *op = batch; op != NULL; op = op->next) {
         checkpoint |= op->kind == OP_CHECKPOINT;
         if (!done[op->kind])
-            run_op(s, op, STORE_REQUEST, error);
+            run_op(s, op, error);
     }
     count_sends_if_due(s, error);
     long long started = monotonic_ns();

@@ -69,9 +69,11 @@ void store_latency(struct store *s, unsigned long long *commits, double *seconds
 
 /* What a failure stopped, least serious first. */
 enum store_stage {
-    STORE_UPKEEP = 1, /* work after a commit (a checkpoint, an index merge) or
-                       * the counting in it: every request stays committed */
-    STORE_REQUEST,    /* one request: it failed alone, its batch committed */
+    STORE_UPKEEP = 1, /* the daemon's own work (a checkpoint, an index merge,
+                       * expiry, counting): tried again; every request of the
+                       * batch stays committed */
+    STORE_REQUEST,    /* one client's request: it failed alone, its batch
+                       * committed */
     STORE_COMMIT,     /* a whole batch: none of its requests committed */
 };
 

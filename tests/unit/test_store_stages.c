@@ -1,8 +1,9 @@
 /*
  * test_store_stages.c - the writer (store.c) says what a failure stopped:
- * a whole batch (its commit), one request, or upkeep after a commit (a
- * checkpoint, an index merge, the counting), so that the log never calls a
- * committed batch's upkeep a failed commit. The writer runs on a backend of
+ * a whole batch (its commit), one client's request, or the daemon's own
+ * upkeep (a checkpoint or index merge after a commit, expiry, the
+ * counting), so that the log never calls a committed batch's upkeep a
+ * failed commit. The writer runs on a backend of
  * this file's own, which fails where a test tells it to: this program links
  * store.c, not the real backends.
  */
@@ -162,15 +163,15 @@ static struct store *open_fake(void)
     return s;
 }
 
-/* Runs one op (a send) through s and waits for it; returns whether it failed. */
-static bool run_one(struct store *s)
+/* Runs one op of kind through s and waits for it; returns whether it failed. */
+static bool run_kind(struct store *s, enum op_kind kind)
 {
     pthread_mutex_lock(&done_lock);
     int before = done_count, failed_before = failed_count;
     pthread_mutex_unlock(&done_lock);
-    struct op *op = calloc(1, sizeof(*op)); /* a send; the fake reads none of it */
+    struct op *op = calloc(1, sizeof(*op)); /* the fake reads none of it */
     assert_non_null(op);
-    op->kind = OP_PUT;
+    op->kind = kind;
     store_submit(s, op);
     pthread_mutex_lock(&done_lock);
     while (done_count == before)
@@ -178,6 +179,11 @@ static bool run_one(struct store *s)
     bool failed = failed_count > failed_before;
     pthread_mutex_unlock(&done_lock);
     return failed;
+}
+
+static bool run_one(struct store *s)
+{
+    return run_kind(s, OP_PUT);
 }
 
 static void test_commit_failure_is_a_commit(void **state)
@@ -241,6 +247,25 @@ static void test_request_failure_and_the_most_serious_kept(void **state)
     store_close(s);
 }
 
+static void test_own_ops_failing_are_upkeep(void **state)
+{
+    (void)state;
+    struct store *s = open_fake();
+    memset(&fail, 0, sizeof(fail));
+    fail.run = fail.run_class = true;
+    enum op_kind own[] = {OP_EXPIRE, OP_REJECTIONS, OP_CHECKPOINT, OP_RELEASE};
+    enum store_stage stage;
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        assert_true(run_kind(s, own[i]));
+        assert_string_equal(store_take_error(s, &stage), "constraint");
+        assert_int_equal(stage, STORE_UPKEEP);
+    }
+    assert_true(run_kind(s, OP_ACK)); /* a client's */
+    assert_string_equal(store_take_error(s, &stage), "constraint");
+    assert_int_equal(stage, STORE_REQUEST);
+    store_close(s);
+}
+
 static void test_refused_for_room_is_no_failure(void **state)
 {
     (void)state;
@@ -259,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_commit_failure_is_a_commit),
         cmocka_unit_test(test_upkeep_failure_leaves_the_batch_committed),
         cmocka_unit_test(test_request_failure_and_the_most_serious_kept),
+        cmocka_unit_test(test_own_ops_failing_are_upkeep),
         cmocka_unit_test(test_refused_for_room_is_no_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
