@@ -4,9 +4,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
+
+#include "wipe.h"
 
 const char rg_id_chars[] =
     "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
@@ -50,7 +51,7 @@ int rg_random_pooled(void *out, size_t len)
     }
     unsigned char *next = random_pool + sizeof(random_pool) - random_pool_left;
     memcpy(out, next, len);
-    OPENSSL_cleanse(next, len); /* no copy of what was handed out stays behind */
+    rg_wipe(next, len); /* no copy of what was handed out stays behind */
     random_pool_left -= len;
     return 0;
 }
@@ -66,7 +67,7 @@ int rg_id_new(char out[RG_ID_LEN + 1])
     out[0] = rg_id_first_chars[raw[0] & 31];
     for (size_t i = 1; i < sizeof(raw); i++)
         out[i] = rg_id_chars[raw[i] & 63];
-    OPENSSL_cleanse(raw, sizeof(raw));
+    rg_wipe(raw, sizeof(raw));
     out[RG_ID_LEN] = '\0';
     return 0;
 }
