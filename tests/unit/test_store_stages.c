@@ -153,14 +153,21 @@ static void on_complete(void *ctx, void *owner, struct op *ops)
     pthread_mutex_unlock(&done_lock);
 }
 
-static struct store *open_fake(void)
+/* Each test: nothing fails yet, and a writer on the fake backend in *state. */
+static int open_fake(void **state)
 {
+    memset(&fail, 0, sizeof(fail));
     struct store_options opt = {0};
     struct store_hooks hooks = {.complete = on_complete};
     char err[RG_ERR_MAX];
-    struct store *s = store_open(&opt, &hooks, err);
-    assert_non_null(s);
-    return s;
+    *state = store_open(&opt, &hooks, err);
+    return *state != NULL ? 0 : -1;
+}
+
+static int close_fake(void **state)
+{
+    store_close(*state);
+    return 0;
 }
 
 /* Runs one op of kind through s and waits for it; returns whether it failed. */
@@ -188,9 +195,7 @@ static bool run_one(struct store *s)
 
 static void test_commit_failure_is_a_commit(void **state)
 {
-    (void)state;
-    struct store *s = open_fake();
-    memset(&fail, 0, sizeof(fail));
+    struct store *s = *state;
     fail.commit = true;
     assert_true(run_one(s));
     enum store_stage stage;
@@ -205,28 +210,22 @@ static void test_commit_failure_is_a_commit(void **state)
     assert_true(run_one(s));
     assert_string_equal(store_take_error(s, &stage), "database busy");
     assert_int_equal(stage, STORE_COMMIT);
-    store_close(s);
 }
 
 static void test_upkeep_failure_leaves_the_batch_committed(void **state)
 {
-    (void)state;
-    struct store *s = open_fake();
-    memset(&fail, 0, sizeof(fail));
+    struct store *s = *state;
     fail.after_commit = true;
     assert_false(run_one(s)); /* the send stands */
     enum store_stage stage;
     assert_string_equal(store_take_error(s, &stage), "input/output error");
     assert_int_equal(stage, STORE_UPKEEP);
     assert_true(store_healthy(s));
-    store_close(s);
 }
 
 static void test_request_failure_and_the_most_serious_kept(void **state)
 {
-    (void)state;
-    struct store *s = open_fake();
-    memset(&fail, 0, sizeof(fail));
+    struct store *s = *state;
     fail.run = fail.run_class = true;
     fail.after_commit = true;
     assert_true(run_one(s));
@@ -244,14 +243,11 @@ static void test_request_failure_and_the_most_serious_kept(void **state)
     assert_false(run_one(s));
     assert_string_equal(store_take_error(s, &stage), "disk full");
     assert_int_equal(stage, STORE_COMMIT);
-    store_close(s);
 }
 
 static void test_own_ops_failing_are_upkeep(void **state)
 {
-    (void)state;
-    struct store *s = open_fake();
-    memset(&fail, 0, sizeof(fail));
+    struct store *s = *state;
     fail.run = fail.run_class = true;
     enum op_kind own[] = {OP_EXPIRE, OP_REJECTIONS, OP_CHECKPOINT, OP_RELEASE};
     enum store_stage stage;
@@ -263,29 +259,30 @@ static void test_own_ops_failing_are_upkeep(void **state)
     assert_true(run_kind(s, OP_ACK)); /* a client's */
     assert_string_equal(store_take_error(s, &stage), "constraint");
     assert_int_equal(stage, STORE_REQUEST);
-    store_close(s);
 }
 
 static void test_refused_for_room_is_no_failure(void **state)
 {
-    (void)state;
-    struct store *s = open_fake();
-    memset(&fail, 0, sizeof(fail));
+    struct store *s = *state;
     fail.run = true; /* no class: the backend refused the send for room */
     assert_true(run_one(s));
     enum store_stage stage;
     assert_null(store_take_error(s, &stage));
-    store_close(s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_commit_failure_is_a_commit),
-        cmocka_unit_test(test_upkeep_failure_leaves_the_batch_committed),
-        cmocka_unit_test(test_request_failure_and_the_most_serious_kept),
-        cmocka_unit_test(test_own_ops_failing_are_upkeep),
-        cmocka_unit_test(test_refused_for_room_is_no_failure),
+        cmocka_unit_test_setup_teardown(test_commit_failure_is_a_commit, open_fake,
+                                        close_fake),
+        cmocka_unit_test_setup_teardown(test_upkeep_failure_leaves_the_batch_committed,
+                                        open_fake, close_fake),
+        cmocka_unit_test_setup_teardown(test_request_failure_and_the_most_serious_kept,
+                                        open_fake, close_fake),
+        cmocka_unit_test_setup_teardown(test_own_ops_failing_are_upkeep, open_fake,
+                                        close_fake),
+        cmocka_unit_test_setup_teardown(test_refused_for_room_is_no_failure, open_fake,
+                                        close_fake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
