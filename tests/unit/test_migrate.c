@@ -216,6 +216,13 @@ static int setup_v1(void **state)
     return 0;
 }
 
+/* The indexes of the referrals table: those its reads use, and no other
+ * (each costs every send an insert). */
+#define REFERRALS_INDEXES                                                              \
+    "SELECT name FROM pragma_index_list('referrals') ORDER BY name"
+static const char referrals_indexes[] =
+    "referrals_age\nreferrals_id\nreferrals_pending\n";
+
 static void test_v1_store_is_migrated(void **state)
 {
     struct fixture *f = *state;
@@ -227,6 +234,7 @@ static void test_v1_store_is_migrated(void **state)
     assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
     assert_int_equal(
         scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'counts'"), 0);
+    assert_rows(db, REFERRALS_INDEXES, referrals_indexes);
     /* Every client_ref key is in refs (schema 4), naming its referral. */
     assert_int_equal(scalar(db, "SELECT count(*) FROM referrals r JOIN refs f"
                                 " ON f.ref_key = r.ref_key AND f.seq = r.seq"),
@@ -374,12 +382,14 @@ static void test_newer_store_is_refused(void **state)
     f->store = open_store(f->dir);
 }
 
-/* A store made by this refgwd is at version 4 from the start. */
+/* A store made by this refgwd is at version 4 from the start, with no
+ * index on the referrals' old ref_key column. */
 static void test_new_store_is_version_4(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(
         scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+    assert_rows(f->store->db, REFERRALS_INDEXES, referrals_indexes);
 }
 
 int main(void)

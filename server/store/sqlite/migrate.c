@@ -27,7 +27,9 @@
  *
  * Version 4 keeps the keyed digests of client_refs in tables of their own
  * (refindex.c) instead of referrals.ref_key's UNIQUE index: the keys stored
- * so far are copied into refs; new referrals leave ref_key empty.
+ * so far are copied into refs; new referrals leave ref_key empty. Nothing
+ * reads ref_key since, so a table built anew (from version 2 or older, or
+ * in a new store) has no index on it.
  */
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,10 @@
  * content digest is emptied and the record key removed when the referral
  * ends. id is NULL but for referrals stored before schema 3, whose ids were
  * drawn at random: a referral's id is its seq under the store's keyed
- * permutation (idperm.h). */
+ * permutation (idperm.h). ref_key holds the client_ref keys of sends stored
+ * before schema 4, which refs holds too: nothing reads it, so it has no
+ * index (stores made at schema 3 or 4 keep their UNIQUE one, which SQLite
+ * drops only with the table; each send adds an empty entry to it). */
 #define REFERRALS_TABLE(name)                                                          \
     "CREATE TABLE IF NOT EXISTS " name "("                                             \
     "  seq INTEGER PRIMARY KEY,"                                                       \
@@ -22,7 +25,7 @@
     "  created_at INTEGER NOT NULL, delivered_at INTEGER, acknowledged_at INTEGER,"    \
     "  ended_at INTEGER,"                                                              \
     "  deliveries INTEGER NOT NULL DEFAULT 0,"                                         \
-    "  ref_key BLOB UNIQUE,"                                                           \
+    "  ref_key BLOB,"                                                                  \
     "  digest BLOB NOT NULL,"                                                          \
     "  rkey INTEGER);"
 
