@@ -193,23 +193,35 @@ static bool run_one(struct store *s)
     return run_kind(s, OP_PUT);
 }
 
+/* The failure s keeps must be of class and stage. */
+static void assert_taken(struct store *s, const char *class, enum store_stage stage)
+{
+    enum store_stage taken;
+    const char *got = store_take_error(s, &taken);
+    assert_non_null(got);
+    assert_string_equal(got, class);
+    assert_int_equal(taken, stage);
+}
+
+static void assert_none_taken(struct store *s)
+{
+    enum store_stage taken;
+    assert_null(store_take_error(s, &taken));
+}
+
 static void test_commit_failure_is_a_commit(void **state)
 {
     struct store *s = *state;
     fail.commit = true;
     assert_true(run_one(s));
-    enum store_stage stage;
-    const char *class = store_take_error(s, &stage);
-    assert_string_equal(class, "disk full");
-    assert_int_equal(stage, STORE_COMMIT);
+    assert_taken(s, "disk full", STORE_COMMIT);
     assert_false(store_healthy(s));
-    assert_null(store_take_error(s, &stage)); /* said once */
+    assert_none_taken(s); /* said once */
 
     fail.commit = false;
     fail.begin = true;
     assert_true(run_one(s));
-    assert_string_equal(store_take_error(s, &stage), "database busy");
-    assert_int_equal(stage, STORE_COMMIT);
+    assert_taken(s, "database busy", STORE_COMMIT);
 }
 
 static void test_upkeep_failure_leaves_the_batch_committed(void **state)
@@ -217,9 +229,7 @@ static void test_upkeep_failure_leaves_the_batch_committed(void **state)
     struct store *s = *state;
     fail.after_commit = true;
     assert_false(run_one(s)); /* the send stands */
-    enum store_stage stage;
-    assert_string_equal(store_take_error(s, &stage), "input/output error");
-    assert_int_equal(stage, STORE_UPKEEP);
+    assert_taken(s, "input/output error", STORE_UPKEEP);
     assert_true(store_healthy(s));
 }
 
@@ -229,10 +239,8 @@ static void test_request_failure_and_the_most_serious_kept(void **state)
     fail.run = fail.run_class = true;
     fail.after_commit = true;
     assert_true(run_one(s));
-    enum store_stage stage;
     /* The op's failure, not the upkeep's after it. */
-    assert_string_equal(store_take_error(s, &stage), "constraint");
-    assert_int_equal(stage, STORE_REQUEST);
+    assert_taken(s, "constraint", STORE_REQUEST);
 
     /* Across batches too: upkeep, then a commit, then upkeep again. */
     fail.run = false;
@@ -241,8 +249,7 @@ static void test_request_failure_and_the_most_serious_kept(void **state)
     assert_true(run_one(s));
     fail.commit = false;
     assert_false(run_one(s));
-    assert_string_equal(store_take_error(s, &stage), "disk full");
-    assert_int_equal(stage, STORE_COMMIT);
+    assert_taken(s, "disk full", STORE_COMMIT);
 }
 
 static void test_own_ops_failing_are_upkeep(void **state)
@@ -250,15 +257,12 @@ static void test_own_ops_failing_are_upkeep(void **state)
     struct store *s = *state;
     fail.run = fail.run_class = true;
     enum op_kind own[] = {OP_EXPIRE, OP_REJECTIONS, OP_CHECKPOINT, OP_RELEASE};
-    enum store_stage stage;
     for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
         assert_true(run_kind(s, own[i]));
-        assert_string_equal(store_take_error(s, &stage), "constraint");
-        assert_int_equal(stage, STORE_UPKEEP);
+        assert_taken(s, "constraint", STORE_UPKEEP);
     }
     assert_true(run_kind(s, OP_ACK)); /* a client's */
-    assert_string_equal(store_take_error(s, &stage), "constraint");
-    assert_int_equal(stage, STORE_REQUEST);
+    assert_taken(s, "constraint", STORE_REQUEST);
 }
 
 static void test_refused_for_room_is_no_failure(void **state)
@@ -266,8 +270,7 @@ static void test_refused_for_room_is_no_failure(void **state)
     struct store *s = *state;
     fail.run = true; /* no class: the backend refused the send for room */
     assert_true(run_one(s));
-    enum store_stage stage;
-    assert_null(store_take_error(s, &stage));
+    assert_none_taken(s);
 }
 
 int main(void)
