@@ -1,8 +1,10 @@
 /*
- * test_refindex.c - the client_ref keys (refmap.h, refindex.c): the map
- * finds every key after removals, takes back what an op or a rollback
- * undid, and a sender's client_ref names its referral before, during and
- * after a merge into the refs table, across a reopening in the middle.
+ * test_refindex.c - the client_ref keys (refmap.h, keyfilter.h,
+ * refindex.c): the map finds every key after removals, takes back what an
+ * op or a rollback undid; the filter says "maybe" for every key added and
+ * "no" for nearly all others; and a sender's client_ref names its referral
+ * before, during and after a merge into the refs table, across a reopening
+ * in the middle, while a new one is answered without asking refs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "db.h"
+#include "keyfilter.h"
 #include "refmap.h"
 #include "store_fixture.h"
 
@@ -110,6 +113,52 @@ static void test_map_sorts_and_drops(void **state)
         assert_int_equal(refmap_find(m, key, &seq), i > 1500);
     }
     refmap_free(m);
+}
+
+/* Key number i with every byte mixed, as a keyed digest's are. */
+static void random_key(unsigned char key[DIGEST_LEN], uint64_t i)
+{
+    for (int w = 0; w < DIGEST_LEN / 8; w++) {
+        uint64_t h = i * 4 + (uint64_t)w + 0x9E3779B97F4A7C15u;
+        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9u;
+        h = (h ^ (h >> 27)) * 0x94D049BB133111EBu;
+        h ^= h >> 31;
+        memcpy(key + 8 * w, &h, sizeof(h));
+    }
+}
+
+#define FILTER_KEYS 400000 /* past the first layer's 131,072 and the second's */
+#define OTHER_KEYS 200000
+
+/* No key added is ever missed, through three layers; of keys never added,
+ * few answer "maybe". */
+static void test_filter_misses_no_key(void **state)
+{
+    (void)state;
+    struct keyfilter *f = keyfilter_new();
+    assert_non_null(f);
+    unsigned char key[DIGEST_LEN];
+    random_key(key, 1);
+    assert_false(keyfilter_may_hold(f, key));
+    for (uint64_t i = 1; i <= FILTER_KEYS; i++) {
+        random_key(key, i);
+        assert_int_equal(keyfilter_add(f, key), 0);
+    }
+    assert_int_equal(keyfilter_count(f), FILTER_KEYS);
+    /* 256 + 512 + 1,024 KiB: about 4.7 bytes a key at this count. */
+    assert_int_equal(keyfilter_bytes(f), (size_t)(256 + 512 + 1024) * 1024);
+    for (uint64_t i = 1; i <= FILTER_KEYS; i++) {
+        random_key(key, i);
+        assert_true(keyfilter_may_hold(f, key));
+    }
+    unsigned maybe = 0;
+    for (uint64_t i = 0; i < OTHER_KEYS; i++) {
+        random_key(key, FILTER_KEYS + 1 + i);
+        maybe += keyfilter_may_hold(f, key);
+    }
+    /* About 1 in 200 by the layers' fill; 1 in 100 is the bound. */
+    assert_true(maybe < OTHER_KEYS / 100);
+    keyfilter_free(f);
 }
 
 static const struct rg_routing school = {"school-a",          "school",   "care-a",
@@ -211,6 +260,61 @@ static void test_keys_found_through_a_merge(void **state)
     free(ids);
 }
 
+static unsigned ref_lookups;
+
+/* Counts the runs of the lookup in refs (SQLITE_TRACE_STMT). */
+static int count_lookups(unsigned type, void *ctx, void *stmt, void *sql)
+{
+    (void)type;
+    (void)sql;
+    if (stmt == ctx)
+        ref_lookups++;
+    return 0;
+}
+
+static void trace_lookups(struct db *s)
+{
+    ref_lookups = 0;
+    assert_int_equal(
+        sqlite3_trace_v2(s->db, SQLITE_TRACE_STMT, count_lookups, s->stmt[S_REF_SEQ]),
+        SQLITE_OK);
+}
+
+#define NEW_REFS 1000
+
+/* A new client_ref is answered without asking refs once the filter holds
+ * the keys refs had at opening; until then, and for every key it holds,
+ * refs is asked and every earlier client_ref is still found. */
+static void test_new_refs_skip_the_table(void **state)
+{
+    struct fixture *f = *state;
+    char(*ids)[RG_ID_LEN + 1] = calloc(SENT + NEW_REFS, sizeof(*ids));
+    assert_non_null(ids);
+    send_refs(f->store, 1, SENT, ids);
+    empty_batches(f->store, SENT / DB_REFS_MERGE_STEP + 2);
+    long long merged = scalar(f->store, "SELECT count(*) FROM refs");
+    assert_true(merged >= DB_REFS_MERGE_AT);
+
+    /* Reopened, the filter reads refs a step at a time: at first every
+     * key not in memory is looked for in the table, and found. */
+    db_close(f->store);
+    f->store = open_store(f->dir);
+    assert_true(merged > DB_REFS_FILTER_STEP);
+    trace_lookups(f->store);
+    assert_repeats(f->store, 1, SENT, ids);
+    assert_int_equal(ref_lookups, merged);
+
+    empty_batches(f->store, (int)(merged / DB_REFS_FILTER_STEP) + 1);
+    trace_lookups(f->store);
+    send_refs(f->store, SENT + 1, NEW_REFS, ids + SENT);
+    assert_true(ref_lookups < NEW_REFS / 50); /* the filter's few "maybe"s */
+    trace_lookups(f->store);
+    assert_repeats(f->store, 1, SENT + NEW_REFS, ids);
+    assert_int_equal(ref_lookups, merged); /* the new keys are in memory */
+    sqlite3_trace_v2(f->store->db, 0, NULL, NULL);
+    free(ids);
+}
+
 static void exec_ok(struct db *s, const char *sql)
 {
     assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -273,8 +377,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_map_finds_every_key_after_undo),
         cmocka_unit_test(test_map_sorts_and_drops),
+        cmocka_unit_test(test_filter_misses_no_key),
         cmocka_unit_test_setup_teardown(test_keys_found_through_a_merge, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_new_refs_skip_the_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_step_leaves_the_batch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_undone_send_leaves_no_key, setup,

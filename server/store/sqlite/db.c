@@ -309,6 +309,7 @@ int db_begin(struct db *s)
 int db_commit(struct db *s)
 {
     db_refs_merge(s);
+    db_refs_filter_step(s);
     if (db_counts_write(s) < 0 || db_run(s, S_COMMIT) < 0)
         return -1; /* the caller rolls back: counts and events go together */
     db_counts_committed(s);

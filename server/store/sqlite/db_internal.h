@@ -61,6 +61,7 @@ enum stmt_id {
     S_MERGE_REF,
     S_DROP_REF_LOG,
     S_READ_REF_LOG,
+    S_READ_REFS_AFTER,
     S_COUNT_STMTS
 };
 
@@ -206,6 +207,10 @@ int db_counts_settle(struct db *s);
  * per batch: a step adds a few hundred pages at most to its batch. */
 #define DB_REFS_MERGE_AT 8192
 #define DB_REFS_MERGE_STEP 256
+/* Keys of refs read into the filter per batch (and one step at open), until
+ * all are: a few hundred microseconds, so neither the start nor a batch
+ * waits long, however large the store. */
+#define DB_REFS_FILTER_STEP 2048
 
 /* Reads the keys not yet merged back from ref_log; 0 or -1. */
 int db_refs_open(struct db *s);
@@ -226,6 +231,9 @@ void db_refs_op_undo(struct db *s);
  * one is due (a step that fails is done again by a later batch, and
  * db_refs_take_failure says so). After the commit; after a rollback. */
 void db_refs_merge(struct db *s);
+/* Before the commit too: one step of reading refs into the filter, until
+ * it holds them all; a step that fails is read again by a later batch. */
+void db_refs_filter_step(struct db *s);
 void db_refs_committed(struct db *s);
 void db_refs_rolled_back(struct db *s);
 

@@ -13,12 +13,20 @@
  * the middle leaves the keys in ref_log, and the next merge inserts again
  * what is already in refs (OR IGNORE). At open the map is read back from
  * ref_log: at most a merge's worth of rows, so the start stays fast.
+ *
+ * A key not in the map is looked for in refs only if the filter
+ * (keyfilter.h) says it may be there: a new client_ref, nearly every
+ * send's, costs no descent of refs. The filter holds every key merged since
+ * the store opened, and those refs held then, read in key order a step per
+ * batch (DB_REFS_FILTER_STEP): until the last step, every lookup asks refs.
  */
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 #include "db_internal.h"
+#include "keyfilter.h"
 #include "refmap.h"
 
 struct refindex {
@@ -29,6 +37,11 @@ struct refindex {
     long long merge_upto; /* the merge covers the keys with seq <= this */
     bool merge_ending;    /* this transaction deletes the merged keys */
     bool step_failed;     /* since db_refs_take_failure */
+
+    struct keyfilter *filter;               /* NULL once it could not grow: not used */
+    bool filter_ready;                      /* it holds every key in refs */
+    unsigned char filter_after[DIGEST_LEN]; /* the last key read from refs */
+    bool filter_started;
 };
 
 static void merge_end(struct refindex *x)
@@ -45,6 +58,7 @@ void db_refs_close(struct db *s)
         return;
     merge_end(s->refs);
     refmap_free(s->refs->map);
+    keyfilter_free(s->refs->filter);
     free(s->refs);
     s->refs = NULL;
 }
@@ -73,7 +87,58 @@ int db_refs_open(struct db *s)
     }
     sqlite3_reset(st);
     refmap_commit(x->map);
-    return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+    if (rc != SQLITE_DONE)
+        return db_failed(s, rc);
+    /* Out of memory, lookups ask refs as they did before the filter. */
+    x->filter = keyfilter_new();
+    db_refs_filter_step(s); /* a small store's filter is ready at once */
+    return 0;
+}
+
+/* The filter is dropped (out of memory, or damage), and lookups ask refs:
+ * a key it missed would be taken for new. */
+static void filter_lost(struct refindex *x)
+{
+    keyfilter_free(x->filter);
+    x->filter = NULL;
+    x->filter_ready = false;
+}
+
+void db_refs_filter_step(struct db *s)
+{
+    struct refindex *x = s->refs;
+    if (x->filter == NULL || x->filter_ready)
+        return;
+    sqlite3_stmt *st = db_prepared(s, S_READ_REFS_AFTER);
+    /* The first step reads from the smallest key: any blob is > x''. */
+    sqlite3_bind_blob(st, 1, x->filter_after, x->filter_started ? DIGEST_LEN : 0,
+                      SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, DB_REFS_FILTER_STEP);
+    int rc, read = 0;
+    bool lost = false;
+    unsigned char last[DIGEST_LEN];
+    while (!lost && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *key = sqlite3_column_blob(st, 0);
+        /* A key of another length is damage no lookup can name, but the
+         * steps go by key order: the filter is given up, not trusted. */
+        lost = sqlite3_column_bytes(st, 0) != DIGEST_LEN ||
+               keyfilter_add(x->filter, key) < 0;
+        if (!lost)
+            memcpy(last, key, DIGEST_LEN);
+        read++;
+    }
+    sqlite3_reset(st);
+    if (lost) {
+        filter_lost(x);
+        return;
+    }
+    if (rc != SQLITE_DONE)
+        return; /* read again by a later batch */
+    if (read > 0) {
+        memcpy(x->filter_after, last, DIGEST_LEN);
+        x->filter_started = true;
+    }
+    x->filter_ready = read < DB_REFS_FILTER_STEP;
 }
 
 int db_ref_find(struct db *s, const unsigned char key[DIGEST_LEN], long long *seq,
@@ -81,6 +146,9 @@ int db_ref_find(struct db *s, const unsigned char key[DIGEST_LEN], long long *se
 {
     *found = refmap_find(s->refs->map, key, seq);
     if (*found)
+        return 0;
+    struct refindex *x = s->refs;
+    if (x->filter_ready && !keyfilter_may_hold(x->filter, key))
         return 0;
     sqlite3_stmt *st = db_prepared(s, S_REF_SEQ);
     sqlite3_bind_blob(st, 1, key, DIGEST_LEN, SQLITE_STATIC);
@@ -124,6 +192,10 @@ static int merge_step(struct db *s, struct refindex *x)
                      ? x->merge_done + DB_REFS_MERGE_STEP
                      : x->merge_n;
     for (size_t i = x->merge_done; i < end; i++) {
+        /* Into the filter first: a key in refs it did not hold would be
+         * taken for new. One from a step undone later only costs a lookup. */
+        if (x->filter != NULL && keyfilter_add(x->filter, x->merge[i].key) < 0)
+            filter_lost(x);
         sqlite3_stmt *st = db_prepared(s, S_MERGE_REF);
         sqlite3_bind_blob(st, 1, x->merge[i].key, DIGEST_LEN, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, x->merge[i].seq);

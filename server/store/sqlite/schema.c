@@ -192,4 +192,6 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
     [S_MERGE_REF] = "INSERT OR IGNORE INTO refs(ref_key, seq) VALUES(?1, ?2)",
     [S_DROP_REF_LOG] = "DELETE FROM ref_log WHERE seq <= ?1",
     [S_READ_REF_LOG] = "SELECT seq, ref_key FROM ref_log",
+    [S_READ_REFS_AFTER] = "SELECT ref_key FROM refs WHERE ref_key > ?1 ORDER BY ref_key"
+                          " LIMIT ?2",
 };
