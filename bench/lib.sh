@@ -6,8 +6,10 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BENCH_BUILD:-$ROOT/build-bench}
-WORK=${BENCH_WORK:-$BUILD/bench-work}
+# Absolute: refgwd's configuration names files by these paths, read from
+# the configuration's own folder (bench/bigstore's is elsewhere).
+BUILD=$(realpath -m "${BENCH_BUILD:-$ROOT/build-bench}")
+WORK=$(realpath -m "${BENCH_WORK:-$BUILD/bench-work}")
 CERTS=$WORK/certs
 BENCH_BIN=$BUILD/bench/refgw-bench
 REFGWD_BIN=$BUILD/server/refgwd
