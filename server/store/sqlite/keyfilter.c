@@ -35,13 +35,14 @@ static uint64_t word_at(const unsigned char *p)
     return w;
 }
 
-/* The block of key in layer l, and the bit positions within it: 8 times 9
- * bits, from digest bytes that choose nothing else. */
+/* The block of key in layer l: its first 8 bytes. */
 static uint64_t *block_of(const struct layer *l, const unsigned char *key)
 {
     return l->blocks[word_at(key) & (l->nblocks - 1)];
 }
 
+/* The bits of key within its block: 8 times 9 bits, from the next 16
+ * bytes, which choose nothing else. */
 static void positions(const unsigned char *key, unsigned pos[BITS])
 {
     uint64_t a = word_at(key + 8), b = word_at(key + 16);
@@ -56,11 +57,13 @@ static struct layer *layer_new(size_t nblocks)
     struct layer *l = calloc(1, sizeof(*l));
     if (l == NULL)
         return NULL;
-    l->blocks = calloc(nblocks, sizeof(*l->blocks));
+    /* Aligned, so that a block is one cache line. */
+    l->blocks = aligned_alloc(sizeof(*l->blocks), nblocks * sizeof(*l->blocks));
     if (l->blocks == NULL) {
         free(l);
         return NULL;
     }
+    memset(l->blocks, 0, nblocks * sizeof(*l->blocks));
     l->nblocks = nblocks;
     return l;
 }
