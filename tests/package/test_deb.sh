@@ -157,6 +157,9 @@ as_installed() { sed -e "s#/usr/sbin/#$root/usr/sbin/#g" -e "s#/etc/refgw/refgwd
 pre=$(unit_value ExecStartPre | as_installed)
 exec_start=$(unit_value ExecStart | as_installed)
 if out=$($pre 2>&1); then pass; else fail "ExecStartPre ($pre): $out"; fi
+# Made first: the loop below may read it before the shell in the
+# background has opened it (sed's failure would end this script, set -e).
+: >"$T/refgwd.err"
 $exec_start 2>"$T/refgwd.err" &
 PID=$!
 for _ in $(seq 1 100); do
