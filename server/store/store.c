@@ -1,3 +1,8 @@
+/*
+ * store.c - the store's writer (store.h): the queue ops wait in, the thread
+ * that takes them in batches (batch.c runs each), and the arrivals it hands
+ * up.
+ */
 #include "store.h"
 
 #include <errno.h>
@@ -9,20 +14,19 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend.h"
 #include "log.h"
 #include "priority.h"
+#include "store_internal.h"
 
-#define MAX_BATCH 1024
+/* Under load (the last batch had GATHER_FROM ops or more), the writer waits
+ * up to GATHER_NS for as many ops as the last batch had before it takes the
+ * next. Without, under refgw-bench's 64 connections a batch took the 16
+ * that had arrived while the last one committed, and every page a batch
+ * touches, its sync and its wake-ups were paid per 16 sends. */
+#define GATHER_FROM 8
+#define GATHER_NS 300000L
 /* While sends are refused for room, the disk is looked at this often. */
 #define DEGRADED_RECHECK_SECONDS 1
-
-/* Sends are counted as accepted in bulk once this many wait or a second has
- * passed since the last counting. More per counting writes fewer counter
- * rows per send (the bench's 4,096 sends share some 900 keys), but makes
- * that batch slower and the tally larger. */
-#define COUNT_AFTER_SENDS 4096
-#define COUNT_AFTER_NS 1000000000LL
 
 /* Arrivals waiting for the writer to hand them up, at most (each organisation
  * once): beyond, a parked long-poll still ends at its deadline. */
@@ -30,164 +34,6 @@
 
 /* The backends, by the name store_options gives. */
 static const struct store_backend *const backends[] = {&sqlite_backend, &pg_backend};
-
-/* A referral committed by another gateway for org, to hand up (store.h). */
-struct arrival {
-    struct arrival *next;
-    char org[RG_ORG_ID_MAX + 1];
-};
-
-/* The most serious failure seen (store_take_error); class NULL: none. */
-struct failure {
-    const char *class;
-    enum store_stage stage;
-};
-
-struct store {
-    const struct store_backend *backend;
-    void *db;
-    struct store_hooks hooks;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake_thread;
-    struct op *queue, **queue_tail; /* guarded by lock */
-    struct failure error;           /* guarded by lock */
-    bool stopping;                  /* guarded by lock */
-    struct arrival *arrivals;       /* guarded by lock */
-    int arrival_count;              /* guarded by lock */
-    bool healthy;                   /* the last batch committed; atomic */
-    bool degraded;                  /* sends refused for room; atomic */
-    long long counted_at;           /* CLOCK_MONOTONIC ns; the thread's own */
-    unsigned long long commits;     /* atomic */
-    unsigned long long commit_ns;   /* atomic */
-};
-
-/* Keeps the failure of class (NULL: none) at stage if it is the most serious yet. */
-static void note_failure(struct failure *f, enum store_stage stage, const char *class)
-{
-    if (class != NULL && (f->class == NULL || stage >= f->stage)) {
-        f->class = class;
-        f->stage = stage;
-    }
-}
-
-static long long monotonic_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-/* What a failed op stopped: a client's request, or the daemon's own upkeep
- * (its timers' ops and the writer's counting), which is tried again. */
-static enum store_stage stage_of(const struct op *op)
-{
-    switch (op->kind) {
-    case OP_EXPIRE:
-    case OP_REJECTIONS:
-    case OP_CHECKPOINT:
-    case OP_COUNT:
-    case OP_RELEASE:
-        return STORE_UPKEEP;
-    default:
-        return STORE_REQUEST;
-    }
-}
-
-/* Runs op in its own savepoint: a failure undoes it alone. */
-static void run_op(struct store *s, struct op *op, struct failure *error)
-{
-    const struct store_backend *b = s->backend;
-    if (b->savepoint(s->db) < 0 || b->run[op->kind](s->db, op) < 0 ||
-        b->release(s->db) < 0) {
-        /* A class of NULL: a send refused for room, not a failure. */
-        note_failure(error, stage_of(op), b->error_class(s->db));
-        op->failed = true;
-        b->rollback_to(s->db);
-    }
-}
-
-/* Counts the waiting sends when enough wait or enough time has passed. */
-static void count_sends_if_due(struct store *s, struct failure *error)
-{
-    long waiting = s->backend->uncounted(s->db);
-    if (waiting == 0)
-        return;
-    long long now = monotonic_ns();
-    if (waiting < COUNT_AFTER_SENDS && now - s->counted_at < COUNT_AFTER_NS)
-        return;
-    s->counted_at = now;
-    struct op count = {.kind = OP_COUNT};
-    run_op(s, &count, error);
-}
-
-static void fail_batch(struct store *s, struct op *batch, struct failure *error)
-{
-    note_failure(error, STORE_COMMIT, s->backend->error_class(s->db));
-    for (struct op *op = batch; op != NULL; op = op->next)
-        op->failed = true;
-    __atomic_store_n(&s->healthy, false, __ATOMIC_RELAXED);
-}
-
-/* The batch's ops of one kind in one savepoint through the backend's
- * many[kind]: all done, or all failed. Returns whether it ran them (else
- * each runs as any op). */
-static bool run_many(struct store *s, struct op *batch, enum op_kind kind,
-                     struct failure *error)
-{
-    const struct store_backend *b = s->backend;
-    struct op *ops[MAX_BATCH];
-    size_t n = 0;
-    if (b->many[kind] == NULL)
-        return false;
-    for (struct op *op = batch; op != NULL && n < MAX_BATCH; op = op->next)
-        if (op->kind == kind)
-            ops[n++] = op;
-    if (n == 0)
-        return true;
-    if (b->savepoint(s->db) < 0 || b->many[kind](s->db, ops, n) < 0 ||
-        b->release(s->db) < 0) {
-        for (size_t i = 0; i < n; i++)
-            ops[i]->failed = true;
-        b->rollback_to(s->db);
-    }
-    for (size_t i = 0; i < n; i++)
-        if (ops[i]->failed)
-            note_failure(error, stage_of(ops[i]), b->error_class(s->db));
-    return true;
-}
-
-/* Runs one batch in one transaction; marks ops failed as the backend dictates. */
-static void run_batch(struct store *s, struct op *batch, struct failure *error)
-{
-    const struct store_backend *b = s->backend;
-    bool checkpoint = false;
-    if (b->begin(s->db) < 0) {
-        fail_batch(s, batch, error);
-        return;
-    }
-    bool done[OP_KINDS];
-    for (int kind = 0; kind < OP_KINDS; kind++)
-        done[kind] = run_many(s, batch, (enum op_kind)kind, error);
-    for (struct op *op = batch; op != NULL; op = op->next) {
-        checkpoint |= op->kind == OP_CHECKPOINT;
-        if (!done[op->kind])
-            run_op(s, op, error);
-    }
-    count_sends_if_due(s, error);
-    long long started = monotonic_ns();
-    if (b->commit(s->db) < 0) {
-        fail_batch(s, batch, error);
-        b->rollback(s->db);
-        return;
-    }
-    __atomic_add_fetch(&s->commits, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&s->commit_ns, (unsigned long long)(monotonic_ns() - started),
-                       __ATOMIC_RELAXED);
-    __atomic_store_n(&s->healthy, true, __ATOMIC_RELAXED);
-    if (b->after_commit(s->db, checkpoint) < 0)
-        note_failure(error, STORE_UPKEEP, b->error_class(s->db));
-}
 
 /* Hands each op of a batch back to its owner, in order: one call per owner
  * and batch rather than per op. */
@@ -293,6 +139,11 @@ static struct op *take_batch(struct store *s, long long budget)
     if (s->queue == NULL)
         s->queue_tail = &s->queue;
     last->next = NULL;
+    size_t n = 0;
+    for (struct op *op = batch; op != NULL; op = op->next)
+        n++;
+    s->queued -= n;
+    s->last_batch = n;
     return batch;
 }
 
@@ -306,7 +157,7 @@ static void wait_for_ops(struct store *s)
             continue;
         }
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += DEGRADED_RECHECK_SECONDS;
         if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) == ETIMEDOUT &&
             s->queue == NULL && s->arrivals == NULL && !s->stopping) {
@@ -315,6 +166,28 @@ static void wait_for_ops(struct store *s)
             pthread_mutex_lock(&s->lock);
         }
     }
+}
+
+/* Under load, waits (lock held) until as many ops are queued as the last
+ * batch took, or gather_ns has passed, whichever comes first. */
+static void gather(struct store *s)
+{
+    size_t want = s->last_batch;
+    if (want < GATHER_FROM || s->queued >= want || s->stopping)
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += s->gather_ns / 1000000000L;
+    until.tv_nsec += s->gather_ns % 1000000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    s->wake_at = want;
+    while (s->queued < want && !s->stopping && s->arrivals == NULL)
+        if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) == ETIMEDOUT)
+            break;
+    s->wake_at = 1;
 }
 
 static void *thread_main(void *arg)
@@ -328,6 +201,7 @@ static void *thread_main(void *arg)
             break;
         struct op *batch = NULL;
         struct failure error = {0};
+        gather(s);
         if (s->queue != NULL) {
             /* Only this thread takes ops off the queue: the first stays first. */
             struct op *next = s->queue;
@@ -339,10 +213,10 @@ static void *thread_main(void *arg)
         pthread_mutex_unlock(&s->lock);
 
         if (batch != NULL) {
-            run_batch(s, batch, &error);
+            batch_run(s, batch, &error);
             if (error.class != NULL) { /* known before anyone hears of the batch */
                 pthread_mutex_lock(&s->lock);
-                note_failure(&s->error, error.stage, error.class);
+                failure_note(&s->error, error.stage, error.class);
                 pthread_mutex_unlock(&s->lock);
             }
             hand_back(s, batch); /* committed, or failed */
@@ -396,9 +270,15 @@ struct store *store_open(const struct store_options *opt,
     }
     s->healthy = true; /* open just checked it */
     s->queue_tail = &s->queue;
+    s->wake_at = 1;
+    s->gather_ns = opt->gather_ns > 0 ? opt->gather_ns : GATHER_NS;
     prepare(s, NULL); /* a disk already full refuses sends from the start */
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->wake_thread, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wake_thread, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     if (pthread_create(&s->thread, NULL, thread_main, s) != 0) {
         s->backend->close(s->db);
         pthread_mutex_destroy(&s->lock);
@@ -424,7 +304,8 @@ void store_submit(struct store *s, struct op *op)
     pthread_mutex_lock(&s->lock);
     *s->queue_tail = op;
     s->queue_tail = &op->next;
-    pthread_cond_signal(&s->wake_thread);
+    if (++s->queued >= s->wake_at)
+        pthread_cond_signal(&s->wake_thread);
     pthread_mutex_unlock(&s->lock);
 }
 

@@ -6,7 +6,8 @@
  * a savepoint of its own so that one op's failure undoes it alone; if the
  * commit fails, every op of the batch is marked failed. Only after the
  * commit returns is each op handed back through the complete hook, so a 202
- * is never sent before its referral is durable.
+ * is never sent before its referral is durable. Under load the writer lets
+ * a batch gather a moment first (store_options.gather_ns).
  *
  * Which backend keeps the data is the store's own affair (backend.h): the
  * layers above see only ops.
@@ -41,6 +42,9 @@ struct store_options {
     const char *backend;  /* "sqlite" (also when NULL) or "postgresql" */
     const char *data_dir; /* SQLite: the folder of the store's files */
     const char *conninfo; /* PostgreSQL: a libpq connection string; never logged */
+    /* Under load, the longest the writer waits for a batch to gather
+     * before it takes it (store.c); 0: 300 µs. */
+    long gather_ns;
 };
 
 /* Opens (creating if needed) the store and starts its writer. NULL with err. */

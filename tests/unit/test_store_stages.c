@@ -3,9 +3,10 @@
  * a whole batch (its commit), one client's request, or the daemon's own
  * upkeep (a checkpoint or index merge after a commit, expiry, the
  * counting), so that the log never calls a committed batch's upkeep a
- * failed commit. The writer runs on a backend of
- * this file's own, which fails where a test tells it to: this program links
- * store.c, not the real backends.
+ * failed commit; and that under load it lets a batch gather. The writer
+ * runs on a backend of this file's own, which fails where a test tells it
+ * to and notes each batch's size: this program links store.c, not the real
+ * backends.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -28,6 +30,16 @@ static struct {
 } fail;
 
 static const char *last_class;
+
+/* The sizes of the batches committed, in order; a commit waits while hold
+ * is set (holding says it is waiting). */
+#define SIZES_MAX 16
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool hold, holding;
+    int ops, sizes[SIZES_MAX], n;
+} batches = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void *fake_open(const struct store_options *opt, char err[RG_ERR_MAX])
 {
@@ -57,12 +69,22 @@ static int step(bool fails, const char *class)
 static int fake_begin(void *db)
 {
     (void)db;
+    batches.ops = 0; /* the writer's thread alone counts */
     return step(fail.begin, "database busy");
 }
 
 static int fake_commit(void *db)
 {
     (void)db;
+    pthread_mutex_lock(&batches.lock);
+    if (batches.n < SIZES_MAX)
+        batches.sizes[batches.n++] = batches.ops;
+    batches.holding = batches.hold;
+    pthread_cond_broadcast(&batches.cond);
+    while (batches.hold)
+        pthread_cond_wait(&batches.cond, &batches.lock);
+    batches.holding = false;
+    pthread_mutex_unlock(&batches.lock);
     return step(fail.commit, "disk full");
 }
 
@@ -81,6 +103,7 @@ static int fake_run(void *db, struct op *op)
 {
     (void)db;
     (void)op;
+    batches.ops++;
     int rc = step(fail.run, "constraint");
     if (rc < 0 && !fail.run_class)
         last_class = NULL;
@@ -153,15 +176,23 @@ static void on_complete(void *ctx, void *owner, struct op *ops)
     pthread_mutex_unlock(&done_lock);
 }
 
-/* Each test: nothing fails yet, and a writer on the fake backend in *state. */
-static int open_fake(void **state)
+/* Each test: nothing fails yet, and a writer on the fake backend in *state,
+ * whose batches gather under load for up to gather_ns (0: the default). */
+static int open_gathering(void **state, long gather_ns)
 {
     memset(&fail, 0, sizeof(fail));
-    struct store_options opt = {0};
+    batches.n = 0;
+    batches.hold = false;
+    struct store_options opt = {.gather_ns = gather_ns};
     struct store_hooks hooks = {.complete = on_complete};
     char err[RG_ERR_MAX];
     *state = store_open(&opt, &hooks, err);
     return *state != NULL ? 0 : -1;
+}
+
+static int open_fake(void **state)
+{
+    return open_gathering(state, 0);
 }
 
 static int close_fake(void **state)
@@ -273,6 +304,89 @@ static void test_refused_for_room_is_no_failure(void **state)
     assert_none_taken(s);
 }
 
+static int open_gathering_long(void **state)
+{
+    return open_gathering(state, 10 * 1000000000L); /* 10 s: it never runs out */
+}
+
+static int open_gathering_briefly(void **state)
+{
+    return open_gathering(state, 20 * 1000000L); /* 20 ms */
+}
+
+/* Submits n ops without waiting for them. */
+static void submit(struct store *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct op *op = calloc(1, sizeof(*op));
+        assert_non_null(op);
+        op->kind = OP_PUT;
+        store_submit(s, op);
+    }
+}
+
+static void wait_done(int count)
+{
+    pthread_mutex_lock(&done_lock);
+    while (done_count < count)
+        pthread_cond_wait(&done_cond, &done_lock);
+    pthread_mutex_unlock(&done_lock);
+}
+
+#define LOADED 10 /* ops in the batch that says the writer is under load */
+
+/* A batch of LOADED: the commit of a first op held while they queue. */
+static void load(struct store *s)
+{
+    pthread_mutex_lock(&done_lock);
+    done_count = 0;
+    pthread_mutex_unlock(&done_lock);
+    pthread_mutex_lock(&batches.lock);
+    batches.hold = true;
+    pthread_mutex_unlock(&batches.lock);
+    submit(s, 1);
+    pthread_mutex_lock(&batches.lock);
+    while (!batches.holding)
+        pthread_cond_wait(&batches.cond, &batches.lock);
+    pthread_mutex_unlock(&batches.lock);
+    submit(s, LOADED);
+    pthread_mutex_lock(&batches.lock);
+    batches.hold = false;
+    pthread_cond_broadcast(&batches.cond);
+    pthread_mutex_unlock(&batches.lock);
+    wait_done(1 + LOADED);
+}
+
+/* After a batch of 10, one op does not go alone: the writer waits for as
+ * many as the last batch had (here, for as long as that takes). */
+static void test_batch_gathers_under_load(void **state)
+{
+    struct store *s = *state;
+    load(s);
+    submit(s, 1);
+    struct timespec pause = {0, 50 * 1000000L}; /* the writer would take it */
+    nanosleep(&pause, NULL);
+    submit(s, LOADED - 1);
+    wait_done(1 + 2 * LOADED);
+    assert_int_equal(batches.n, 3);
+    assert_int_equal(batches.sizes[0], 1);
+    assert_int_equal(batches.sizes[1], LOADED);
+    assert_int_equal(batches.sizes[2], LOADED);
+}
+
+/* The wait is bounded: an op alone after the load is taken when it ends,
+ * and a quiet writer (its batches of one) takes each op at once. */
+static void test_gathering_ends(void **state)
+{
+    struct store *s = *state;
+    load(s);
+    assert_false(run_one(s));
+    assert_false(run_one(s));
+    assert_int_equal(batches.n, 4);
+    assert_int_equal(batches.sizes[2], 1);
+    assert_int_equal(batches.sizes[3], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +399,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_own_ops_failing_are_upkeep, open_fake,
                                         close_fake),
         cmocka_unit_test_setup_teardown(test_refused_for_room_is_no_failure, open_fake,
+                                        close_fake),
+        cmocka_unit_test_setup_teardown(test_batch_gathers_under_load,
+                                        open_gathering_long, close_fake),
+        cmocka_unit_test_setup_teardown(test_gathering_ends, open_gathering_briefly,
                                         close_fake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
