@@ -156,7 +156,7 @@ static void test_filter_misses_no_key(void **state)
         random_key(key, FILTER_KEYS + 1 + i);
         maybe += keyfilter_may_hold(f, key);
     }
-    /* About 1 in 200 by the layers' fill; 1 in 100 is the bound. */
+    /* About 1 in 600 at this fill (keyfilter.c); 1 in 100 is the bound. */
     assert_true(maybe < OTHER_KEYS / 100);
     keyfilter_free(f);
 }

@@ -5,14 +5,14 @@
  * Almost every send's client_ref is new, and asking the refs table proved
  * it by a B-tree descent to a random leaf: more of the writer's time the
  * larger the store. The filter answers "no" for nearly all of them without
- * the table; "maybe" (for every key added, and a few in a thousand others)
- * sends the question on to the table. A key once added is never removed,
- * as a client_ref names its referral for ever.
+ * the table; "maybe" (for every key added, and one to three in a thousand
+ * others) sends the question on to the table. A key once added is never
+ * removed, as a client_ref names its referral for ever.
  *
  * Keys are keyed digests (digests.h), uniformly random, so their bytes are
  * the hashes. The filter is a list of layers, each twice the size of the
- * one before; a key goes into the newest, a question asks each. About two
- * bytes per key.
+ * one before; a key goes into the newest, a question asks each. Two bytes
+ * a key in a full layer; with the newest not yet full, 2 to 6 in all.
  *
  * Not thread-safe: the store's writer is its only user.
  */
