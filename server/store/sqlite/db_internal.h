@@ -208,8 +208,8 @@ int db_counts_settle(struct db *s);
 #define DB_REFS_MERGE_AT 8192
 #define DB_REFS_MERGE_STEP 256
 /* Keys of refs read into the filter per batch (and one step at open), until
- * all are: a few hundred microseconds, so neither the start nor a batch
- * waits long, however large the store. */
+ * all are: well under a millisecond a step, so neither the start nor a
+ * batch waits long, however large the store. */
 #define DB_REFS_FILTER_STEP 2048
 
 /* Reads the keys not yet merged back from ref_log; 0 or -1. */

@@ -38,7 +38,7 @@ struct refindex {
     bool merge_ending;    /* this transaction deletes the merged keys */
     bool step_failed;     /* since db_refs_take_failure */
 
-    struct keyfilter *filter;               /* NULL once it could not grow: not used */
+    struct keyfilter *filter;               /* NULL once given up: not used */
     bool filter_ready;                      /* it holds every key in refs */
     unsigned char filter_after[DIGEST_LEN]; /* the last key read from refs */
     bool filter_started;
