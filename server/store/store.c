@@ -128,20 +128,19 @@ static struct op *take_batch(struct store *s, long long budget)
     if (batch == NULL)
         return NULL;
     long long used = cost != NULL ? cost(s->db, batch) : 0;
-    for (int n = 1; n < MAX_BATCH && last->next != NULL; n++) {
+    size_t n = 1;
+    while (n < MAX_BATCH && last->next != NULL) {
         long long c = cost != NULL ? cost(s->db, last->next) : 0;
         if (c > budget - used)
             break;
         used += c;
         last = last->next;
+        n++;
     }
     s->queue = last->next;
     if (s->queue == NULL)
         s->queue_tail = &s->queue;
     last->next = NULL;
-    size_t n = 0;
-    for (struct op *op = batch; op != NULL; op = op->next)
-        n++;
     s->queued -= n;
     s->last_batch = n;
     return batch;
