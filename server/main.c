@@ -16,7 +16,6 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <sqlite3.h>
 
 #include "alloc.h"
 #include "config.h"
@@ -491,9 +490,13 @@ int main(int argc, char **argv)
     if (check_store_config != NULL)
         return check_store(check_store_config);
 
-    /* Each SQLite connection has one owner thread: no global memory
-     * statistics (a mutex on every allocation) are needed. */
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (store_configure_process() < 0) {
+        log_line("cannot configure SQLite's memory");
+        return 1;
+    }
+    /* Requests and answers (bodies among them) pass through libevent's
+     * buffers, which it allocates and frees itself: wiped when freed. */
+    event_set_mem_functions(rg_wiping_malloc, rg_wiping_realloc, rg_wiping_free);
     char alloc_err[128];
     if (alloc_tune(alloc_err) < 0) /* the gateway works; bursts stay in RSS longer */
         log_line("%s", alloc_err);

@@ -151,8 +151,11 @@ static int set_policy(SSL_CTX *ctx, char err[RG_ERR_MAX])
         fail(err, "cannot set the TLS ciphers", NULL);
         return -1;
     }
+    /* CLEANSE_PLAINTEXT: a record's decrypted bytes (a request, a body) are
+     * wiped from OpenSSL's buffer once read, not left until overwritten. */
     SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_CLEANSE_PLAINTEXT);
     SSL_CTX_set_num_tickets(ctx, 0);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     return 0;

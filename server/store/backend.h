@@ -19,6 +19,9 @@
 
 struct store_backend {
     const char *name;
+    /* Process-wide settings of the backend's library (optional), once
+     * before any thread starts (store_configure_process). 0 or -1. */
+    int (*configure_process)(void);
     void *(*open)(const struct store_options *opt, char err[RG_ERR_MAX]);
     /* Runs what must run last (a final checkpoint) and frees. */
     void (*close)(void *db);
@@ -41,6 +44,10 @@ struct store_backend {
 
     /* After a batch committed; checkpoint: the batch asked for one. */
     int (*after_commit)(void *db, bool checkpoint);
+
+    /* The writer has had nothing to do for STORE_IDLE_MS since its last
+     * batch (optional): upkeep that should delay no batch. */
+    void (*idle)(void *db);
 
     /* Disk space (optional: NULL for a backend whose disk is not ours).
      * prepare runs before each batch, outside a transaction, and returns

@@ -26,7 +26,10 @@
 #define GATHER_FROM 8
 #define GATHER_NS 300000L
 /* While sends are refused for room, the disk is looked at this often. */
-#define DEGRADED_RECHECK_SECONDS 1
+#define DEGRADED_RECHECK_NS 1000000000L
+/* How long the writer waits for ops after a batch before the backend's idle
+ * upkeep runs: under a steady stream of requests, never. */
+#define STORE_IDLE_NS 200000000L
 
 /* Arrivals waiting for the writer to hand them up, at most (each organisation
  * once): beyond, a parked long-poll still ends at its deadline. */
@@ -146,24 +149,51 @@ static struct op *take_batch(struct store *s, long long budget)
     return batch;
 }
 
-/* Waits for ops or arrivals (lock held). While sends are refused for room, looks at the
- * disk again every second, so that they are accepted again by themselves. */
+/* CLOCK_MONOTONIC ns from now, for the thread's timed waits. */
+static struct timespec deadline_after(long ns)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec += ns % 1000000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    return until;
+}
+
+static bool nothing_to_do(const struct store *s)
+{
+    return s->queue == NULL && s->arrivals == NULL && !s->stopping;
+}
+
+/* Waits for ops or arrivals (lock held). Once no batch has come for
+ * STORE_IDLE_NS, runs the backend's idle upkeep. While sends are refused for
+ * room, looks at the disk again every second, so that they are accepted
+ * again by themselves. */
 static void wait_for_ops(struct store *s)
 {
-    while (s->queue == NULL && s->arrivals == NULL && !s->stopping) {
-        if (!__atomic_load_n(&s->degraded, __ATOMIC_RELAXED)) {
+    while (nothing_to_do(s)) {
+        bool idle_due = s->idle_due && s->backend->idle != NULL;
+        bool degraded = __atomic_load_n(&s->degraded, __ATOMIC_RELAXED);
+        if (!idle_due && !degraded) {
             pthread_cond_wait(&s->wake_thread, &s->lock);
             continue;
         }
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += DEGRADED_RECHECK_SECONDS;
-        if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) == ETIMEDOUT &&
-            s->queue == NULL && s->arrivals == NULL && !s->stopping) {
-            pthread_mutex_unlock(&s->lock);
+        struct timespec until =
+            deadline_after(idle_due ? STORE_IDLE_NS : DEGRADED_RECHECK_NS);
+        if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) != ETIMEDOUT ||
+            !nothing_to_do(s))
+            continue;
+        pthread_mutex_unlock(&s->lock);
+        if (idle_due) {
+            s->idle_due = false;
+            s->backend->idle(s->db);
+        } else {
             prepare(s, NULL);
-            pthread_mutex_lock(&s->lock);
         }
+        pthread_mutex_lock(&s->lock);
     }
 }
 
@@ -174,14 +204,7 @@ static void gather(struct store *s)
     size_t want = s->last_batch;
     if (want < GATHER_FROM || s->queued >= want || s->stopping)
         return;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += s->gather_ns / 1000000000L;
-    until.tv_nsec += s->gather_ns % 1000000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = deadline_after(s->gather_ns);
     s->wake_at = want;
     while (s->queued < want && !s->stopping && s->arrivals == NULL)
         if (pthread_cond_timedwait(&s->wake_thread, &s->lock, &until) == ETIMEDOUT)
@@ -212,6 +235,7 @@ static void *thread_main(void *arg)
         pthread_mutex_unlock(&s->lock);
 
         if (batch != NULL) {
+            s->idle_due = true;
             batch_run(s, batch, &error);
             if (error.class != NULL) { /* known before anyone hears of the batch */
                 pthread_mutex_lock(&s->lock);
@@ -234,6 +258,15 @@ static void *thread_main(void *arg)
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
+}
+
+int store_configure_process(void)
+{
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+        if (backends[i]->configure_process != NULL &&
+            backends[i]->configure_process() < 0)
+            return -1;
+    return 0;
 }
 
 /* The backend store_options names; NULL (and err) when there is none. */

@@ -47,6 +47,11 @@ struct store_options {
     long gather_ns;
 };
 
+/* Process-wide settings of the store's libraries: once at start-up, before
+ * any thread starts and any store opens. What SQLite frees is wiped first
+ * (store/sqlite/wiping.h). 0, or -1 if a library refused. */
+int store_configure_process(void);
+
 /* Opens (creating if needed) the store and starts its writer. NULL with err. */
 struct store *store_open(const struct store_options *opt,
                          const struct store_hooks *hooks, char err[RG_ERR_MAX]);

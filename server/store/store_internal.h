@@ -37,6 +37,7 @@ struct store {
     size_t queued;                  /* ops in the queue; guarded by lock */
     size_t wake_at;                 /* queued ops that wake the thread; lock */
     size_t last_batch;              /* ops the last batch took; the thread's own */
+    bool idle_due;                  /* a batch ran since backend->idle; thread's own */
     long gather_ns;                 /* store_options.gather_ns, or the default */
     struct failure error;           /* guarded by lock */
     bool stopping;                  /* guarded by lock */

@@ -75,32 +75,8 @@ expect_eq "$(jq -r '[.to, .signal, .subject.age_band] | join(" ")' "$T/inner.jso
     "ecmj loverboy 16_17" "the whole referral inside"
 
 # Memory, files and log of the running gateway: the canary is nowhere.
-python3 - "$PID" "E2E-CANARY" <<'PY' && pass || fail "the canary in refgwd's memory"
-import re, sys
-# Every readable mapping, in chunks that overlap by the needle's length.
-# Mappings larger than 1 GiB are the sanitizers' shadow and reserve, not data.
-pid, needle = sys.argv[1], sys.argv[2].encode()
-CHUNK, found = 1 << 20, False
-with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
-    for line in maps:
-        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
-        if not m:
-            continue
-        start, end = int(m.group(1), 16), int(m.group(2), 16)
-        if end - start > 1 << 30:
-            continue
-        tail = b""
-        for at in range(start, end, CHUNK):
-            try:
-                mem.seek(at)
-                data = tail + mem.read(min(CHUNK, end - at))
-            except (OSError, ValueError, OverflowError):
-                break
-            if needle in data:
-                found = True
-            tail = data[-len(needle):]
-sys.exit(1 if found else 0)
-PY
+python3 "$(dirname "$0")/../privacy/memscan.py" "$PID" "E2E-CANARY" >/dev/null && pass ||
+    fail "the canary in refgwd's memory"
 { store_holds "E2E-CANARY" || grep -qa "E2E-CANARY" "$T/refgwd.err"; } &&
     fail "the canary in the store or the log" || pass
 

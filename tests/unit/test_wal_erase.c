@@ -10,7 +10,9 @@
  *   - the files as a crash would leave them then still open with every
  *     committed referral;
  *   - a filesystem that refuses to zero (a full disk) gets the WAL
- *     truncated instead (fallocate is wrapped: -Wl,--wrap=fallocate).
+ *     truncated instead (fallocate is wrapped: -Wl,--wrap=fallocate);
+ *   - the writer's connection opened again (db_refresh) zeroes nothing it
+ *     has not copied.
  */
 #define _GNU_SOURCE /* memmem */
 #include <setjmp.h>
@@ -217,12 +219,43 @@ static void test_erase_falls_back_to_truncation(void **state)
     assert_int_equal(referrals_after_crash(f->dir), N);
 }
 
+/* The writer's connection opened again (db_refresh, when it idles after an
+ * erasure) with frames the WAL holds and has not copied: the new connection
+ * knows nothing of the old one's WAL starts, and its first erasure must copy
+ * before it zeroes, never zero what is not yet in the database. */
+static void test_refresh_keeps_uncopied_frames(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 40 };
+    plant_and_erase(f->store, N);
+    assert_true(db_erased_since_refresh(f->store));
+    assert_int_equal(db_checkpoint(f->store), 0);
+    put_batch(f->store, 1, true, NULL);
+    assert_true(db_wal_frames(f->store) > 0);
+
+    assert_int_equal(db_refresh(f->store), 0);
+    assert_false(db_erased_since_refresh(f->store));
+    assert_int_equal(db_checkpoint(f->store), 0);
+    assert_int_equal(referrals_after_crash(f->dir), N + 1);
+    assert_int_equal(db_checkpoint(f->store), 0);
+    assert_false(holds_canary(f->dir, "refgw.db-wal"));
+    assert_false(holds_canary(f->dir, "refgw.db"));
+
+    /* The new connection writes, erases and counts as the old one did. */
+    plant_and_erase(f->store, 2);
+    assert_true(db_erased_since_refresh(f->store));
+    put_batch(f->store, 1, true, NULL);
+    assert_int_equal(referrals_after_crash(f->dir), N + 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_erase_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase_past_new_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase_falls_back_to_truncation, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_keeps_uncopied_frames, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

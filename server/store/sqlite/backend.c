@@ -15,6 +15,7 @@
 #include "db.h"
 #include "db_stats.h"
 #include "room.h"
+#include "wiping.h"
 
 #define EXPIRE_BATCH 1000
 #define CHECK_YIELD_FRAMES (2 * CHECKPOINT_STEP_FRAMES)
@@ -230,6 +231,17 @@ static int after_commit(void *impl, bool checkpoint)
     return rc;
 }
 
+/* Content erased since the writer's connection opened may linger in
+ * buffers SQLite keeps for that connection: a fresh one frees them (wiped),
+ * once the writer idles. Failing, the old connection serves on; the next
+ * idle tries again. */
+static void idle(void *impl)
+{
+    struct db *db = DB(impl);
+    if (db_erased_since_refresh(db))
+        db_refresh(db);
+}
+
 /* An upper bound of what op writes, with the inbox and expiry caps this
  * batch set. */
 static long long op_cost(void *impl, const struct op *op)
@@ -313,6 +325,7 @@ static struct digester *new_digester(void *impl)
 
 const struct store_backend sqlite_backend = {
     .name = "sqlite",
+    .configure_process = sqlite_memory_configure,
     .open = open_sqlite,
     .close = close_sqlite,
     .error_class = error_class,
@@ -339,6 +352,7 @@ const struct store_backend sqlite_backend = {
         },
     .uncounted = uncounted,
     .after_commit = after_commit,
+    .idle = idle,
     .prepare = prepare,
     .op_cost = op_cost,
     .degraded = degraded,

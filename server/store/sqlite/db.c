@@ -53,12 +53,6 @@ const char *db_error_class(const struct db *s)
     }
 }
 
-static int exec(struct db *s, const char *sql)
-{
-    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? 0 : db_failed(s, rc);
-}
-
 static int load_secret(struct db *s)
 {
     sqlite3_stmt *st;
@@ -107,6 +101,64 @@ static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int frames)
     return SQLITE_OK;
 }
 
+static void db_path(const char *data_dir, char path[4096])
+{
+    snprintf(path, 4096, "%s/refgw.db", data_dir);
+}
+
+/* The writer's connection to path with its settings. SQLITE_OK, or an error
+ * code with *out closed (NULL). */
+static int connect(const char *path, sqlite3 **out)
+{
+    int rc = walbuf_register() < 0
+                 ? SQLITE_ERROR
+                 : sqlite3_open_v2(path, out,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_NOMUTEX,
+                                   WALBUF_VFS);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(*out);
+        *out = NULL;
+        return rc;
+    }
+    sqlite3_extended_result_codes(*out, 1);
+    sqlite3_busy_timeout(*out, DB_BUSY_MS);
+    /* Durable across power loss; deleted content zeroed; no temp files outside;
+     * 8 MiB of cache (SQLite's default is 2), which keeps more of the random
+     * client_ref index in memory and fills within the first minute of load. */
+    static const char pragmas[] = "PRAGMA journal_mode=WAL;"
+                                  "PRAGMA synchronous=FULL;"
+                                  "PRAGMA secure_delete=ON;"
+                                  "PRAGMA temp_store=MEMORY;"
+                                  "PRAGMA cell_size_check=ON;"
+                                  "PRAGMA cache_size=-8192;";
+    rc = sqlite3_exec(*out, pragmas, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Every statement of db_stmt_sql on db, and s's WAL hook. SQLITE_OK, or an
+ * error code with none left prepared. */
+static int prepare_all(struct db *s, sqlite3 *db, sqlite3_stmt *stmt[S_COUNT_STMTS])
+{
+    for (int i = 0; i < S_COUNT_STMTS; i++) {
+        int rc = sqlite3_prepare_v3(db, db_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &stmt[i], NULL);
+        if (rc != SQLITE_OK) {
+            for (int j = 0; j < i; j++)
+                sqlite3_finalize(stmt[j]);
+            return rc;
+        }
+    }
+    /* Our hook replaces SQLite's automatic checkpoints (which run inside the
+     * commit): see checkpointer.h. */
+    sqlite3_wal_hook(db, on_wal_commit, s);
+    return SQLITE_OK;
+}
+
 struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
 {
     err[0] = '\0';
@@ -132,39 +184,23 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         return NULL;
     }
     char path[4096];
-    snprintf(path, sizeof(path), "%s/refgw.db", data_dir);
+    db_path(data_dir, path);
     /* The WAL's writes are gathered into few large calls (walbuf.h; it relies
-     * on synchronous=FULL, set below). */
+     * on synchronous=FULL, set by connect). */
     if (check_file(path, err) < 0) {
         db_close(s);
         return NULL;
     }
-    int rc = walbuf_register() < 0
-                 ? SQLITE_ERROR
-                 : sqlite3_open_v2(path, &s->db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   WALBUF_VFS);
+    int rc = connect(path, &s->db);
     if (rc != SQLITE_OK) {
         snprintf(err, RG_ERR_MAX, "cannot open %.180s: %s", path, sqlite3_errstr(rc));
         db_close(s);
         return NULL;
     }
-    sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, DB_BUSY_MS);
-    /* Durable across power loss; deleted content zeroed; no temp files outside;
-     * 8 MiB of cache (SQLite's default is 2), which keeps more of the random
-     * client_ref index in memory and fills within the first minute of load. */
-    static const char pragmas[] = "PRAGMA journal_mode=WAL;"
-                                  "PRAGMA synchronous=FULL;"
-                                  "PRAGMA secure_delete=ON;"
-                                  "PRAGMA temp_store=MEMORY;"
-                                  "PRAGMA cell_size_check=ON;"
-                                  "PRAGMA cache_size=-8192;";
     bool migrated = false;
     /* The structure only: the full check runs after start (check.h). */
-    if (exec(s, pragmas) < 0 || check_structure(s->db, path, err) < 0 ||
-        db_migrate(s, err, &migrated) < 0 || load_secret(s) < 0 || db_ids_open(s) < 0 ||
+    if (check_structure(s->db, path, err) < 0 || db_migrate(s, err, &migrated) < 0 ||
+        load_secret(s) < 0 || db_ids_open(s) < 0 ||
         (migrated && db_checkpoint(s) < 0)) {
         if (err[0] == '\0' || s->last_error != 0)
             snprintf(err, RG_ERR_MAX, "cannot use %.180s: %s", path,
@@ -172,18 +208,11 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         db_close(s);
         return NULL;
     }
-    /* Our hook replaces SQLite's automatic checkpoints (which run inside the
-     * commit): see checkpointer.h. */
-    sqlite3_wal_hook(s->db, on_wal_commit, s);
-    for (int i = 0; i < S_COUNT_STMTS; i++) {
-        rc = sqlite3_prepare_v3(s->db, db_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                                &s->stmt[i], NULL);
-        if (rc != SQLITE_OK) {
-            snprintf(err, RG_ERR_MAX, "cannot prepare statements in %.100s: %s", path,
-                     sqlite3_errmsg(s->db));
-            db_close(s);
-            return NULL;
-        }
+    if (prepare_all(s, s->db, s->stmt) != SQLITE_OK) {
+        snprintf(err, RG_ERR_MAX, "cannot prepare statements in %.100s: %s", path,
+                 sqlite3_errmsg(s->db));
+        db_close(s);
+        return NULL;
     }
     s->page_size = page_size(s);
     s->room = room_open(data_dir, (long)s->page_size, err);
@@ -208,6 +237,40 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         return NULL;
     }
     return s;
+}
+
+bool db_erased_since_refresh(const struct db *s)
+{
+    return s->erased;
+}
+
+int db_refresh(struct db *s)
+{
+    char path[4096];
+    db_path(s->data_dir, path);
+    sqlite3 *fresh = NULL;
+    sqlite3_stmt *stmt[S_COUNT_STMTS];
+    int rc = connect(path, &fresh);
+    if (rc == SQLITE_OK && (rc = prepare_all(s, fresh, stmt)) != SQLITE_OK) {
+        sqlite3_close(fresh);
+        fresh = NULL;
+    }
+    if (rc != SQLITE_OK)
+        return db_failed(s, rc); /* the old connection serves on */
+    /* The checkpointer's connection stays open, so this is not the last and
+     * its close would not checkpoint anyway; it must not try, on the writer's
+     * time. */
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    for (int i = 0; i < S_COUNT_STMTS; i++)
+        sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db); /* every buffer it kept is freed, so wiped */
+    s->db = fresh;
+    memcpy(s->stmt, stmt, sizeof(stmt));
+    /* The new connection's WAL file counts its starts from 0 (walbuf.h): the
+     * next db_checkpoint copies and zeroes all of it, as after an open. */
+    s->wal_starts_seen = 0;
+    s->erased = false;
+    return 0;
 }
 
 int db_wal_frames(const struct db *s)

@@ -46,6 +46,18 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX]);
 /* Checkpoints and truncates the WAL, so erased content leaves no copy, and closes. */
 void db_close(struct db *s);
 
+/* Whether content was erased (an acknowledgement, an expiry) since the
+ * connection was opened. */
+bool db_erased_since_refresh(const struct db *s);
+
+/* Opens the writer's connection again and closes the old one, between
+ * transactions. SQLite keeps some buffers for as long as a connection is
+ * open (a page-sized scratch copy of the last page it edited, and of the
+ * last cell it built), which may hold erased content until overwritten;
+ * closing frees them, and freeing wipes them (wiping.h). If the new
+ * connection cannot be opened the old one serves on: -1. */
+int db_refresh(struct db *s);
+
 /* The class of the last failure, for logs ("disk full", "I/O error"...). */
 const char *db_error_class(const struct db *s);
 

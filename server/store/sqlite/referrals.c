@@ -299,6 +299,7 @@ static int end_referral(struct db *s, const struct ending *e, enum stmt_id mark,
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
+    s->erased = true; /* copies may stay in the connection's buffers: db_refresh */
     st = db_prepared(s, mark);
     sqlite3_bind_int64(st, 1, e->seq);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);

@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include "wipe.h"
+
 struct wfile {
     sqlite3_file base;
     sqlite3_file *real; /* the wrapped VFS's file, allocated to its size */
@@ -38,12 +40,15 @@ static sqlite3_vfs *parent(void)
     return sqlite3_vfs_find(NULL);
 }
 
-/* Writes the buffer out; its bytes are dropped whatever the outcome. */
+/* Writes the buffer out; its bytes are dropped whatever the outcome, and
+ * wiped: they are pages, content among them, that a later erasure would
+ * otherwise leave here until overwritten. */
 static int flush(struct wfile *f)
 {
     if (f->len == 0)
         return SQLITE_OK;
     int rc = f->real->pMethods->xWrite(f->real, f->buf, (int)f->len, f->off);
+    rg_wipe(f->buf, f->len);
     f->len = 0;
     return rc;
 }
