@@ -1,14 +1,12 @@
+#define _GNU_SOURCE /* malloc_usable_size */
 #include "wipe.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-
-/* Each block is preceded by its size, in a header that keeps the block
- * aligned as malloc's own are. */
-#define HEADER 16
 
 /* glibc's explicit_bzero is its vectorised memset behind a barrier the
  * compiler may not remove; OPENSSL_cleanse stores eight bytes at a time, and
@@ -19,39 +17,37 @@ void rg_wipe(void *p, size_t n)
         explicit_bzero(p, n);
 }
 
+/* The allocator knows each block's size (glibc, jemalloc and the
+ * sanitizers' all answer malloc_usable_size): no header of our own, which
+ * pushed libevent's power-of-two buffers into the next size class. */
 void *rg_wiping_malloc(size_t n)
 {
-    if (n > SIZE_MAX - HEADER)
-        return NULL;
-    unsigned char *block = malloc(n + HEADER);
-    if (block == NULL)
-        return NULL;
-    *(size_t *)block = n;
-    return block + HEADER;
+    return malloc(n);
 }
 
 void rg_wiping_free(void *p)
 {
     if (p == NULL)
         return;
-    unsigned char *block = (unsigned char *)p - HEADER;
-    rg_wipe(block, *(size_t *)block + HEADER);
-    free(block);
+    rg_wipe(p, malloc_usable_size(p));
+    free(p);
 }
 
 void *rg_wiping_realloc(void *p, size_t n)
 {
     if (p == NULL)
-        return rg_wiping_malloc(n);
+        return malloc(n);
     if (n == 0) {
         rg_wiping_free(p);
         return NULL;
     }
-    size_t old = *(size_t *)((unsigned char *)p - HEADER);
-    void *q = rg_wiping_malloc(n);
+    size_t old = malloc_usable_size(p);
+    if (n <= old)
+        return p; /* the block is large enough as it is */
+    void *q = malloc(n);
     if (q == NULL)
         return NULL;
-    memcpy(q, p, old < n ? old : n);
+    memcpy(q, p, old);
     rg_wiping_free(p);
     return q;
 }

@@ -17,12 +17,15 @@
 /* Overwrites p[0..n) with zeros in a way the compiler may not drop. */
 void rg_wipe(void *p, size_t n);
 
-/* malloc and free that remember each block's size and wipe it when freed. */
+/* malloc, and a free that wipes the whole block first (its size as the
+ * allocator knows it: malloc_usable_size). Any malloc'd block may be freed
+ * with rg_wiping_free. */
 void *rg_wiping_malloc(size_t n);
 void rg_wiping_free(void *p);
 
-/* realloc in the same manner: the old block is copied, then wiped and freed
- * (realloc(NULL, n) is malloc; realloc(p, 0) frees p and returns NULL). For
+/* realloc in the same manner: a block too small is copied, then wiped and
+ * freed; one large enough is kept (realloc(NULL, n) is malloc; realloc(p, 0)
+ * frees p and returns NULL). For
  * libraries that take an allocator with realloc (libevent, for refgw ui). */
 void *rg_wiping_realloc(void *p, size_t n);
 
