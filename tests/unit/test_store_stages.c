@@ -3,7 +3,8 @@
  * a whole batch (its commit), one client's request, or the daemon's own
  * upkeep (a checkpoint or index merge after a commit, expiry, the
  * counting), so that the log never calls a committed batch's upkeep a
- * failed commit; and that under load it lets a batch gather. The writer
+ * failed commit; that under load it lets a batch gather; and that the
+ * backend's idle upkeep runs once the writer has rested after a batch. The writer
  * runs on a backend of this file's own, which fails where a test tells it
  * to and notes each batch's size: this program links store.c, not the real
  * backends.
@@ -123,6 +124,25 @@ static int fake_after_commit(void *db, bool checkpoint)
     return step(fail.after_commit, "input/output error");
 }
 
+/* Calls of the idle upkeep. */
+static int idle_calls;
+
+static void fake_idle(void *db)
+{
+    (void)db;
+    pthread_mutex_lock(&batches.lock);
+    idle_calls++;
+    pthread_mutex_unlock(&batches.lock);
+}
+
+static int idle_count(void)
+{
+    pthread_mutex_lock(&batches.lock);
+    int n = idle_calls;
+    pthread_mutex_unlock(&batches.lock);
+    return n;
+}
+
 static struct digester *fake_digester_new(void *db)
 {
     (void)db;
@@ -152,6 +172,7 @@ const struct store_backend sqlite_backend = {
     .run = FAKE_RUNS,
     .uncounted = fake_uncounted,
     .after_commit = fake_after_commit,
+    .idle = fake_idle,
     .digester_new = fake_digester_new,
 };
 const struct store_backend pg_backend = {.name = "postgresql"};
@@ -183,6 +204,7 @@ static int open_gathering(void **state, long gather_ns)
     memset(&fail, 0, sizeof(fail));
     batches.n = 0;
     batches.hold = false;
+    idle_calls = 0;
     struct store_options opt = {.gather_ns = gather_ns};
     struct store_hooks hooks = {.complete = on_complete};
     char err[RG_ERR_MAX];
@@ -387,11 +409,45 @@ static void test_gathering_ends(void **state)
     assert_int_equal(batches.sizes[3], 1);
 }
 
+static void sleep_ms(long ms)
+{
+    struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+/* The idle upkeep (STORE_IDLE_NS, 0.2 s) runs once after the last batch of
+ * a busy spell, never before any batch, and not while ops keep coming. */
+static void test_idle_after_rest(void **state)
+{
+    struct store *s = *state;
+    sleep_ms(400);
+    assert_int_equal(idle_count(), 0); /* no batch yet: nothing to tidy */
+
+    assert_false(run_one(s));
+    sleep_ms(400);
+    assert_int_equal(idle_count(), 1);
+    sleep_ms(400);
+    assert_int_equal(idle_count(), 1); /* once per rest */
+
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        assert_false(run_one(s));
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) * 1000 +
+                 (now.tv_nsec - start.tv_nsec) / 1000000 <
+             400);
+    assert_int_equal(idle_count(), 1); /* busy: no rest */
+    sleep_ms(400);
+    assert_int_equal(idle_count(), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commit_failure_is_a_commit, open_fake,
                                         close_fake),
+        cmocka_unit_test_setup_teardown(test_idle_after_rest, open_fake, close_fake),
         cmocka_unit_test_setup_teardown(test_upkeep_failure_leaves_the_batch_committed,
                                         open_fake, close_fake),
         cmocka_unit_test_setup_teardown(test_request_failure_and_the_most_serious_kept,
