@@ -256,14 +256,13 @@ int db_refresh(struct db *s)
         fresh = NULL;
     }
     if (rc != SQLITE_OK)
-        return db_failed(s, rc); /* the old connection serves on */
-    /* The checkpointer's connection stays open, so this is not the last and
-     * its close would not checkpoint anyway; it must not try, on the writer's
-     * time. */
+        return -1; /* the old connection serves on; no op failed */
+    /* The new connection is open, so the old one is not the last: its close
+     * neither checkpoints nor deletes the WAL, and is told not to try. */
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     for (int i = 0; i < S_COUNT_STMTS; i++)
         sqlite3_finalize(s->stmt[i]);
-    sqlite3_close(s->db); /* every buffer it kept is freed, so wiped */
+    sqlite3_close_v2(s->db); /* every buffer it kept is freed, so wiped */
     s->db = fresh;
     memcpy(s->stmt, stmt, sizeof(stmt));
     /* The new connection's WAL file counts its starts from 0 (walbuf.h): the
