@@ -22,7 +22,8 @@ void rg_wipe(void *p, size_t n)
  * pushed libevent's power-of-two buffers into the next size class. */
 void *rg_wiping_malloc(size_t n)
 {
-    return malloc(n);
+    /* No object may be larger (the sanitizers' malloc aborts instead). */
+    return n <= PTRDIFF_MAX ? malloc(n) : NULL;
 }
 
 void rg_wiping_free(void *p)
@@ -36,7 +37,7 @@ void rg_wiping_free(void *p)
 void *rg_wiping_realloc(void *p, size_t n)
 {
     if (p == NULL)
-        return malloc(n);
+        return rg_wiping_malloc(n);
     if (n == 0) {
         rg_wiping_free(p);
         return NULL;
@@ -44,7 +45,7 @@ void *rg_wiping_realloc(void *p, size_t n)
     size_t old = malloc_usable_size(p);
     if (n <= old)
         return p; /* the block is large enough as it is */
-    void *q = malloc(n);
+    void *q = rg_wiping_malloc(n);
     if (q == NULL)
         return NULL;
     memcpy(q, p, old);
