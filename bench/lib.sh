@@ -182,12 +182,15 @@ refgwd_start() {
     die "refgwd did not start"
 }
 
-# A port nobody listens on, for nginx (which cannot report a port 0 bind).
+# A port no socket uses, for nginx (which cannot report a port 0 bind): below
+# the kernel's ephemeral range, where the load generators' own connections
+# (and their TIME_WAITs) take their ports; one did once, and nginx could not bind.
 free_port() {
-    local p
+    local p low
+    low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
     for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 20000))
-        ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+        p=$((10000 + RANDOM % (low - 10000)))
+        ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return 0; }
     done
     die "no free port"
 }

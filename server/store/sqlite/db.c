@@ -106,16 +106,15 @@ static void db_path(const char *data_dir, char path[4096])
     snprintf(path, 4096, "%s/refgw.db", data_dir);
 }
 
-/* The writer's connection to path with its settings. SQLITE_OK, or an error
- * code with *out closed (NULL). */
-static int connect(const char *path, sqlite3 **out)
+/* The writer's connection to path with its settings, creating the file if
+ * create. SQLITE_OK, or an error code with *out closed (NULL). */
+static int connect(const char *path, bool create, sqlite3 **out)
 {
-    int rc = walbuf_register() < 0
-                 ? SQLITE_ERROR
-                 : sqlite3_open_v2(path, out,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   WALBUF_VFS);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
+    int rc = walbuf_register() < 0 ? SQLITE_ERROR
+                                   : sqlite3_open_v2(path, out, flags, WALBUF_VFS);
     if (rc != SQLITE_OK) {
         sqlite3_close(*out);
         *out = NULL;
@@ -191,7 +190,7 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX])
         db_close(s);
         return NULL;
     }
-    int rc = connect(path, &s->db);
+    int rc = connect(path, true, &s->db);
     if (rc != SQLITE_OK) {
         snprintf(err, RG_ERR_MAX, "cannot open %.180s: %s", path, sqlite3_errstr(rc));
         db_close(s);
@@ -250,7 +249,7 @@ int db_refresh(struct db *s)
     db_path(s->data_dir, path);
     sqlite3 *fresh = NULL;
     sqlite3_stmt *stmt[S_COUNT_STMTS];
-    int rc = connect(path, &fresh);
+    int rc = connect(path, false, &fresh); /* the store, not a new one */
     if (rc == SQLITE_OK && (rc = prepare_all(s, fresh, stmt)) != SQLITE_OK) {
         sqlite3_close(fresh);
         fresh = NULL;
