@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "e2e_envelope.h"
+#include "wipe.h"
 
 X509_STORE *e2e_trust_new(const char *ca_file, struct e2e_error *err)
 {
@@ -224,6 +225,7 @@ int e2e_seal(const char *inner, size_t inner_len, X509 *signer_cert,
         OPENSSL_clear_free(signed_der, (size_t)signed_len);
     OPENSSL_free(env_der);
     ERR_clear_error();
+    rg_wipe_stack(); /* CMS signed the referral through a buffer of its stack */
     return rc;
 }
 
@@ -335,5 +337,6 @@ int e2e_open(const char *b64, size_t b64_len, const struct e2e_keypair *keys,
     BIO_free(plain);
     CMS_ContentInfo_free(env);
     ERR_clear_error();
+    rg_wipe_stack(); /* CMS decrypted and verified through buffers of its stack */
     return rc;
 }

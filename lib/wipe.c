@@ -17,6 +17,14 @@ void rg_wipe(void *p, size_t n)
         explicit_bzero(p, n);
 }
 
+/* Not inlined: its frame must lie below the caller's, where the frames of
+ * the caller's callees were. */
+__attribute__((noinline)) void rg_wipe_stack(void)
+{
+    unsigned char below[RG_WIPE_STACK_BYTES];
+    explicit_bzero(below, sizeof(below));
+}
+
 /* The allocator knows each block's size (glibc, jemalloc and the
  * sanitizers' all answer malloc_usable_size): no header of our own, which
  * pushed libevent's power-of-two buffers into the next size class. */

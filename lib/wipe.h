@@ -29,6 +29,14 @@ void rg_wiping_free(void *p);
  * libraries that take an allocator with realloc (libevent, for refgw ui). */
 void *rg_wiping_realloc(void *p, size_t n);
 
+/* Overwrites RG_WIPE_STACK_BYTES of the stack below the caller's frame:
+ * what functions it called left in their local buffers. OpenSSL's CMS
+ * copies a body through a 4 KiB buffer on its stack while it encrypts,
+ * decrypts or verifies, and nothing overwrites it until a call as deep
+ * comes by. Call it right after such calls return. */
+#define RG_WIPE_STACK_BYTES (32 * 1024)
+void rg_wipe_stack(void);
+
 /* Makes cJSON use rg_wiping_malloc/rg_wiping_free (process-wide). */
 void rg_json_use_wiping_allocator(void);
 

@@ -9,7 +9,8 @@
 # --decrypt-key and says whose signature was checked; one that cannot be read
 # is shown with the reason, never offered for acknowledgement, and an
 # acknowledgement posted for it anyway is refused without reaching the
-# gateway; without --decrypt-key the page says what is missing.
+# gateway, and once acknowledged nothing of the body stays in the page's
+# memory; without --decrypt-key the page says what is missing.
 source "$(dirname "$0")/../cli/e2e_common.sh"
 source "$(dirname "$0")/ui_common.sh"
 
@@ -89,6 +90,10 @@ expect_eq "$STATUS" 409 "an acknowledgement posted anyway is refused"
 ui_post ECMJ "/inbox/$GOOD/ack" ""
 expect_eq "$STATUS" 303 "the readable one is acknowledged"
 expect_eq "$(cat "$G/acks" 2>/dev/null | tr '\n' ' ')" "$GOOD " "only it reached the gateway"
+# Read and acknowledged: nothing of the body stays in the page's process
+# (OpenSSL decrypts and verifies through buffers on its stack, lib/wipe.h).
+python3 "$(dirname "$0")/../privacy/memscan.py" "$ECMJ_PID" "oudere man" >"$T/hits" && pass ||
+    fail "the decrypted body in refgw ui's memory after its acknowledgement: $(awk '{ print $4 }' "$T/hits" | sort | uniq -c)"
 
 # ---- without a key to read with ----
 LC_ALL='' LC_MESSAGES='' LANG=nl_NL.UTF-8 ui_start NOKEY ecmj - # Dutch from the locale

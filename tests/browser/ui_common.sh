@@ -3,8 +3,8 @@
 # plain HTTP to them with curl.
 #
 #   ui_start NAME ORG LANG [ARGS...]  refgw ui as ORG (--lang LANG; - for none),
-#                                     its link in ${NAME}_LINK
-#                                     and its origin in ${NAME}_ORIGIN
+#                                     its link in ${NAME}_LINK, its origin in
+#                                     ${NAME}_ORIGIN and its process in ${NAME}_PID
 #   ui_stop_all                       SIGTERM to each, each must exit 0
 #   ui_signin NAME                    a session (cookie jar $T/NAME.jar), and its
 #                                     CSRF token (read from GET /send)
@@ -22,6 +22,7 @@ ui_start() {
     local pid=$!
     track "$pid"
     UI_PIDS+=("$pid")
+    printf -v "${name}_PID" '%s' "$pid"
     wait_until 20 grep -qs '^refgw ui: ' "$T/$name.out" || {
         cat "$T/$name.err" >&2
         echo "FAIL: refgw ui for $org printed no link" >&2
