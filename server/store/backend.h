@@ -45,7 +45,7 @@ struct store_backend {
     /* After a batch committed; checkpoint: the batch asked for one. */
     int (*after_commit)(void *db, bool checkpoint);
 
-    /* The writer has had nothing to do for STORE_IDLE_MS since its last
+    /* The writer has had nothing to do for 0.2 s (store.c) since its last
      * batch (optional): upkeep that should delay no batch. */
     void (*idle)(void *db);
 
