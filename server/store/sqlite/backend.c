@@ -231,7 +231,7 @@ static int after_commit(void *impl, bool checkpoint)
     return rc;
 }
 
-/* Content erased since the writer's connection opened may linger in
+/* What was erased since the writer's connection opened may linger in
  * buffers SQLite keeps for that connection: a fresh one frees them (wiped),
  * once the writer idles. Failing, the old connection serves on; the next
  * idle tries again. */

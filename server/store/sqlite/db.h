@@ -46,8 +46,9 @@ struct db *db_open(const char *data_dir, char err[RG_ERR_MAX]);
 /* Checkpoints and truncates the WAL, so erased content leaves no copy, and closes. */
 void db_close(struct db *s);
 
-/* Whether content was erased (an acknowledgement, an expiry) since the
- * connection was opened. */
+/* Whether anything secret was erased since the connection was opened: a
+ * referral's content (an acknowledgement, an expiry) or a period's exact
+ * subject counters (a release). */
 bool db_erased_since_refresh(const struct db *s);
 
 /* Opens the writer's connection again and closes the old one, between

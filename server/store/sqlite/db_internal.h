@@ -112,7 +112,7 @@ struct db {
     bool counted_in_op, counted_in_tx; /* this savepoint, this transaction */
     bool exact_after_commit;           /* counted from the table, no rollback since */
     long long last_put_seq;
-    bool erased; /* content was erased since the connection opened */
+    bool erased; /* content or exact counters erased since the connection opened */
 };
 
 /* A referral's routing and subject as read back for counting an event. */

@@ -72,6 +72,7 @@ static int release_period(struct db *s, const char *period, time_t now, int m)
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
+    s->erased = true; /* the exact counters, as content: db_refresh */
     st = db_prepared(s, S_MARK_RELEASED);
     db_bind_text(st, 1, period);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
