@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "json_arena.h"
 #include "wipe.h"
 
 static bool token_valid(const char *s, size_t len, size_t max)
@@ -255,6 +256,14 @@ static int from_parsed(cJSON *doc, struct rg_referral *out, struct rg_error *err
     if (check_doc(doc, out, &checked, err) < 0)
         return -1;
     cJSON *body = (cJSON *)checked;
+    if (rg_json_arena_owns(body->valuestring)) {
+        /* A short body came from the parse's arena, which ends with it. */
+        out->body = malloc(out->body_len + 1);
+        if (out->body == NULL)
+            return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+        memcpy(out->body, body->valuestring, out->body_len + 1);
+        return 0;
+    }
     out->body = body->valuestring;
     out->body_cjson = true;
     body->valuestring = NULL;
@@ -265,15 +274,16 @@ static int parse(const char *buf, size_t len, bool terminated, struct rg_referra
                  struct rg_error *err)
 {
     memset(out, 0, sizeof(*out));
+    /* The tree's small blocks live only as long as this parse. */
+    rg_json_arena_begin();
     /* A NUL in a value is that field's invalid value (SPEC §4), found in the
      * order of the checks below. */
     cJSON *doc = terminated
                      ? rg_json_parse_nul_terminated(buf, len, RG_JSON_DEPTH_MAX, err)
                      : rg_json_parse_nul(buf, len, RG_JSON_DEPTH_MAX, err);
-    if (doc == NULL)
-        return -1;
-    int rc = from_parsed(doc, out, err);
+    int rc = doc != NULL ? from_parsed(doc, out, err) : -1;
     cJSON_Delete(doc);
+    rg_json_arena_end();
     if (rc < 0)
         rg_referral_clear(out);
     return rc;

@@ -12,6 +12,9 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <setjmp.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +24,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "json_arena.h"
 #include "referral.h"
 #include "wipe.h"
 
@@ -30,10 +34,12 @@ void __real_free(void *p);
 void __wrap_free(void *p);
 
 static int leaks; /* freed blocks that still held the canary */
+static int frees; /* blocks freed, NULL aside */
 
 void __wrap_free(void *p)
 {
     if (p != NULL) {
+        frees++;
         size_t n = malloc_usable_size(p);
         if (memmem(p, n, CANARY, strlen(CANARY)) != NULL)
             leaks++;
@@ -148,6 +154,75 @@ static void test_wiping_realloc(void **state)
     rg_wiping_free(p);
 }
 
+/* Whether any block the arena can hand out holds the canary: walks this
+ * thread's whole arena in a scope of its own (which wipes it again). */
+static bool arena_holds_canary(void)
+{
+    bool found = false;
+    rg_json_arena_begin();
+    unsigned char *p;
+    while ((p = rg_json_arena_alloc(RG_JSON_ARENA_BLOCK_MAX)) != NULL)
+        found = found || memmem(p, RG_JSON_ARENA_BLOCK_MAX, CANARY, strlen(CANARY));
+    rg_json_arena_end();
+    return found;
+}
+
+static void test_arena_blocks(void **state)
+{
+    rg_json_arena_begin();
+    char *a = rg_json_arena_alloc(10), *b = rg_json_arena_alloc(1);
+    assert_non_null(a);
+    assert_true(rg_json_arena_owns(a) && rg_json_arena_owns(b));
+    assert_true((uintptr_t)b % alignof(max_align_t) == 0 && b - a >= 10);
+    assert_null(rg_json_arena_alloc(RG_JSON_ARENA_BLOCK_MAX + 1));
+    assert_null(rg_json_arena_alloc(0));
+    memcpy(a, CANARY, 10);
+    size_t taken = 2;
+    while (rg_json_arena_alloc(RG_JSON_ARENA_BLOCK_MAX) != NULL)
+        taken++;
+    assert_true(taken * RG_JSON_ARENA_BLOCK_MAX >= RG_JSON_ARENA_SIZE / 2);
+    rg_json_arena_end();
+    assert_null(rg_json_arena_alloc(8)); /* closed: the heap's turn */
+    for (size_t i = 0; i < 10; i++)
+        assert_int_equal(a[i], 0); /* wiped at the end */
+    char *heap = malloc(8);
+    assert_false(rg_json_arena_owns(heap));
+    free(heap);
+}
+
+/* A send's parse takes the tree's small blocks from the arena: a referral
+ * with a body too large for it frees one block from the heap (the body, at
+ * its clear), not one per node, key and value. The arena keeps no content
+ * after the parse, and a short body, made in the arena, is copied out. */
+static void test_parse_uses_the_arena(void **state)
+{
+    rg_json_use_wiping_allocator();
+    char doc[1024];
+    char body[400];
+    memset(body, 'x', sizeof(body) - 1);
+    body[sizeof(body) - 1] = '\0';
+    snprintf(doc, sizeof(doc),
+             "{\"to\":\"ecmj\",\"signal\":\"loverboy\",\"client_ref\":\"r-1\","
+             "\"subject\":{\"age_band\":\"16_17\",\"gender\":\"male\","
+             "\"municipality\":\"%s\"},\"body\":\"%s\"}",
+             "GM0363", body);
+    struct rg_referral r;
+    struct rg_error err;
+    frees = 0;
+    assert_int_equal(rg_referral_parse_terminated(doc, strlen(doc), &r, &err), 0);
+    rg_referral_clear(&r);
+    assert_int_equal(frees, 1);
+
+    leaks = 0;
+    assert_int_equal(
+        rg_referral_parse_terminated(referral_doc, strlen(referral_doc), &r, &err), 0);
+    assert_false(arena_holds_canary());
+    assert_non_null(strstr(r.body, CANARY)); /* short: copied out of the arena */
+    assert_false(rg_json_arena_owns(r.body));
+    rg_referral_clear(&r);
+    assert_int_equal(leaks, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_wiping_realloc),
         cmocka_unit_test(test_nothing_freed_holds_content),
         cmocka_unit_test(test_without_wiping_the_canary_survives),
+        cmocka_unit_test(test_arena_blocks),
+        cmocka_unit_test(test_parse_uses_the_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
