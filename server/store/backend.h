@@ -34,7 +34,10 @@ struct store_backend {
     int (*release)(void *db);
     void (*rollback_to)(void *db);
 
-    /* One per op kind (OP_COUNT included): runs op inside the transaction. */
+    /* One per op kind (OP_COUNT included): runs op inside the transaction.
+     * A send (OP_PUT) undone by rollback_to may run again and must then do
+     * as it would have done the first time: the writer runs a batch's sends
+     * in one savepoint, and each again in its own if one of them fails. */
     int (*run[OP_KINDS])(void *db, struct op *op);
 
     /* Sends waiting to be counted as accepted (OP_COUNT counts them);

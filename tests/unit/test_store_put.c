@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "db.h"
+#include "room.h"
 #include "store_fixture.h"
 
 /* 2026-11-28T07:15:02Z */
@@ -146,12 +147,51 @@ static void test_no_client_ref_is_never_a_repeat(void **state)
     assert_int_equal(pending(f->store), 2);
 }
 
+/* The writer runs a batch's sends in one savepoint and, when one fails,
+ * undoes them and runs each again alone (batch.c): a send undone runs again
+ * as if new, with the same id, its disk charge given back, its client_ref
+ * forgotten until it is stored again. */
+static void test_sends_undone_run_again_as_new(void **state)
+{
+    struct fixture *f = *state;
+    assert_true(db_space_prepare(f->store, 0, false) > 0); /* a survey: room counts */
+    assert_int_equal(db_begin(f->store), 0);
+    long long spendable = room_spendable(db_room(f->store));
+    assert_int_equal(db_savepoint(f->store), 0);
+    struct put_result a = put_ref(f->store, &school_a, "ref-a", "text a");
+    struct put_result b = put_ref(f->store, &school_a, "ref-b", "text b");
+    assert_true(room_spendable(db_room(f->store)) < spendable);
+    db_rollback_to(f->store);
+    assert_int_equal(room_spendable(db_room(f->store)), spendable);
+
+    struct put_result again[2];
+    const char *refs[2] = {"ref-a", "ref-b"}, *texts[2] = {"text a", "text b"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(db_savepoint(f->store), 0);
+        again[i] = put_ref(f->store, &school_a, refs[i], texts[i]);
+        assert_int_equal(db_release(f->store), 0);
+        assert_int_equal(again[i].outcome, PUT_CREATED); /* not a repeat of itself */
+    }
+    assert_int_equal(db_commit(f->store), 0);
+    assert_string_equal(again[0].id, a.id);
+    assert_string_equal(again[1].id, b.id);
+    assert_int_equal(pending(f->store), 2);
+
+    assert_int_equal(db_begin(f->store), 0);
+    struct put_result repeat = put_ref(f->store, &school_a, "ref-b", "text b");
+    assert_int_equal(db_commit(f->store), 0);
+    assert_int_equal(repeat.outcome, PUT_DUPLICATE);
+    assert_string_equal(repeat.id, b.id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_repeat_across_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_within_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeat_after_reopening, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sends_undone_run_again_as_new, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_no_client_ref_is_never_a_repeat, setup,
                                         teardown),
     };

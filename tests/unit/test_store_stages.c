@@ -28,7 +28,10 @@ static struct {
     bool begin, commit, after_commit;
     bool run;       /* every op fails to run */
     bool run_class; /* with a class (else: refused for room, no failure) */
+    time_t put_now; /* the send submitted with this `now` fails (0: none) */
 } fail;
+
+static time_t submitted; /* sends submitted by submit(), each its `now` */
 
 static const char *last_class;
 
@@ -40,6 +43,7 @@ static struct {
     pthread_cond_t cond;
     bool hold, holding;
     int ops, sizes[SIZES_MAX], n;
+    int savepoints, savepoints_of[SIZES_MAX]; /* taken in the batch */
 } batches = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static void *fake_open(const struct store_options *opt, char err[RG_ERR_MAX])
@@ -70,7 +74,7 @@ static int step(bool fails, const char *class)
 static int fake_begin(void *db)
 {
     (void)db;
-    batches.ops = 0; /* the writer's thread alone counts */
+    batches.ops = batches.savepoints = 0; /* the writer's thread alone counts */
     return step(fail.begin, "database busy");
 }
 
@@ -78,8 +82,10 @@ static int fake_commit(void *db)
 {
     (void)db;
     pthread_mutex_lock(&batches.lock);
-    if (batches.n < SIZES_MAX)
+    if (batches.n < SIZES_MAX) {
+        batches.savepoints_of[batches.n] = batches.savepoints;
         batches.sizes[batches.n++] = batches.ops;
+    }
     batches.holding = batches.hold;
     pthread_cond_broadcast(&batches.cond);
     while (batches.hold)
@@ -95,6 +101,13 @@ static int fake_ok(void *db)
     return 0;
 }
 
+static int fake_savepoint(void *db)
+{
+    (void)db;
+    batches.savepoints++;
+    return 0;
+}
+
 static void fake_none(void *db)
 {
     (void)db;
@@ -103,8 +116,9 @@ static void fake_none(void *db)
 static int fake_run(void *db, struct op *op)
 {
     (void)db;
-    (void)op;
     batches.ops++;
+    if (op->kind == OP_PUT && fail.put_now != 0 && op->now == fail.put_now)
+        return step(true, "constraint");
     int rc = step(fail.run, "constraint");
     if (rc < 0 && !fail.run_class)
         last_class = NULL;
@@ -166,7 +180,7 @@ const struct store_backend sqlite_backend = {
     .begin = fake_begin,
     .commit = fake_commit,
     .rollback = fake_none,
-    .savepoint = fake_ok,
+    .savepoint = fake_savepoint,
     .release = fake_ok,
     .rollback_to = fake_none,
     .run = FAKE_RUNS,
@@ -205,6 +219,7 @@ static int open_gathering(void **state, long gather_ns)
     batches.n = 0;
     batches.hold = false;
     idle_calls = 0;
+    submitted = 0;
     struct store_options opt = {.gather_ns = gather_ns};
     struct store_hooks hooks = {.complete = on_complete};
     char err[RG_ERR_MAX];
@@ -343,6 +358,7 @@ static void submit(struct store *s, int n)
         struct op *op = calloc(1, sizeof(*op));
         assert_non_null(op);
         op->kind = OP_PUT;
+        op->now = ++submitted;
         store_submit(s, op);
     }
 }
@@ -409,6 +425,30 @@ static void test_gathering_ends(void **state)
     assert_int_equal(batches.sizes[3], 1);
 }
 
+/* A batch's sends share one savepoint; when one of them fails, all are
+ * undone and each runs again in a savepoint of its own, so that only that
+ * one fails. */
+static void test_sends_share_a_savepoint(void **state)
+{
+    struct store *s = *state;
+    int failed_before = failed_count;
+    load(s); /* a batch of 1, then of LOADED */
+    assert_int_equal(batches.n, 2);
+    assert_int_equal(batches.savepoints_of[0], 1);
+    assert_int_equal(batches.sizes[1], LOADED);
+    assert_int_equal(batches.savepoints_of[1], 1);
+    assert_int_equal(failed_count, failed_before);
+
+    fail.put_now = submitted + 5; /* the fifth of the next LOADED fails */
+    submit(s, LOADED);            /* one batch: the writer gathers as many */
+    wait_done(1 + 2 * LOADED);
+    assert_int_equal(batches.n, 3);
+    assert_int_equal(batches.sizes[2], 5 + LOADED); /* the first five ran twice */
+    assert_int_equal(batches.savepoints_of[2], 1 + LOADED);
+    assert_int_equal(failed_count, failed_before + 1);
+    assert_taken(s, "constraint", STORE_REQUEST);
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
@@ -460,6 +500,8 @@ int main(void)
                                         open_gathering_long, close_fake),
         cmocka_unit_test_setup_teardown(test_gathering_ends, open_gathering_briefly,
                                         close_fake),
+        cmocka_unit_test_setup_teardown(test_sends_share_a_savepoint,
+                                        open_gathering_long, close_fake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

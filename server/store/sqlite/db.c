@@ -389,6 +389,7 @@ void db_rollback(struct db *s)
 int db_savepoint(struct db *s)
 {
     s->refused = false;
+    s->room_at_op = room_charged(s->room);
     db_counts_op_begin(s);
     db_refs_op_begin(s);
     return db_run(s, S_SAVEPOINT);
@@ -405,6 +406,7 @@ void db_rollback_to(struct db *s)
 {
     db_counts_op_undo(s);
     db_refs_op_undo(s);
+    room_uncharge_to(s->room, s->room_at_op);
     db_run(s, S_ROLLBACK_TO);
     db_run(s, S_RELEASE);
 }

@@ -85,7 +85,8 @@ struct db {
     int last_error;
     char *data_dir;
     long long page_size;
-    struct room *room; /* the disk reserve (room.h) */
+    struct room *room;           /* the disk reserve (room.h) */
+    struct room_cost room_at_op; /* what was charged at the op's savepoint */
     /* The last op failed because a send was refused for room, not because
      * the store failed; whether any was since the last survey; whether that
      * survey found sends refused; whether the disk is short enough that

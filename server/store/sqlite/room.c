@@ -250,3 +250,13 @@ void room_charge(struct room *r, struct room_cost c)
 {
     r->charged = sum(r->charged, c);
 }
+
+struct room_cost room_charged(const struct room *r)
+{
+    return r->charged;
+}
+
+void room_uncharge_to(struct room *r, struct room_cost charged)
+{
+    r->charged = charged;
+}

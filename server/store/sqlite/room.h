@@ -113,6 +113,10 @@ bool room_held(const struct room *r);
 /* A transaction begins: nothing charged yet. */
 void room_begin(struct room *r);
 void room_charge(struct room *r, struct room_cost c);
+/* What is charged since the transaction began, and going back to such a
+ * figure: a rollback to a savepoint gives back what its ops charged. */
+struct room_cost room_charged(const struct room *r);
+void room_uncharge_to(struct room *r, struct room_cost charged);
 /* Whether a send costing c may be accepted after what is charged. */
 bool room_admits(const struct room *r, struct room_cost c);
 /* Whether sends are refused now: the reserve file is released, or a
