@@ -11,59 +11,6 @@
 #include "ids.h"
 #include "wipe.h"
 
-bool rg_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        /* Runs of ASCII sixteen or eight bytes at a time: bodies are mostly
-         * ASCII, and a byte-wise pass was a tenth of an event loop's time
-         * under load. */
-#ifdef __SSE2__
-        while (len - i >= 16 && _mm_movemask_epi8(_mm_loadu_si128(
-                                    (const __m128i *)(const void *)(p + i))) == 0)
-            i += 16;
-#endif
-        for (uint64_t w; len - i >= 8; i += 8) {
-            memcpy(&w, p + i, 8);
-            if (w & 0x8080808080808080ull)
-                break;
-        }
-        if (i == len)
-            break;
-        unsigned c = p[i];
-        size_t n;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 /* A \u escape's four characters: not all hex digits (cJSON would decode them
  * to a NUL, "\uZZZZ"), or 0000, the NUL itself. */
 enum escape { ESCAPE_OK, ESCAPE_BAD, ESCAPE_NUL };
@@ -149,6 +96,47 @@ static int note_nul_string(struct nul_strings *nuls, size_t ordinal,
     return 0;
 }
 
+/*
+ * A long string value whose escapes are all of one character (\n, \", ...;
+ * no \u): decoding it is copying its runs between backslashes, so cJSON
+ * need not walk it (its parse reads a string twice, a byte at a time: a
+ * 2 KiB body was half of a referral's parse). The longest such value is cut
+ * out of what cJSON reads and decoded into the tree after (elide_restore).
+ * Shorter than ELIDE_MIN, or with a \u, a string is left to cJSON; at that
+ * length the value comes from the heap even inside a parse's arena
+ * (json_arena.h), so a body can be taken out of the tree.
+ */
+#define ELIDE_MIN 512
+
+struct long_string {
+    size_t start, len; /* its raw bytes: buf[start, start + len) */
+    size_t ordinal;    /* its place among all string values, in document order */
+    bool found;
+};
+
+/* The character a one-character escape stands for (cJSON's set), or 0. */
+static char simple_escape(char c)
+{
+    switch (c) {
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    case '"':
+    case '\\':
+    case '/':
+        return c;
+    default:
+        return 0;
+    }
+}
+
 /* Whether the string that ends before buf[i] is a key: a ':' follows it. */
 static bool key_ends_at(const char *buf, size_t len, size_t i)
 {
@@ -181,11 +169,12 @@ static int string_ends(const char *buf, size_t len, size_t i, bool has_nul,
  * nuls, a string value holding \u0000 is noted there, not refused.
  */
 static int prescan(const char *buf, size_t len, int max_depth, struct nul_strings *nuls,
-                   struct rg_error *err)
+                   struct long_string *longest, struct rg_error *err)
 {
     int depth = 0;
-    bool in_string = false, has_nul = false;
-    size_t values = 0; /* string values so far */
+    bool in_string = false, has_nul = false, unicode = false; /* a \u or bad escape */
+    size_t values = 0;                                        /* string values so far */
+    size_t start = 0; /* the string's first byte after its quote */
     for (size_t i = 0; i < len; i++) {
         if (in_string)
             i += plain_run(buf + i, len - i);
@@ -202,9 +191,14 @@ static int prescan(const char *buf, size_t len, int max_depth, struct nul_string
                                "a string has a raw control character");
             if (c == '"') {
                 in_string = false;
+                size_t ordinal = values;
                 if (string_ends(buf, len, i, has_nul, &values, nuls, err) < 0)
                     return -1;
+                if (values > ordinal && !unicode && i - start >= ELIDE_MIN &&
+                    (!longest->found || i - start > longest->len))
+                    *longest = (struct long_string){start, i - start, ordinal, true};
             } else if (c == '\\' && i + 1 < len) {
+                unicode = unicode || simple_escape(buf[i + 1]) == 0;
                 enum escape e = buf[i + 1] == 'u'
                                     ? unicode_escape(buf + i + 2, len - i - 2)
                                     : ESCAPE_OK;
@@ -218,7 +212,8 @@ static int prescan(const char *buf, size_t len, int max_depth, struct nul_string
         }
         if (c == '"') {
             in_string = true;
-            has_nul = false;
+            has_nul = unicode = false;
+            start = i + 1;
         } else if (c == '{' || c == '[') {
             if (++depth > max_depth)
                 return rg_fail(err, RG_INVALID_JSON, NULL,
@@ -309,25 +304,84 @@ static void mark_nul_strings(cJSON *item, const struct nul_strings *nuls,
  * cJSON wants a terminated string to check that nothing follows the value.
  * When buf[len] is the NUL, buf itself is one: prescan has refused a NUL
  * before len. Otherwise a terminated copy, wiped after (it is the whole
- * referral, body and subject). The length given, len + 1 with the NUL, is
- * what cJSON_ParseWithOpts would count with strlen.
+ * referral, body and subject); with a long string, the copy leaves its
+ * bytes out (elide). The length given, with the NUL, is what
+ * cJSON_ParseWithOpts would count with strlen.
  */
-static int cjson_parse(const char *buf, size_t len, bool terminated, cJSON **root,
+static int cjson_parse(const char *buf, size_t len, bool terminated,
+                       const struct long_string *cut, cJSON **root,
                        struct rg_error *err)
 {
     const char *end = NULL;
-    if (terminated) {
+    if (terminated && !cut->found) {
         *root = cJSON_ParseWithLengthOpts(buf, len + 1, &end, 1);
         return 0;
     }
-    char *copy = malloc(len + 1);
+    size_t head = cut->found ? cut->start : len;
+    size_t tail = cut->found ? len - cut->start - cut->len : 0;
+    char *copy = malloc(head + tail + 1);
     if (copy == NULL)
         return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
-    memcpy(copy, buf, len);
-    copy[len] = '\0';
-    *root = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
-    rg_wipe(copy, len);
+    memcpy(copy, buf, head);
+    memcpy(copy + head, buf + len - tail, tail);
+    copy[head + tail] = '\0';
+    *root = cJSON_ParseWithLengthOpts(copy, head + tail + 1, &end, 1);
+    rg_wipe(copy, head + tail);
     free(copy);
+    return 0;
+}
+
+/* The string value at place `want` among those from item on, in document
+ * order (*seen: the ones before item). */
+static cJSON *nth_string(cJSON *item, size_t *seen, size_t want)
+{
+    for (; item != NULL; item = item->next) {
+        if (cJSON_IsString(item) && (*seen)++ == want)
+            return item;
+        if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
+            cJSON *found = nth_string(item->child, seen, want);
+            if (found != NULL)
+                return found;
+        }
+    }
+    return NULL;
+}
+
+/* The n raw bytes of a string without \u escapes, decoded into out (at
+ * most n bytes): runs between backslashes copied, each escape replaced. */
+static size_t unescape(char *out, const char *raw, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        const char *slash = memchr(raw + i, '\\', n - i);
+        size_t run = slash != NULL ? (size_t)(slash - (raw + i)) : n - i;
+        memcpy(out + o, raw + i, run);
+        o += run;
+        i += run;
+        if (i == n)
+            break;
+        out[o++] = simple_escape(raw[i + 1]); /* prescan: one follows, of the set */
+    }
+    return o;
+}
+
+/* The long string cut out of what cJSON read (parsed there as "") put back
+ * in the tree, decoded (its UTF-8, control characters and escapes checked
+ * by prescan). */
+static int elide_restore(cJSON *root, const char *buf, const struct long_string *cut,
+                         struct rg_error *err)
+{
+    size_t seen = 0;
+    cJSON *item = nth_string(root, &seen, cut->ordinal);
+    if (item == NULL || item->valuestring == NULL || item->valuestring[0] != '\0')
+        return rg_fail(err, RG_INVALID_JSON, NULL,
+                       "the body is not a valid JSON document");
+    char *value = cJSON_malloc(cut->len + 1);
+    if (value == NULL)
+        return rg_fail(err, RG_UNAVAILABLE, NULL, "out of memory");
+    value[unescape(value, buf + cut->start, cut->len)] = '\0';
+    cJSON_free(item->valuestring);
+    item->valuestring = value;
     return 0;
 }
 
@@ -338,13 +392,18 @@ static cJSON *parse(const char *buf, size_t len, bool terminated, int max_depth,
         rg_fail(err, RG_INVALID_JSON, NULL, "the document is not valid UTF-8");
         return NULL;
     }
-    if (prescan(buf, len, max_depth, nuls, err) < 0)
+    struct long_string cut = {0};
+    if (prescan(buf, len, max_depth, nuls, &cut, err) < 0)
         return NULL;
     cJSON *root = NULL;
-    if (cjson_parse(buf, len, terminated, &root, err) < 0)
+    if (cjson_parse(buf, len, terminated, &cut, &root, err) < 0)
         return NULL;
     if (root == NULL) {
         rg_fail(err, RG_INVALID_JSON, NULL, "the body is not a valid JSON document");
+        return NULL;
+    }
+    if (cut.found && elide_restore(root, buf, &cut, err) < 0) {
+        cJSON_Delete(root);
         return NULL;
     }
     if (check_tree(root, err) < 0) {

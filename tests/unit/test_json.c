@@ -166,6 +166,102 @@ static void test_decodes_utf8_and_escapes(void **state)
     cJSON_Delete(root);
 }
 
+/* A run of n copies of unit (a whole number of them) into out. */
+static void fill(char *out, size_t n, const char *unit)
+{
+    size_t u = strlen(unit);
+    for (size_t i = 0; i + u <= n; i += u)
+        memcpy(out + i, unit, u);
+    out[n - n % u] = '\0';
+}
+
+/* template with its first @ replaced by a, the second by b; its length. */
+static size_t compose(char *out, size_t size, const char *template, const char *a,
+                      const char *b)
+{
+    size_t n = 0;
+    int used = 0;
+    for (const char *t = template; *t != '\0'; t++) {
+        const char *v = *t != '@' ? NULL : used++ == 0 ? a : b;
+        size_t len = v != NULL ? strlen(v) : 1;
+        assert_true(n + len < size);
+        memcpy(out + n, v != NULL ? v : t, len);
+        n += len;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/*
+ * json.c cuts the longest string value without escapes (512 bytes or more)
+ * out of what cJSON reads and puts its bytes back in the tree: every tree
+ * must still be cJSON's own of the document, wherever such strings stand,
+ * however many there are, next to keys, escapes and \u0000 marks.
+ */
+static void test_long_strings_are_cjsons(void **state)
+{
+    static char a511[600], a512[600], b2k[2100], multi[2100], esc[2100], quotes[2100],
+        uni[2100], text[16000];
+    fill(a511, 511, "a");
+    fill(a512, 512, "b");
+    fill(b2k, 2048, "0123456789abcdef");
+    fill(multi, 2046, "caf\xc3\xa9 \xe2\x82\xac");
+    fill(esc, 2048, "line\\n");
+    fill(quotes, 2040, "say \\\"hi\\\" \\\\ \\/ \\t\\b\\f\\r ");
+    fill(uni, 2040, "caf\\u00e9 \\ud83d\\ude00 ");
+    const char *formats[] = {
+        "{\"s\":\"@\"}",
+        "\"@\"",
+        "[\"@\",\"x\",\"@\"]",
+        "{\"a\":[1,{\"b\":\"@\"}],\"c\":\"@\",\"d\":\"\\u0000\"}",
+        "{\"n\":\"\\u0000\",\"s\":\"@\",\"t\":\"@\",\"u\":\"\\u0000\"}",
+        "{\"@\":\"@\"}", /* a long key */
+        "{\"s\":\"@\", \"t\" : \"@\" }",
+    };
+    const char *values[] = {a511, a512, b2k, multi, esc, quotes, uni, ""};
+    size_t nv = sizeof(values) / sizeof(values[0]);
+    for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+        for (size_t i = 0; i < nv; i++) {
+            for (size_t j = 0; j < nv; j++) {
+                size_t n =
+                    compose(text, sizeof(text), formats[f], values[i], values[j]);
+                struct rg_error err;
+                cJSON *mine = rg_json_parse_nul_terminated(text, n, DEPTH, &err);
+                cJSON *plain = cJSON_ParseWithLengthOpts(text, n + 1, NULL, 1);
+                assert_non_null(mine);
+                assert_non_null(plain);
+                assert_true(cJSON_Compare(mine, plain, 1));
+                /* The marks of \u0000 stay on their strings. */
+                cJSON *nul = cJSON_GetObjectItemCaseSensitive(mine, "n");
+                cJSON *t = cJSON_GetObjectItemCaseSensitive(mine, "t");
+                if (nul != NULL)
+                    assert_true(rg_json_has_nul(nul));
+                if (t != NULL)
+                    assert_false(rg_json_has_nul(t));
+                cJSON_Delete(mine);
+                cJSON_Delete(plain);
+                /* And through the copying entry, unterminated. */
+                text[n] = '}';
+                mine = rg_json_parse_nul(text, n, DEPTH, &err);
+                plain = cJSON_ParseWithLengthOpts(text, n, NULL, 0);
+                assert_non_null(mine);
+                assert_true(cJSON_Compare(mine, plain, 1));
+                cJSON_Delete(mine);
+                cJSON_Delete(plain);
+            }
+        }
+    }
+    /* Cut or not, a bad document is refused: a long string, then garbage. */
+    snprintf(text, sizeof(text), "{\"s\":\"%s\"} x", b2k);
+    expect_refused(text, strlen(text), DEPTH);
+    snprintf(text, sizeof(text), "{\"s\":\"%s\",\"s\":1}", b2k);
+    expect_refused(text, strlen(text), DEPTH);
+    snprintf(text, sizeof(text), "{\"s\" \"%s\"}", b2k);
+    expect_refused(text, strlen(text), DEPTH);
+    snprintf(text, sizeof(text), "{\"s\":\"%s\\x%s\"}", b2k, b2k); /* a bad escape */
+    expect_refused(text, strlen(text), DEPTH);
+}
+
 /* Invalid UTF-8, placed inside a string value, inside a key, and raw at the end. */
 static const struct {
     const char *what;
@@ -673,6 +769,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts_valid_documents),
         cmocka_unit_test(test_decodes_utf8_and_escapes),
+        cmocka_unit_test(test_long_strings_are_cjsons),
         cmocka_unit_test(test_utf8_valid_direct),
         cmocka_unit_test(test_utf8_valid_at_every_offset),
         cmocka_unit_test(test_string_checks_at_every_offset),
