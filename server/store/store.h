@@ -2,8 +2,8 @@
  * store.h - the durable store as the layers above see it.
  *
  * Ops (ops.h) are queued from any thread and run by one writer thread in
- * batches: one transaction, and one commit (one fsync) per batch, each op in
- * a savepoint of its own so that one op's failure undoes it alone; if the
+ * batches: one transaction, and one commit (one fsync) per batch, in which
+ * one op's failure undoes that op alone (batch.c: savepoints); if the
  * commit fails, every op of the batch is marked failed. Only after the
  * commit returns is each op handed back through the complete hook, so a 202
  * is never sent before its referral is durable. Under load the writer lets
