@@ -24,6 +24,11 @@
         the server it notes the connection's rank: how many of the flood's
         connections still open had been opened before it (0: the oldest
         went). Prints counts, ranks, lifetimes and how many were held.
+        TCP keepalive probes (no byte of the stream) find connections the
+        server never had: when its accept queue is full it answers SYNs
+        with cookies and drops the final ACK, which leaves the client a
+        connection that only a reset ends; those are opened again, not
+        counted as closes ("lost").
 """
 import argparse
 import asyncio
@@ -31,6 +36,7 @@ import bisect
 import json
 import os
 import random
+import socket
 import ssl
 import sys
 import time
@@ -188,11 +194,22 @@ def quantile(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def keepalive(writer, idle=5):
+    """Probes after idle seconds, the reset of a connection the server never
+    had comes within a few more."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, idle)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+
+
 async def flood(a):
     t0 = time.monotonic()
     opened = []  # (open time, slot) of the connections open now, oldest first
     ranks, lifetimes, errors = [], [], {}
-    state = {"released": False, "tried": 0, "connects": 0, "next_reopen": 0.0}
+    state = {"released": False, "tried": 0, "connects": 0, "next_reopen": 0.0,
+             "lost": 0}
     writers = {}
     held = []  # how many were open, sampled after all were tried
     sem = asyncio.Semaphore(a.concurrency)
@@ -220,6 +237,7 @@ async def flood(a):
                     first = False
                 await asyncio.sleep(0.1)
                 continue
+            keepalive(writer)
             key = (time.monotonic(), i)
             bisect.insort(opened, key)
             writers[i] = writer
@@ -227,15 +245,19 @@ async def flood(a):
             if first:
                 state["tried"] += 1
                 first = False
+            lost = False
             try:
                 await reader.read(1)  # nothing comes before TLS: this is the close
             except OSError:
-                pass
+                lost = True  # a reset: the server closes with a FIN
             if state["released"]:
                 break
             at = bisect.bisect_left(opened, key)
-            ranks.append(at)
-            lifetimes.append(time.monotonic() - key[0])
+            if lost:
+                state["lost"] += 1
+            else:
+                ranks.append(at)
+                lifetimes.append(time.monotonic() - key[0])
             del opened[at]
             writers.pop(i, None)
             writer.transport.abort()
@@ -259,7 +281,7 @@ async def flood(a):
         w.transport.abort()
     await asyncio.gather(*tasks, return_exceptions=True)
     status.update({
-        "connects": state["connects"], "closes": len(ranks),
+        "connects": state["connects"], "closes": len(ranks), "lost": state["lost"],
         "closes_while_held": len(ranks) - closes_at_fill,
         "rank_p50": quantile(ranks, 0.5), "rank_p99": quantile(ranks, 0.99),
         "rank_max": max(ranks) if ranks else None,
