@@ -26,6 +26,7 @@
 #include "ids.h"
 #include "referral.h"
 #include "taxonomy.h"
+#include "json_arena.h"
 #include "wipe.h"
 
 #ifdef PARSE_BENCH_BEFORE

@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "http.h"
 #include "refgw_version.h"
-#include "wipe.h"
+#include "json_arena.h"
 
 #define CONNECT_TIMEOUT_DEFAULT 10
 #define TIMEOUT_DEFAULT 30

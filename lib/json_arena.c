@@ -3,6 +3,8 @@
 #include <stdalign.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "wipe.h"
 
 struct arena {
@@ -48,4 +50,24 @@ bool rg_json_arena_owns(const void *p)
 {
     uintptr_t a = (uintptr_t)p, base = (uintptr_t)arena.buf;
     return a >= base && a < base + sizeof(arena.buf);
+}
+
+/* cJSON's blocks: from the thread's arena while a parse has it open, else
+ * from the heap, wiped when freed. */
+static void *json_malloc(size_t n)
+{
+    void *p = rg_json_arena_alloc(n);
+    return p != NULL ? p : rg_wiping_malloc(n);
+}
+
+static void json_free(void *p)
+{
+    if (!rg_json_arena_owns(p))
+        rg_wiping_free(p);
+}
+
+void rg_json_use_wiping_allocator(void)
+{
+    cJSON_Hooks hooks = {json_malloc, json_free};
+    cJSON_InitHooks(&hooks);
 }

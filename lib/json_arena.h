@@ -6,7 +6,7 @@
  * A referral is some 17 nodes, each with a key and a value string: about
  * fifty blocks of 16 to 64 bytes, each allocated, wiped and freed. Between
  * rg_json_arena_begin() and rg_json_arena_end() on a thread, the cJSON hooks
- * that rg_json_use_wiping_allocator() installs (wipe.h) take blocks of at
+ * that rg_json_use_wiping_allocator() installs take blocks of at
  * most RG_JSON_ARENA_BLOCK_MAX bytes from that thread's arena while it has
  * room; larger ones (a body) and the rest come from the heap as before, so
  * a block that must outlive the scope can be taken out of the tree as long
@@ -22,6 +22,10 @@
 
 #define RG_JSON_ARENA_SIZE 4096
 #define RG_JSON_ARENA_BLOCK_MAX 256
+
+/* Makes cJSON allocate through the wiping pair of wipe.h, and from this
+ * thread's arena while one is open (process-wide). */
+void rg_json_use_wiping_allocator(void);
 
 /* Not nested: a begin inside a scope is a mistake the arena ignores. */
 void rg_json_arena_begin(void);

@@ -6,10 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
-#include "json_arena.h"
-
 /* glibc's explicit_bzero is its vectorised memset behind a barrier the
  * compiler may not remove; OPENSSL_cleanse stores eight bytes at a time, and
  * a send wipes every block cJSON allocated for it. */
@@ -61,24 +57,4 @@ void *rg_wiping_realloc(void *p, size_t n)
     memcpy(q, p, old);
     rg_wiping_free(p);
     return q;
-}
-
-/* cJSON's blocks: from the thread's arena while a parse has it open
- * (json_arena.h), else from the heap, wiped when freed. */
-static void *json_malloc(size_t n)
-{
-    void *p = rg_json_arena_alloc(n);
-    return p != NULL ? p : rg_wiping_malloc(n);
-}
-
-static void json_free(void *p)
-{
-    if (!rg_json_arena_owns(p))
-        rg_wiping_free(p);
-}
-
-void rg_json_use_wiping_allocator(void)
-{
-    cJSON_Hooks hooks = {json_malloc, json_free};
-    cJSON_InitHooks(&hooks);
 }

@@ -5,9 +5,10 @@
  * wiping could be read from a core dump or /proc/PID/mem long after the
  * referral was erased from the store. Whoever frees such a buffer calls
  * rg_wipe() first. cJSON allocates and frees on its own (the strings of a
- * parsed referral, of an inbox answer): rg_json_use_wiping_allocator() makes
- * it use a pair that wipes every block before freeing it. Both refgwd and
- * refgw install it at start, before any JSON is parsed.
+ * parsed referral, of an inbox answer): rg_json_use_wiping_allocator()
+ * (json_arena.h) makes it use this file's pair, which wipes every block
+ * before freeing it. Both refgwd and refgw install it at start, before any
+ * JSON is parsed.
  */
 #ifndef REFGW_WIPE_H
 #define REFGW_WIPE_H
@@ -36,8 +37,5 @@ void *rg_wiping_realloc(void *p, size_t n);
  * comes by. Call it right after such calls return. */
 #define RG_WIPE_STACK_BYTES (32 * 1024)
 void rg_wipe_stack(void);
-
-/* Makes cJSON use rg_wiping_malloc/rg_wiping_free (process-wide). */
-void rg_json_use_wiping_allocator(void);
 
 #endif

@@ -29,6 +29,7 @@
 #include "setup.h"
 #include "store.h"
 #include "tls.h"
+#include "json_arena.h"
 #include "wipe.h"
 
 #define TICK_SECONDS 1
