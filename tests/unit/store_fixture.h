@@ -59,17 +59,21 @@ static inline int put_digested(struct db *s, const struct rg_referral *r,
     return db_put(s, r, p, &digests, now, id, outcome, state);
 }
 
+/* The one number sql answers, read on the store's own connection. */
+static inline long long store_scalar(struct db *s, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 /* How many referrals the store holds, ended ones included. */
 static inline long long referrals_in(struct db *s)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(
-        sqlite3_prepare_v2(s->db, "SELECT count(*) FROM referrals", -1, &st, NULL),
-        SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
+    return store_scalar(s, "SELECT count(*) FROM referrals");
 }
 
 static inline int setup(void **state)

@@ -182,16 +182,6 @@ static struct put_result put_ref(struct db *s, unsigned n)
     return res;
 }
 
-static long long scalar(struct db *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 /* Sends ref-first .. ref-(first+n-1), 100 to a batch; their ids in ids. */
 static void send_refs(struct db *s, unsigned first, unsigned n,
                       char (*ids)[RG_ID_LEN + 1])
@@ -237,9 +227,9 @@ static void test_keys_found_through_a_merge(void **state)
     assert_non_null(ids);
     send_refs(f->store, 1, SENT, ids);
     /* The merge has begun, a step per batch, and is not done. */
-    long long merged = scalar(f->store, "SELECT count(*) FROM refs");
+    long long merged = store_scalar(f->store, "SELECT count(*) FROM refs");
     assert_true(merged > 0 && merged < DB_REFS_MERGE_AT);
-    assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT);
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM ref_log"), SENT);
 
     /* Stopped in the middle: the keys are read back from ref_log. */
     db_close(f->store);
@@ -247,11 +237,13 @@ static void test_keys_found_through_a_merge(void **state)
     assert_repeats(f->store, 1, SENT, ids);
 
     empty_batches(f->store, SENT / DB_REFS_MERGE_STEP + 2);
-    merged = scalar(f->store, "SELECT count(*) FROM refs");
+    merged = store_scalar(f->store, "SELECT count(*) FROM refs");
     assert_true(merged >= DB_REFS_MERGE_AT);
-    assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT - merged);
-    assert_int_equal(scalar(f->store, "SELECT count(*) FROM refs f JOIN referrals r"
-                                      " ON r.seq = f.seq"),
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM ref_log"),
+                     SENT - merged);
+    assert_int_equal(store_scalar(f->store,
+                                  "SELECT count(*) FROM refs f JOIN referrals r"
+                                  " ON r.seq = f.seq"),
                      merged);
     assert_repeats(f->store, 1, SENT, ids);
     db_close(f->store);
@@ -292,7 +284,7 @@ static void test_new_refs_skip_the_table(void **state)
     assert_non_null(ids);
     send_refs(f->store, 1, SENT, ids);
     empty_batches(f->store, SENT / DB_REFS_MERGE_STEP + 2);
-    long long merged = scalar(f->store, "SELECT count(*) FROM refs");
+    long long merged = store_scalar(f->store, "SELECT count(*) FROM refs");
     assert_true(merged >= DB_REFS_MERGE_AT);
 
     /* Reopened, the filter reads refs a step at a time: at first every
@@ -333,8 +325,8 @@ static void test_failed_step_leaves_the_batch(void **state)
     assert_true(db_refs_take_failure(f->store));
     assert_false(db_refs_take_failure(f->store));
     assert_int_equal(referrals_in(f->store), SENT);
-    assert_int_equal(scalar(f->store, "SELECT count(*) FROM refs"), 0);
-    assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT);
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM refs"), 0);
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM ref_log"), SENT);
     assert_repeats(f->store, 1, SENT, ids);
 
     exec_ok(f->store, "DROP TRIGGER refuse");
@@ -342,9 +334,10 @@ static void test_failed_step_leaves_the_batch(void **state)
     empty_batches(f->store, SENT / DB_REFS_MERGE_STEP + 2);
     assert_false(db_refs_take_failure(f->store));
     /* Merged: what was committed when the merge began (8,200 keys). */
-    long long merged = scalar(f->store, "SELECT count(*) FROM refs");
+    long long merged = store_scalar(f->store, "SELECT count(*) FROM refs");
     assert_true(merged > SENT - DB_REFS_MERGE_AT);
-    assert_int_equal(scalar(f->store, "SELECT count(*) FROM ref_log"), SENT - merged);
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM ref_log"),
+                     SENT - merged);
     assert_repeats(f->store, 1, SENT, ids);
     free(ids);
 }

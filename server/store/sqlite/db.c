@@ -371,8 +371,13 @@ int db_commit(struct db *s)
 {
     db_refs_merge(s);
     db_refs_filter_step(s);
-    if (db_counts_write(s) < 0 || db_run(s, S_COMMIT) < 0)
+    if (db_counts_write(s) < 0)
         return -1; /* the caller rolls back: counts and events go together */
+    db_space_note(s);
+    if (db_run(s, S_COMMIT) < 0) {
+        s->pages_known = false;
+        return -1;
+    }
     db_counts_committed(s);
     db_refs_committed(s);
     return 0;
@@ -380,6 +385,7 @@ int db_commit(struct db *s)
 
 void db_rollback(struct db *s)
 {
+    s->pages_known = false;
     db_counts_rolled_back(s);
     db_refs_rolled_back(s);
     if (!sqlite3_get_autocommit(s->db))

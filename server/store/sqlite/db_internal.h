@@ -92,6 +92,11 @@ struct db {
      * survey found sends refused; whether the disk is short enough that
      * every batch counts its sends (space.c). */
     bool refused, refused_since_survey, degraded, short_of_room;
+    /* The database's pages and free pages as the last commit left them,
+     * read inside its transaction (db_space_note): the survey's, while
+     * pages_known. A rollback makes them unknown again. */
+    long long pages, free_pages;
+    bool pages_known;
     /* Counter increments of the current op (inside a savepoint) and of the
      * batch; written by db_commit(). */
     struct tally *op_counts, *batch_counts;
@@ -131,6 +136,10 @@ int db_failed(struct db *s, int rc);
 /* A send refused for room (space.c): not a failure of the store, so
  * db_error_class() has no class for it; returns -1. */
 int db_space_refuse(struct db *s);
+
+/* Notes the pages the transaction at hand leaves, for the next survey:
+ * called as it is about to commit (space.c). */
+void db_space_note(struct db *s);
 
 /* Resets a statement for reuse; bindings are cleared so no content lingers. */
 static inline sqlite3_stmt *db_prepared(struct db *s, enum stmt_id id)

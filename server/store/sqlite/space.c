@@ -36,20 +36,33 @@ static long long file_bytes(const struct db *s, const char *suffix)
     return stat(path, &st) == 0 ? (long long)st.st_size : 0;
 }
 
+/* A PRAGMA's number, or -1. */
 static long long pragma(struct db *s, enum stmt_id id)
 {
     sqlite3_stmt *st = db_prepared(s, id);
-    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
     return v;
+}
+
+/* Read inside the transaction, the two PRAGMAs cost nothing more; read by
+ * the survey, outside one, each was a read transaction of its own, taking
+ * and giving back its locks on the WAL's index: some 5 % of the writer's
+ * CPU at saturation (bench/notes.md). Only the writer changes the database,
+ * and only by committing, so they hold until its next commit. */
+void db_space_note(struct db *s)
+{
+    s->pages = pragma(s, S_PAGE_COUNT);
+    s->free_pages = pragma(s, S_FREELIST_COUNT);
+    s->pages_known = s->pages >= 0 && s->free_pages >= 0;
 }
 
 /* What the committed state will still add to the files: the database file
  * growing to its logical size when the WAL is checkpointed, and the counter
  * rows that counting the waiting sends will write. */
-static long long pending_bytes(struct db *s)
+static long long pending_bytes(struct db *s, long long pages)
 {
-    long long growth = pragma(s, S_PAGE_COUNT) * s->page_size - file_bytes(s, "");
+    long long growth = pages * s->page_size - file_bytes(s, "");
     if (growth < 0)
         growth = 0;
     /* A subject key is written to three periods' rows, a flow key to one. */
@@ -83,7 +96,10 @@ static void truncate_wal(struct db *s)
 static void survey(struct db *s)
 {
     s->refused_since_survey = false;
-    room_survey(s->room, pending_bytes(s), pragma(s, S_FREELIST_COUNT) * s->page_size);
+    long long pages = s->pages_known ? s->pages : pragma(s, S_PAGE_COUNT);
+    long long free_pages = s->pages_known ? s->free_pages : pragma(s, S_FREELIST_COUNT);
+    room_survey(s->room, pending_bytes(s, pages < 0 ? 0 : pages),
+                (free_pages < 0 ? 0 : free_pages) * s->page_size);
     s->degraded = room_degraded(s->room);
 }
 
