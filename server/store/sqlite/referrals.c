@@ -48,6 +48,7 @@ static int resolve_id(struct db *s, const char *id, long long *seq, const char *
                       bool *found)
 {
     uint64_t v;
+    *seq = 0; /* read only when found; said for the compiler's flow analysis */
     if (rg_idperm_decode(s->ids, id, strlen(id), &v)) {
         *found = v <= INT64_MAX;
         *seq = (long long)v;
