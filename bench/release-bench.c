@@ -177,9 +177,12 @@ static void make_year(const char *dir, long n)
 
 static void copy_store(const char *from, const char *to)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s' && cp '%s/refgw.db' '%s/'",
-             to, to, from, to);
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof(cmd),
+                     "rm -rf '%s' && mkdir -p '%s' && cp '%s/refgw.db' '%s/'", to, to,
+                     from, to);
+    if (n < 0 || (size_t)n >= sizeof(cmd))
+        die("a path too long for the copy's command", to);
     if (system(cmd) != 0)
         die("cannot copy the store", cmd);
 }
