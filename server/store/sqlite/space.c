@@ -47,9 +47,10 @@ static long long pragma(struct db *s, enum stmt_id id)
 
 /* Read inside the transaction, the two PRAGMAs cost nothing more; read by
  * the survey, outside one, each was a read transaction of its own, taking
- * and giving back its locks on the WAL's index: some 5 % of the writer's
- * CPU at saturation (bench/notes.md). Only the writer changes the database,
- * and only by committing, so they hold until its next commit. */
+ * and giving back its locks on the WAL's index (4 % of the writer's samples
+ * at saturation; about half of that is saved, as BEGIN now takes the read
+ * lock afresh: bench/notes.md). Only the writer changes the database, and
+ * only by committing, so they hold until its next commit. */
 void db_space_note(struct db *s)
 {
     s->pages = pragma(s, S_PAGE_COUNT);
