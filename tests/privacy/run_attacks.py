@@ -330,6 +330,9 @@ def store_checks(store, released):
         ("content of ended referrals",
          "SELECT count(*) AS c FROM content WHERE seq IN (SELECT seq FROM referrals"
          " WHERE state >= 2)", 0),
+        ("body tails of ended referrals",
+         "SELECT count(*) AS c FROM content_tail WHERE seq IN (SELECT seq FROM referrals"
+         " WHERE state >= 2)", 0),
     ]:
         got = disk.sql(store, query)[0]["c"]
         if got != want:

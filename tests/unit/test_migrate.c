@@ -231,7 +231,7 @@ static void test_v1_store_is_migrated(void **state)
     f->store = open_store(f->dir);
     sqlite3 *db = f->store->db;
 
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 5);
     assert_int_equal(
         scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'counts'"), 0);
     assert_rows(db, REFERRALS_INDEXES, referrals_indexes);
@@ -366,14 +366,14 @@ static void test_newer_store_is_refused(void **state)
     snprintf(path, sizeof(path), "%s/refgw.db", f->dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    exec_ok(db, "UPDATE meta SET value = 5 WHERE key = 'schema'");
+    exec_ok(db, "UPDATE meta SET value = 6 WHERE key = 'schema'");
     sqlite3_close(db);
 
     char err[RG_ERR_MAX] = "";
     assert_null(db_open(f->dir, err));
-    assert_non_null(strstr(err, "schema version 5, newer than this refgwd's 4"));
+    assert_non_null(strstr(err, "schema version 6, newer than this refgwd's 5"));
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 5);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 6);
     sqlite3_close(db);
 
     /* The teardown closes a store: a fresh one in its place. */
@@ -382,13 +382,13 @@ static void test_newer_store_is_refused(void **state)
     f->store = open_store(f->dir);
 }
 
-/* A store made by this refgwd is at version 4 from the start, with no
+/* A store made by this refgwd is at version 5 from the start, with no
  * index on the referrals' old ref_key column. */
-static void test_new_store_is_version_4(void **state)
+static void test_new_store_is_version_5(void **state)
 {
     struct fixture *f = *state;
     assert_int_equal(
-        scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+        scalar(f->store->db, "SELECT value FROM meta WHERE key = 'schema'"), 5);
     assert_rows(f->store->db, REFERRALS_INDEXES, referrals_indexes);
 }
 
@@ -401,7 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_conversion_without_random_keys,
                                         setup_v1, teardown),
         cmocka_unit_test_setup_teardown(test_newer_store_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_new_store_is_version_4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_store_is_version_5, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,7 +169,7 @@ static void test_v2_store_keeps_its_ids(void **state)
     make_v2_store(f);
     f->store = open_store(f->dir);
     sqlite3 *db = f->store->db;
-    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+    assert_int_equal(scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 5);
     assert_int_equal(scalar(db, "SELECT count(*) FROM refs"), 1);
     assert_int_equal(scalar(db, "SELECT \"notnull\" FROM pragma_table_info('referrals')"
                                 " WHERE name = 'id'"),

@@ -1,7 +1,8 @@
 /*
  * test_store_put.c - store_put's answers to a client_ref used again (SPEC §5):
  * the same content is the earlier referral, other content a conflict, and
- * neither stores anything; another sender's client_ref is its own.
+ * neither stores anything; another sender's client_ref is its own. And how
+ * a send's body is stored: whole, in rows that share pages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -184,6 +185,61 @@ static void test_sends_undone_run_again_as_new(void **state)
     assert_string_equal(repeat.id, b.id);
 }
 
+/* Bodies of lengths around where a content row would pass half a page:
+ * each is read back whole and in order; rows share pages; and an
+ * acknowledgement erases a body's tail with its row. */
+#define LONG_BODIES 10
+
+static void test_long_bodies_share_pages_and_come_back_whole(void **state)
+{
+    struct fixture *f = *state;
+    static const size_t lens[LONG_BODIES] = {0,    1,    1700, 1800, 1900,
+                                             2000, 2100, 2340, 4000, 20000};
+    static char bodies[LONG_BODIES][20001];
+    char ids[LONG_BODIES][RG_ID_LEN + 1];
+    assert_int_equal(db_begin(f->store), 0);
+    for (int i = 0; i < LONG_BODIES; i++) {
+        for (size_t b = 0; b < lens[i]; b++)
+            bodies[i][b] = (char)('a' + (b * 7 + (size_t)i) % 26);
+        struct rg_referral r;
+        make_referral(&r, "16_17", bodies[i], lens[i]);
+        enum put_outcome outcome;
+        enum referral_state st;
+        assert_int_equal(
+            put_digested(f->store, &r, &school_a, NOW, ids[i], &outcome, &st), 0);
+    }
+    assert_int_equal(db_commit(f->store), 0);
+    /* Those over half a page (from about 1,850 bytes) keep their rest apart. */
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM content_tail"), 6);
+    /* 2,000-2,340 bytes: two content rows to a leaf, not one each. */
+    assert_true(store_scalar(f->store, "SELECT count(*) FROM dbstat WHERE name = "
+                                       "'content' AND pagetype = 'leaf'") <= 7);
+
+    struct inbox_item *items = NULL;
+    size_t count = 0;
+    assert_int_equal(db_begin(f->store), 0);
+    assert_int_equal(
+        db_inbox(f->store, "care-a", LONG_BODIES, 1 << 20, NOW, &items, &count), 0);
+    assert_int_equal(db_commit(f->store), 0);
+    assert_int_equal(count, LONG_BODIES);
+    for (int i = 0; i < LONG_BODIES; i++) {
+        assert_string_equal(items[i].id, ids[i]);
+        assert_int_equal(items[i].body_len, lens[i]);
+        assert_memory_equal(items[i].body, bodies[i], lens[i] + 1); /* and its NUL */
+    }
+    inbox_items_free(items, count);
+
+    assert_int_equal(db_begin(f->store), 0);
+    for (int i = 0; i < LONG_BODIES; i++) {
+        bool found = false;
+        assert_int_equal(db_ack(f->store, "care-a", ids[i], NOW + 1, &found), 0);
+        assert_true(found);
+    }
+    assert_int_equal(db_commit(f->store), 0);
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM content"), 0);
+    assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM content_tail"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +250,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_no_client_ref_is_never_a_repeat, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_long_bodies_share_pages_and_come_back_whole, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

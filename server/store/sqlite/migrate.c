@@ -1,5 +1,5 @@
 /*
- * migrate.c - brings a store to this binary's schema (version 4) in one
+ * migrate.c - brings a store to this binary's schema (version 5) in one
  * transaction at open, or refuses one from a newer binary.
  *
  * Version 1 kept its counters in one table whose subject rows joined an
@@ -30,6 +30,11 @@
  * so far are copied into refs; new referrals leave ref_key empty. Nothing
  * reads ref_key since, so a table built anew (from version 2 or older, or
  * in a new store) has no index on it.
+ *
+ * Version 5 adds content_tail, where the rest of a long body goes
+ * (referrals.c): nothing is copied, as a body without a tail is whole in
+ * its content row. An older binary would lose the tails: it refuses the
+ * store.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +44,7 @@
 #include "counts.h"
 #include "periods.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 /* A fresh random cell key in *k. A key that cannot be drawn stands in for
  * none (0 for every cell would publish each one 2 below its count): the

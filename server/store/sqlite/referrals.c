@@ -101,6 +101,31 @@ static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
     return 0;
 }
 
+/* The bytes of r's body its content row takes: all of it, unless the row
+ * would pass half a page (less the record's header and the cell's, a few
+ * dozen bytes); the rest goes to content_tail. Rows of a page to
+ * themselves were half empty for a 2 KB referral, and the WAL, its sync and
+ * the checkpointer paid for the whole page (bench/notes.md). */
+static size_t content_head(const struct db *s, const struct rg_referral *r)
+{
+    size_t row = (size_t)s->page_size / 2 - 160;
+    for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
+        row -= strlen(r->subject[i]); /* each at most RG_VALUE_MAX - 1 */
+    return r->body_len < row ? r->body_len : row;
+}
+
+static int insert_blob(struct db *s, enum stmt_id id, sqlite3_int64 seq,
+                       const char *bytes, size_t len)
+{
+    sqlite3_stmt *st = db_prepared(s, id);
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_blob(st, 2, bytes, (int)len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : db_failed(s, rc);
+}
+
 int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p,
            const struct put_digests *d, time_t now, char id[RG_ID_LEN + 1],
            enum put_outcome *outcome, enum referral_state *state)
@@ -142,17 +167,21 @@ int db_put(struct db *s, const struct rg_referral *r, const struct rg_routing *p
         (has_ref && db_ref_add(s, key, seq) < 0))
         return -1;
 
+    size_t head = content_head(s, r);
     st = db_prepared(s, S_INSERT_CONTENT);
     sqlite3_bind_int64(st, 1, seq);
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         db_bind_text(st, 2 + i, r->subject[i]);
-    sqlite3_bind_blob(st, 10, r->body, (int)r->body_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 10, r->body, (int)head, SQLITE_STATIC);
     sqlite3_bind_int(st, 11, r->sealed);
     rc = sqlite3_step(st);
     sqlite3_clear_bindings(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
+    if (head < r->body_len &&
+        insert_blob(s, S_INSERT_TAIL, seq, r->body + head, r->body_len - head) < 0)
+        return -1;
 
     /* Counted as accepted later (db_count_accepted), from a tally. */
     struct ending e = {.seq = seq, .route = *p, .rkey = rkey};
@@ -185,15 +214,19 @@ static int read_item(struct db *s, sqlite3_stmt *st, struct inbox_item *it)
     it->deliveries = sqlite3_column_int(st, 7) + 1;
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
         db_column_copy(st, 8 + i, it->subject[i], sizeof(it->subject[i]));
-    int len = sqlite3_column_bytes(st, 16);
-    const void *body = sqlite3_column_blob(st, 16);
-    it->body = malloc((size_t)len + 1);
+    /* The body is its content row's bytes, then its tail's if it has one. */
+    const void *head = sqlite3_column_blob(st, 16), *rest = sqlite3_column_blob(st, 18);
+    size_t head_len = (size_t)sqlite3_column_bytes(st, 16);
+    size_t rest_len = (size_t)sqlite3_column_bytes(st, 18);
+    it->body = malloc(head_len + rest_len + 1);
     if (it->body == NULL)
         return -1;
-    if (len > 0)
-        memcpy(it->body, body, (size_t)len);
-    it->body[len] = '\0';
-    it->body_len = (size_t)len;
+    if (head_len > 0)
+        memcpy(it->body, head, head_len);
+    if (rest_len > 0)
+        memcpy(it->body + head_len, rest, rest_len);
+    it->body_len = head_len + rest_len;
+    it->body[it->body_len] = '\0';
     it->sealed = sqlite3_column_int(st, 17) != 0;
     return 0;
 }
@@ -294,14 +327,18 @@ static int end_referral(struct db *s, const struct ending *e, enum stmt_id mark,
     /* Counting a send as accepted needs the subject this erases. */
     if (db_count_accepted(s) < 0)
         return -1;
-    sqlite3_stmt *st = db_prepared(s, S_DELETE_CONTENT);
-    sqlite3_bind_int64(st, 1, e->seq);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
+    int rc = SQLITE_DONE;
+    const enum stmt_id erase[] = {S_DELETE_CONTENT, S_DELETE_TAIL};
+    for (size_t i = 0; i < sizeof(erase) / sizeof(erase[0]) && rc == SQLITE_DONE; i++) {
+        sqlite3_stmt *st = db_prepared(s, erase[i]);
+        sqlite3_bind_int64(st, 1, e->seq);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+    }
     if (rc != SQLITE_DONE)
         return db_failed(s, rc);
     s->erased = true; /* copies may stay in the connection's buffers: db_refresh */
-    st = db_prepared(s, mark);
+    sqlite3_stmt *st = db_prepared(s, mark);
     sqlite3_bind_int64(st, 1, e->seq);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
     rc = sqlite3_step(st);

@@ -50,12 +50,14 @@
 /* Counter rows one event adds to: its flow row, and for each subject
  * attribute the rows of its month, quarter and year (SPEC §6). */
 #define ROOM_ROWS_PER_EVENT 25
-/* Rows changed when one referral ends: content deleted, its routing row
- * updated, and its entry moved in two indexes (a delete and an insert). */
-#define ROOM_ROWS_PER_END 6
-/* Rows changed by a send: routing, content, its client_ref key's ref_log
- * row, and three index entries. A merge step is charged on its own. */
-#define ROOM_ROWS_PER_PUT 6
+/* Rows changed when one referral ends: content and a long body's tail
+ * deleted, its routing row updated, and its entry moved in two indexes (a
+ * delete and an insert). */
+#define ROOM_ROWS_PER_END 7
+/* Rows changed by a send: routing, content, a long body's tail, its
+ * client_ref key's ref_log row, and three index entries. A merge step is
+ * charged on its own. */
+#define ROOM_ROWS_PER_PUT 7
 /* Rows changed by a delivery: routing updated, two index entries moved. */
 #define ROOM_ROWS_PER_DELIVERY 5
 /* Drains free pages (an acknowledgement frees its content's), and take new

@@ -1,7 +1,7 @@
 /*
- * schema.c - the SQLite store's tables (version 4: SPEC §6 v2 counts, ids
+ * schema.c - the SQLite store's tables (version 5: SPEC §6 v2 counts, ids
  * from a keyed permutation of the sequence, client_ref keys merged in
- * steps) and
+ * steps, long bodies' tails in a table of their own) and
  * the statements the writer prepares once.
  */
 #include "db_internal.h"
@@ -64,6 +64,10 @@ const char db_schema[] = "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, 
     "  socioeconomic TEXT, education TEXT, housing TEXT, addiction TEXT,"
     "  body BLOB NOT NULL,"
     "  sealed INTEGER NOT NULL DEFAULT 0);" /* body is body_cms (SPEC §10) */
+    /* The rest of a body whose content row would pass half a page (schema
+     * 5, referrals.c): content rows then share pages. Deleted with it. */
+    "CREATE TABLE IF NOT EXISTS content_tail(seq INTEGER PRIMARY KEY, rest BLOB NOT "
+    "NULL);"
     /* SPEC §6 v2, flow: no subject attribute. k: the sum mod 2^32 of the
      * counted events' record keys. */
     "CREATE TABLE IF NOT EXISTS flow_counts("
@@ -132,14 +136,17 @@ const char *const db_stmt_sql[S_COUNT_STMTS] = {
         "r.urgency,"
         " r.deliveries, c.age_band, c.gender, c.municipality, c.origin, "
         "c.socioeconomic,"
-        " c.education, c.housing, c.addiction, c.body, c.sealed"
+        " c.education, c.housing, c.addiction, c.body, c.sealed, t.rest"
         " FROM referrals r JOIN content c ON c.seq = r.seq"
+        " LEFT JOIN content_tail t ON t.seq = r.seq"
         " WHERE r.recipient = ?1 AND r.state IN (0, 1) ORDER BY r.seq LIMIT ?2",
     [S_MARK_DELIVERED] = "UPDATE referrals SET state = 1, deliveries = deliveries + 1,"
                          " delivered_at = coalesce(delivered_at, ?2) WHERE seq = ?1",
     [S_SELECT_FOR_END] = "SELECT r.seq, r.state," ENDING_COLUMNS
                          " WHERE r.seq = ?1 AND r.id IS ?3 AND r.recipient = ?2",
     [S_DELETE_CONTENT] = "DELETE FROM content WHERE seq = ?1",
+    [S_INSERT_TAIL] = "INSERT INTO content_tail(seq, rest) VALUES(?1, ?2)",
+    [S_DELETE_TAIL] = "DELETE FROM content_tail WHERE seq = ?1",
     [S_MARK_ACKED] =
         "UPDATE referrals SET state = 2, acknowledged_at = ?2, ended_at = ?2," ENDED
         " WHERE seq = ?1",
