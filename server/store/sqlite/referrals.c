@@ -108,10 +108,12 @@ static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
  * the checkpointer paid for the whole page (bench/notes.md). */
 static size_t content_head(const struct db *s, const struct rg_referral *r)
 {
-    size_t row = (size_t)s->page_size / 2 - 160;
+    long long row = s->page_size / 2 - 160;
     for (int i = 0; i < RG_SUBJECT_ATTRS; i++)
-        row -= strlen(r->subject[i]); /* each at most RG_VALUE_MAX - 1 */
-    return r->body_len < row ? r->body_len : row;
+        row -= (long long)strlen(r->subject[i]);
+    if (row < 0) /* pages smaller than refgwd makes: all of it in the tail */
+        row = 0;
+    return r->body_len < (size_t)row ? r->body_len : (size_t)row;
 }
 
 static int insert_blob(struct db *s, enum stmt_id id, sqlite3_int64 seq,
