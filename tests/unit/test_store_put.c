@@ -240,6 +240,33 @@ static void test_long_bodies_share_pages_and_come_back_whole(void **state)
     assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM content_tail"), 0);
 }
 
+/* An inbox answer's cap counts whole bodies, tails included: three bodies
+ * of 2,100 bytes (1,834 in their rows) in 5,600 bytes are two. */
+static void test_inbox_cap_counts_the_tails(void **state)
+{
+    struct fixture *f = *state;
+    static char body[2100];
+    memset(body, 'q', sizeof(body));
+    assert_int_equal(db_begin(f->store), 0);
+    for (int i = 0; i < 3; i++) {
+        struct rg_referral r;
+        make_referral(&r, "16_17", body, sizeof(body));
+        char id[RG_ID_LEN + 1];
+        enum put_outcome outcome;
+        enum referral_state st;
+        assert_int_equal(put_digested(f->store, &r, &school_a, NOW, id, &outcome, &st),
+                         0);
+    }
+    assert_int_equal(db_commit(f->store), 0);
+    struct inbox_item *items = NULL;
+    size_t count = 0;
+    assert_int_equal(db_begin(f->store), 0);
+    assert_int_equal(db_inbox(f->store, "care-a", 10, 5600, NOW, &items, &count), 0);
+    assert_int_equal(db_commit(f->store), 0);
+    assert_int_equal(count, 2);
+    inbox_items_free(items, count);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +279,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_long_bodies_share_pages_and_come_back_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inbox_cap_counts_the_tails, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

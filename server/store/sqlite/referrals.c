@@ -250,7 +250,9 @@ int db_inbox(struct db *s, const char *recipient, int limit, size_t max_bytes,
     size_t bytes = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        size_t len = (size_t)sqlite3_column_bytes(st, 16);
+        /* The whole body: its content row's part and its tail's. */
+        size_t len =
+            (size_t)sqlite3_column_bytes(st, 16) + (size_t)sqlite3_column_bytes(st, 18);
         if (*count > 0 && bytes + len > max_bytes)
             break;
         seqs[*count] = sqlite3_column_int64(st, 0);
