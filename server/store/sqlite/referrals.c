@@ -102,10 +102,11 @@ static int find_ref(struct db *s, const unsigned char key[DIGEST_LEN],
 }
 
 /* The bytes of r's body its content row takes: all of it, unless the row
- * would pass half a page (less the record's header and the cell's, a few
- * dozen bytes); the rest goes to content_tail. Rows of a page to
- * themselves were half empty for a 2 KB referral, and the WAL, its sync and
- * the checkpointer paid for the whole page (bench/notes.md). */
+ * would pass half a page (with its subject attributes, and 160 bytes kept
+ * for the record's and the cell's headers and the page's own); the rest
+ * goes to content_tail. Rows of a page to themselves were half empty for a
+ * 2 KB referral, and the WAL, its sync and the checkpointer paid for the
+ * whole page (bench/notes.md). */
 static size_t content_head(const struct db *s, const struct rg_referral *r)
 {
     long long row = s->page_size / 2 - 160;
