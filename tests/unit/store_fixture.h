@@ -76,6 +76,18 @@ static inline long long referrals_in(struct db *s)
     return store_scalar(s, "SELECT count(*) FROM referrals");
 }
 
+/* One batch acknowledging ids[0..n) at `when`, each a referral to care-a. */
+static inline void ack_all(struct db *s, time_t when, int n, char (*ids)[RG_ID_LEN + 1])
+{
+    assert_int_equal(db_begin(s), 0);
+    for (int i = 0; i < n; i++) {
+        bool found = false;
+        assert_int_equal(db_ack(s, "care-a", ids[i], when, &found), 0);
+        assert_true(found);
+    }
+    assert_int_equal(db_commit(s), 0);
+}
+
 static inline int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));

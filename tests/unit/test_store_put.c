@@ -229,13 +229,7 @@ static void test_long_bodies_share_pages_and_come_back_whole(void **state)
     }
     inbox_items_free(items, count);
 
-    assert_int_equal(db_begin(f->store), 0);
-    for (int i = 0; i < LONG_BODIES; i++) {
-        bool found = false;
-        assert_int_equal(db_ack(f->store, "care-a", ids[i], NOW + 1, &found), 0);
-        assert_true(found);
-    }
-    assert_int_equal(db_commit(f->store), 0);
+    ack_all(f->store, NOW + 1, LONG_BODIES, ids);
     assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM content"), 0);
     assert_int_equal(store_scalar(f->store, "SELECT count(*) FROM content_tail"), 0);
 }

@@ -95,13 +95,7 @@ static void test_survey_takes_the_pages_its_commit_read(void **state)
 
     /* Acknowledged, their content is deleted and its pages are free. */
     long long free_before = f->store->free_pages;
-    assert_int_equal(db_begin(f->store), 0);
-    for (int i = 0; i < SENDS; i++) {
-        bool found = false;
-        assert_int_equal(db_ack(f->store, "care-a", ids[i], NOW + 1, &found), 0);
-        assert_true(found);
-    }
-    assert_int_equal(db_commit(f->store), 0);
+    ack_all(f->store, NOW + 1, SENDS, ids);
     assert_true(db_space_prepare(f->store, 0, false) > 0);
     assert_pages_current(f->store);
     assert_true(f->store->free_pages > free_before);

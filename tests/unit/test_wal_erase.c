@@ -77,24 +77,13 @@ static void put_batch(struct db *s, int n, bool plain, char (*ids)[RG_ID_LEN + 1
     assert_int_equal(db_commit(s), 0);
 }
 
-static void ack_all(struct db *s, int n, char (*ids)[RG_ID_LEN + 1])
-{
-    assert_int_equal(db_begin(s), 0);
-    for (int i = 0; i < n; i++) {
-        bool found = false;
-        assert_int_equal(db_ack(s, "care-a", ids[i], NOW + 60, &found), 0);
-        assert_true(found);
-    }
-    assert_int_equal(db_commit(s), 0);
-}
-
 /* n sends with the canary, then acknowledged: their content erased. */
 static void plant_and_erase(struct db *s, int n)
 {
     char(*ids)[RG_ID_LEN + 1] = calloc((size_t)n, sizeof(*ids));
     assert_non_null(ids);
     put_batch(s, n, false, ids);
-    ack_all(s, n, ids);
+    ack_all(s, NOW + 60, n, ids);
     free(ids);
 }
 
